@@ -1,0 +1,26 @@
+# One entry point. `make run` and `make test` are the two commands in the README.
+.PHONY: run test bench setup lock-app lock-rasa clean
+
+run: setup
+	.venv/app/bin/python -m bot.cli run
+
+test:
+	bash scripts/test.sh
+
+bench: setup
+	PYTHONPATH=. .venv/app/bin/python -m bench.run
+
+setup:
+	bash scripts/bootstrap.sh
+
+# Regenerate the lock files from requirements/*.in (then commit them).
+lock-app:
+	rm -rf /tmp/cc-lock-app && $$(bash scripts/find_python310.sh) -m venv /tmp/cc-lock-app && \
+	/tmp/cc-lock-app/bin/pip install -q -r requirements/app.in && /tmp/cc-lock-app/bin/pip freeze > requirements/app.lock
+
+lock-rasa:
+	rm -rf /tmp/cc-lock-rasa && $$(bash scripts/find_python310.sh) -m venv /tmp/cc-lock-rasa && \
+	/tmp/cc-lock-rasa/bin/pip install -q -r requirements/rasa.in && /tmp/cc-lock-rasa/bin/pip freeze > requirements/rasa.lock
+
+clean:
+	rm -rf .venv models results var/logs

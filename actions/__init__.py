@@ -1,0 +1,1 @@
+"""Rasa custom actions. Thin on purpose: each calls the domain code in bot/ and community_directory/."""

@@ -1,0 +1,62 @@
+"""What every action needs: a database session, the person behind the conversation, timing.
+
+Actions report their own run time in a custom message the gateway strips out, so one log line
+per resident message can show time spent in the gateway, in Rasa and in the actions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from bot.config import load_settings
+from bot.db import session_scope
+from bot.gateway.rasa_client import TIMING_KEY
+from bot.models import Person
+from bot.records.people import person_by_conversation
+
+_settings = load_settings()
+
+
+@contextmanager
+def db() -> Iterator[Session]:
+    with session_scope(_settings.database_url) as session:
+        yield session
+
+
+def person_for(session: Session, tracker: Tracker) -> Person | None:
+    return person_by_conversation(session, tracker.sender_id)
+
+
+def channel_of(tracker: Tracker) -> str:
+    metadata = tracker.latest_message.get("metadata") or {}
+    return str(metadata.get("channel") or "webchat")
+
+
+def response_text(domain: dict[str, Any], name: str) -> str:
+    """The words of a domain response, so consent is stored with exactly what was shown."""
+    return str(domain["responses"][name][0]["text"])
+
+
+class TimedAction(Action):
+    """An action that reports how long it ran."""
+
+    def name(self) -> str:  # pragma: no cover - each subclass names itself
+        raise NotImplementedError
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        started = time.perf_counter()
+        try:
+            return await self.perform(dispatcher, tracker, domain)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            dispatcher.utter_message(json_message={TIMING_KEY: {"action": self.name(), "ms": round(elapsed, 2)}})
+
+    async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        raise NotImplementedError

@@ -1,0 +1,178 @@
+"""Offering matches from the directory: up to three at a time, more, different, details, choose."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import TimedAction, db, person_for
+from community_directory.matching import Match, MatchRequest, find_matches, record_referral
+
+PAGE = 3
+WIDER_MILES = 10.0
+_DIGIT = re.compile(r"\b(\d{1,2})\b")
+_WORDS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "last": -1}
+
+
+def build_request(tracker: Tracker, *, exclude: list[str], max_miles: float | None = None) -> MatchRequest:
+    return MatchRequest(
+        needs=list(tracker.get_slot("needs") or []),
+        lat=tracker.get_slot("lat"),
+        lon=tracker.get_slot("lon"),
+        max_miles=max_miles,
+        days=list(tracker.get_slot("days") or []),
+        time_of_day=tracker.get_slot("time_of_day"),
+        free_only=tracker.get_slot("cost") == "free",
+        access=list(tracker.get_slot("access") or []),
+        age_group=tracker.get_slot("age_group"),
+        language=tracker.get_slot("language"),
+        exclude_ids=exclude,
+        limit=PAGE,
+    )
+
+
+def describe(n: int, match: Match) -> str:
+    """One match in at most two SMS segments: name, when, where, distance, cost, how to join."""
+    parts = [f"{n}) {match.name}", match.when, match.where]
+    extras = [p for p in (f"{match.distance_miles:.1f} miles away" if match.distance_miles is not None else "", match.cost) if p]
+    text = ". ".join(p.rstrip(".") for p in parts if p) + ". "
+    if extras:
+        text += ", ".join(extras) + ". "
+    text += match.how_to_join.rstrip(".") + "."
+    return text if len(text) <= 306 else text[:303].rsplit(" ", 1)[0] + "..."
+
+
+def offer(dispatcher: CollectingDispatcher, matches: list[Match]) -> None:
+    for n, match in enumerate(matches, start=1):
+        dispatcher.utter_message(text=describe(n, match))
+    buttons = [{"title": m.name[:40], "payload": f'/choose_option{{"number": "{n}"}}'} for n, m in enumerate(matches, start=1)]
+    buttons += [{"title": "More like these", "payload": "/request_more"}, {"title": "Something different", "payload": "/request_different"}]
+    dispatcher.utter_message(text="Which one would you like? Reply with a number.", buttons=buttons)
+
+
+def picked_number(tracker: Tracker) -> int | None:
+    value = tracker.get_slot("number")
+    entities = [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "number"]
+    for candidate in entities + [value]:
+        if candidate is not None and str(candidate).strip().lstrip("-").isdigit():
+            return int(str(candidate).strip())
+    text = (tracker.latest_message.get("text") or "").lower()
+    digit = _DIGIT.search(text)
+    if digit:
+        return int(digit.group(1))
+    for word, n in _WORDS.items():
+        if re.search(rf"\b{word}\b", text):
+            return n
+    return None
+
+
+class ActionFindMatches(TimedAction):
+    def name(self) -> str:
+        return "action_find_matches"
+
+    async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        if not tracker.get_slot("needs") or tracker.get_slot("lat") is None:
+            return [FollowupAction("needs_form")]  # a day or preference came before we knew enough
+        return search(dispatcher, tracker, exclude=[], widen=False)
+
+
+class ActionMoreMatches(TimedAction):
+    def name(self) -> str:
+        return "action_more_matches"
+
+    async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        if not tracker.get_slot("needs"):
+            dispatcher.utter_message(response="utter_ask_needs")
+            return [FollowupAction("needs_form")]
+        return search(dispatcher, tracker, exclude=list(tracker.get_slot("shown_ids") or []), widen=True)
+
+
+class ActionDifferentMatches(TimedAction):
+    def name(self) -> str:
+        return "action_different_matches"
+
+    async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_ask_different")
+        return [SlotSet("needs", None), SlotSet("shown_ids", []), SlotSet("offered", []), SlotSet("has_matches", None)]
+
+
+def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[str], widen: bool) -> list[dict[str, Any]]:
+    with db() as session:
+        matches = find_matches(session, build_request(tracker, exclude=exclude))
+        if not matches and widen:
+            matches = find_matches(session, build_request(tracker, exclude=exclude, max_miles=WIDER_MILES))
+    if not matches:
+        dispatcher.utter_message(response="utter_no_more_matches" if exclude else "utter_no_matches")
+        return [SlotSet("has_matches", bool(exclude)), SlotSet("offered", [])]
+    if not exclude:
+        dispatcher.utter_message(response="utter_searching")
+    offer(dispatcher, matches)
+    offered = [{"id": m.service_id, "name": m.name, "how_to_join": m.how_to_join, "description": m.description} for m in matches]
+    return [
+        SlotSet("offered", offered),
+        SlotSet("shown_ids", exclude + [m.service_id for m in matches]),
+        SlotSet("has_matches", True),
+    ]
+
+
+def chosen(tracker: Tracker) -> tuple[int | None, dict[str, Any] | None]:
+    offered = list(tracker.get_slot("offered") or [])
+    number = picked_number(tracker)
+    if number == -1 and offered:
+        number = len(offered)
+    if number is None or not 1 <= number <= len(offered):
+        return number, None
+    return number, offered[number - 1]
+
+
+class ActionMatchDetails(TimedAction):
+    def name(self) -> str:
+        return "action_match_details"
+
+    async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        number, item = chosen(tracker)
+        if item is None:
+            dispatcher.utter_message(text=_which(tracker))
+            return []
+        description = (item.get("description") or "").strip()
+        if len(description) > 240:
+            description = description[:237].rsplit(" ", 1)[0] + "..."
+        dispatcher.utter_message(text=f"{item['name']}: {description} {item['how_to_join']}".strip())
+        dispatcher.utter_message(
+            text="Would you like this one?",
+            buttons=[{"title": "Yes, this one", "payload": f'/choose_option{{"number": "{number}"}}'},
+                     {"title": "Show me more", "payload": "/request_more"}],
+        )
+        return []
+
+
+class ActionChooseMatch(TimedAction):
+    def name(self) -> str:
+        return "action_choose_match"
+
+    async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        _, item = chosen(tracker)
+        if item is None:
+            dispatcher.utter_message(text=_which(tracker))
+            return []
+        with db() as session:
+            record_referral(session, item["id"])
+            person = person_for(session, tracker)
+            consent = bool(person and person.consent_to_keep)
+        events: list[dict[str, Any]] = [SlotSet("chosen_service_id", item["id"]), SlotSet("chosen_service_name", item["name"])]
+        dispatcher.utter_message(text=f"Great choice: {item['name']}. {item['how_to_join']}")
+        if not consent:
+            dispatcher.utter_message(response="utter_chosen_no_consent")
+            return events
+        return events + [SlotSet("checkin_period", None), FollowupAction("goal_form")]
+
+
+def _which(tracker: Tracker) -> str:
+    offered = tracker.get_slot("offered") or []
+    if not offered:
+        return "I have not shown you any groups yet. Tell me what you would like to do."
+    return f"Which one? Reply with a number from 1 to {len(offered)}."

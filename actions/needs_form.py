@@ -1,0 +1,84 @@
+"""Filling the needs form: what matters to the person, and where they are.
+
+The NLU entities come first; the keyword list in community_directory.needs is a second net,
+so a need the model misses in a long message is still heard.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import db, person_for
+from community_directory.needs import NEED_KEYS, needs_in_text
+from community_directory.places import find_place
+
+POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.IGNORECASE)
+OUTWARD = re.compile(r"^\s*([A-Z]{1,2}\d[A-Z\d]?)\s*$", re.IGNORECASE)
+
+
+def postcode_in(text: str) -> str | None:
+    match = POSTCODE.search(text or "")
+    if match:
+        return f"{match.group(1).upper()} {match.group(2).upper()}"
+    match = OUTWARD.match(text or "")
+    return match.group(1).upper() if match else None
+
+
+class ValidateNeedsForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_needs_form"
+
+    async def extract_needs(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        text = tracker.latest_message.get("text") or ""
+        if text.startswith("/"):
+            return {}
+        from_text = needs_in_text(text)
+        if not from_text:
+            return {}
+        current = list(tracker.get_slot("needs") or [])
+        return {"needs": current + [n for n in from_text if n not in current]}
+
+    async def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        text = tracker.latest_message.get("text") or ""
+        postcode = postcode_in(text)
+        if postcode:
+            return {"location": postcode}
+        if tracker.get_slot("requested_slot") == "location" and find_place(text):
+            return {"location": text}
+        return {}
+
+    def validate_needs(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        values = value if isinstance(value, list) else [value]
+        known = list(dict.fromkeys(v for v in values if v in NEED_KEYS))
+        if not known:
+            dispatcher.utter_message(response="utter_needs_not_understood")
+            return {"needs": None}
+        return {"needs": known}
+
+    def validate_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        from community_directory.geography import lookup_postcode
+
+        text = str(value or "")
+        postcode = postcode_in(text)
+        with db() as session:
+            if postcode:
+                found = lookup_postcode(session, postcode)
+                if found.lat is not None and found.status in ("ok", "outward_only", "terminated"):
+                    person = person_for(session, tracker)
+                    if person is not None and person.consent_to_keep:
+                        person.postcode_district = (found.postcode or postcode).split(" ")[0]
+                        person.imd_decile = found.imd_decile
+                    return {"location": found.postcode or postcode, "lat": found.lat, "lon": found.lon,
+                            "imd_decile": found.imd_decile}
+                dispatcher.utter_message(text=found.message or "Sorry, I could not find that postcode. Please check it and send it again.")
+                return {"location": None}
+        place = find_place(text)
+        if place is not None:
+            return {"location": place.name, "lat": place.lat, "lon": place.lon}
+        dispatcher.utter_message(response="utter_location_not_found")
+        return {"location": None}

@@ -1,0 +1,119 @@
+"""`make bench`: training time, Rasa server memory, and reply latency of the web-chat path next to
+Rasa's own REST channel on the same model in the same run.
+
+Not a test: it prints figures for the closing notes. Options: --conversations N, --skip-training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from bot.db import session_scope
+from bot.demo import load_demo_data
+from bot.migrate import upgrade
+from bot.stack import Stack
+from bot.training import ensure_model
+
+SCRIPT = ["hi", "1", "I would like to meet people, I get lonely", "SR2 8PN", "tell me more about 2", "1", "2"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def webchat_conversation(base: str) -> list[float]:
+    times = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        client.get("/chat")
+        for text in SCRIPT:
+            started = time.perf_counter()
+            r = client.post("/chat/api/messages", json={"text": text, "client_id": uuid.uuid4().hex}, headers={"X-Webchat": "1"})
+            r.raise_for_status()
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def rest_conversation(base: str) -> list[float]:
+    """The same script straight to Rasa's REST channel; option numbers sent as the payloads they stand for."""
+    payloads = {1: "/affirm", 5: '/choose_option{"number": "1"}', 6: '/choose_checkin{"checkin_period": "2_weeks"}'}
+    sender = uuid.uuid4().hex
+    times = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for i, text in enumerate(SCRIPT):
+            started = time.perf_counter()
+            r = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": payloads.get(i, text)})
+            r.raise_for_status()
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--skip-training", action="store_true", help="reuse the current model instead of timing a fresh training")
+    args = parser.parse_args()
+
+    if args.skip_training:
+        model, seconds = ensure_model()
+    else:
+        model, seconds = ensure_model(force=True)
+    root = Path(tempfile.mkdtemp(prefix="cc-bench-"))
+    database_url = f"sqlite:///{root / 'app.db'}"
+    upgrade(database_url)
+    with session_scope(database_url) as session:
+        load_demo_data(session)
+    stack = Stack(root / "logs", database_url, root / "tracker.db")
+    try:
+        stack.start_actions()
+        stack.wait_ready("actions")
+        stack.start_rasa(model)
+        stack.start_app(LOG_LEVEL="WARNING", RATE_LIMIT_PER_MINUTE="1000")
+        stack.wait_ready("rasa", timeout=300)
+        stack.wait_ready("app")
+        webchat_conversation(stack.services["app"].url)  # warm up both paths once
+        rest_conversation(stack.services["rasa"].url)
+        web: list[float] = []
+        rest: list[float] = []
+        for _ in range(args.conversations):
+            web += webchat_conversation(stack.services["app"].url)
+            rest += rest_conversation(stack.services["rasa"].url)
+        memory = rss_mb(stack.services["rasa"].process.pid)
+    finally:
+        stack.stop()
+
+    print("\nCommunity Connect benchmark")
+    print(f"  model: {model.name}")
+    print(f"  training time: {seconds:.1f} s" if seconds else "  training time: not measured (--skip-training)")
+    print(f"  Rasa server memory (RSS after the run): {memory:.0f} MB")
+    print(f"  messages per path: {len(web)} ({args.conversations} conversations x {len(SCRIPT)} messages)")
+    print(f"  {'path':<28}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
+    for name, values in (("web chat via gateway", web), ("Rasa REST channel", rest)):
+        print(f"  {name:<28}{percentile(values, 50):>10.1f}{percentile(values, 95):>10.1f}{statistics.mean(values):>10.1f}")
+    print(f"  ratio gateway/REST: p50 {percentile(web, 50) / percentile(rest, 50):.2f}x, p95 {percentile(web, 95) / percentile(rest, 95):.2f}x")
+
+
+if __name__ == "__main__":
+    main()

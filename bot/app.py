@@ -1,0 +1,85 @@
+"""The application: channel webhooks, the gateway workers, the console and the HSDS API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.middleware.sessions import SessionMiddleware
+
+from bot import logging_setup
+from bot.channels import sms, telegram, webchat
+from bot.config import Settings, load_settings
+from bot.console import handoffs as console_handoffs
+from bot.console import routes as console_routes
+from bot.console.auth import LoginRequired
+from bot.db import session_factory
+from bot.gateway.outbox import ChannelSender, OutboxWorker
+from bot.gateway.processor import Gateway
+from bot.gateway.rasa_client import RasaClient
+from bot.rasa_tracker import tracker_forgetter
+
+
+def build_senders(settings: Settings) -> dict[str, ChannelSender]:
+    senders: dict[str, ChannelSender] = {"webchat": webchat.WebchatSender()}
+    if settings.twilio_enabled:
+        senders["sms"] = sms.TwilioSender(settings)
+    if settings.telegram_enabled:
+        senders["telegram"] = telegram.TelegramSender(settings)
+    return senders
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    logging_setup.configure(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sessions = session_factory(settings.database_url)
+        rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        outbox = OutboxWorker(sessions, build_senders(settings), settings.outbox_max_attempts)
+        gateway = Gateway(
+            sessions, rasa, outbox, retry_seconds=settings.rasa_retry_seconds,
+            rate_limit_per_minute=settings.rate_limit_per_minute,
+            forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
+        )
+        app.state.settings, app.state.sessions, app.state.gateway, app.state.outbox = settings, sessions, gateway, outbox
+        tasks = [asyncio.create_task(outbox.run()), asyncio.create_task(gateway.sweep_forever())]
+        try:
+            yield
+        finally:
+            gateway.stop()
+            outbox.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await rasa.close()
+
+    app = FastAPI(title="Community Connect", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.secret_key, session_cookie="cc_console",
+        same_site="strict", https_only=settings.secure_cookies, max_age=8 * 3600,
+    )
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse("/console/login", status_code=303)
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> JSONResponse:
+        rasa_ok = await request.app.state.gateway._rasa.is_ready()
+        return JSONResponse({"app": "ok", "rasa": "ok" if rasa_ok else "unavailable"})
+
+    @app.get("/")
+    async def root() -> Response:
+        return RedirectResponse("/chat", status_code=307)
+
+    app.include_router(webchat.router)
+    app.include_router(sms.router)
+    app.include_router(telegram.router)
+    app.include_router(console_routes.router)
+    app.include_router(console_handoffs.router)
+    return app

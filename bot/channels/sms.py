@@ -1,0 +1,181 @@
+"""SMS through Twilio: the inbound webhook, delivery-status callbacks, and the sender.
+
+Every webhook is checked against Twilio's signature before anything is stored, using the
+public URL (the app usually sits behind a proxy, so the URL it sees is not the one Twilio
+signed). Replies never go back in the webhook's TwiML: they leave through the outbox, which
+retries, keeps order and respects opt-outs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlalchemy import select
+from starlette.datastructures import FormData
+from twilio.base.exceptions import TwilioRestException
+from twilio.http import AsyncHttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.config import Settings
+from bot.gateway.outbox import PermanentSendError, TransientSendError
+from bot.logging_setup import log_event
+from bot.models import ChannelAddress, DeliveryEvent, OutboundMessage, utcnow
+
+router = APIRouter()
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+STATUS_PATH = "/sms/status"
+
+# Twilio status -> ours. Twilio's own queued/sending are not mapped: "queued" in our outbox
+# means "not yet handed to Twilio", and moving a message back there would send it twice.
+_STATUS_MAP = {"sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
+               "failed": "failed", "canceled": "failed"}
+_RANK = {"sent": 1, "undelivered": 2, "failed": 2, "delivered": 3}  # delivered is final
+
+UNSUBSCRIBED = 21610  # the recipient texted STOP to our Twilio number
+_TRANSIENT_CODES = frozenset({20003, 20429, 20500, 20503})  # auth misconfigured, rate limit, Twilio faults
+
+
+# -- webhooks -------------------------------------------------------------------------------------
+async def _signed_form(request: Request) -> FormData:
+    """The POSTed form, only if Twilio signed it for our public URL; 403 otherwise."""
+    settings: Settings = request.app.state.settings
+    if not settings.twilio_enabled:
+        raise HTTPException(404)
+    signature = request.headers.get("X-Twilio-Signature", "")
+    form = await request.form()
+    url = settings.public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if not signature or not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
+        log_event("sms_webhook_rejected", level=logging.WARNING, path=request.url.path)
+        raise HTTPException(403, "invalid Twilio signature")
+    return form
+
+
+@router.post("/sms/inbound")
+async def inbound(request: Request) -> Response:
+    form = await _signed_form(request)
+    sender, sid = str(form.get("From") or ""), str(form.get("MessageSid") or form.get("SmsSid") or "")
+    if not sender or not sid:
+        raise HTTPException(400, "From and MessageSid are required")
+    try:
+        media = int(str(form.get("NumMedia") or "0"))
+    except ValueError:
+        media = 0
+    gateway = request.app.state.gateway
+    accepted = gateway.accept("sms", sender, sid, text=str(form.get("Body") or "") or None, has_media=media > 0)
+    if not accepted.duplicate:
+        gateway.schedule(accepted.address_id)
+    log_event("sms_inbound", inbound_id=accepted.inbound_id, duplicate=accepted.duplicate)
+    return Response(EMPTY_TWIML, media_type="application/xml")
+
+
+@router.post(STATUS_PATH)
+async def status_callback(request: Request) -> Response:
+    form = await _signed_form(request)
+    sid = str(form.get("MessageSid") or form.get("SmsSid") or "")
+    raw = str(form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    if not sid or not raw:
+        raise HTTPException(400, "MessageSid and MessageStatus are required")
+    code = str(form.get("ErrorCode") or "") or None
+    with request.app.state.sessions() as session:
+        message = session.scalar(
+            select(OutboundMessage).where(OutboundMessage.channel == "sms", OutboundMessage.provider_id == sid)
+        )
+        session.add(DeliveryEvent(outbound_id=message.id if message else None, provider_id=sid, status=raw[:16],
+                                  error_code=code[:16] if code else None))
+        new = _STATUS_MAP.get(raw)
+        if message is not None and new and _RANK.get(new, 0) > _RANK.get(message.status, 99):
+            message.status = new
+            if new in ("undelivered", "failed"):
+                message.last_error = f"twilio error {code}" if code else f"twilio {raw}"
+            if code == str(UNSUBSCRIBED):
+                _mark_opted_out(session.get(ChannelAddress, message.address_id))
+        session.commit()
+        log_event("sms_status", outbound_id=message.id if message else None, status=raw, error_code=code)
+    return Response(status_code=204)
+
+
+def _mark_opted_out(address: ChannelAddress | None) -> None:
+    if address is not None and not address.opted_out:
+        address.opted_out, address.opted_out_at = True, utcnow()
+
+
+# -- sending --------------------------------------------------------------------------------------
+class _HttpxTwilioClient(AsyncHttpClient):
+    """Twilio's async transport on httpx, sending to `api_base` instead of *.twilio.com.
+
+    The base URL override is what lets tests (and a staging proxy) stand in for Twilio while
+    still using the real `twilio.rest.Client` to build and parse requests.
+    """
+
+    def __init__(self, api_base: str, timeout: float = 15.0) -> None:
+        super().__init__(logger=logging.getLogger("twilio.http_client"), is_async=True, timeout=timeout)
+        self._base = httpx.URL(api_base.rstrip("/"))
+        self._client = httpx.AsyncClient(timeout=timeout)
+
+    def _rebase(self, uri: str) -> httpx.URL:
+        url = httpx.URL(uri)
+        if self._base.host == "api.twilio.com" or not (url.host or "").endswith("twilio.com"):
+            return url
+        return url.copy_with(
+            scheme=self._base.scheme, host=self._base.host, port=self._base.port,
+            path=self._base.path.rstrip("/") + url.path,
+        )
+
+    async def request(  # type: ignore[override]
+        self, method: str, uri: str, params: dict[str, object] | None = None, data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None, auth: tuple[str, str] | None = None, timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
+        response = await self._client.request(
+            method.upper(), self._rebase(uri), params=params, data=data, headers=headers,  # type: ignore[arg-type]
+            auth=auth, timeout=timeout or self.timeout, follow_redirects=allow_redirects,
+        )
+        return TwilioResponse(response.status_code, response.text, response.headers)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class TwilioSender:
+    """Sends one outbox message as one SMS; sorts Twilio's errors into retry or give up."""
+
+    channel = "sms"
+
+    def __init__(self, settings: Settings) -> None:
+        self._http = _HttpxTwilioClient(settings.twilio_api_base)
+        self._client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=self._http)
+        self._from = settings.twilio_from_number
+        self._status_callback = settings.public_url + STATUS_PATH
+
+    async def send(self, message: OutboundMessage, address: ChannelAddress) -> str | None:
+        try:
+            sent = await self._client.messages.create_async(
+                to=address.address, from_=self._from, body=message.body or "", status_callback=self._status_callback,
+            )
+        except TwilioRestException as exc:
+            raise _classify(exc, address) from None
+        except httpx.HTTPError as exc:
+            raise TransientSendError(f"network: {type(exc).__name__}") from None
+        return sent.sid
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def _classify(exc: TwilioRestException, address: ChannelAddress) -> Exception:
+    """A 4xx with a Twilio error code will fail the same way again; 429, 5xx and auth problems may not.
+
+    The error carries only the status and code: Twilio's own message can quote the number.
+    """
+    code: Any = exc.code
+    if exc.status == 429 or exc.status >= 500 or code in _TRANSIENT_CODES:
+        return TransientSendError(f"twilio {exc.status} error {code}")
+    if code == UNSUBSCRIBED:
+        _mark_opted_out(address)  # committed by the outbox with the message's failed status
+    return PermanentSendError(f"twilio {exc.status} error {code}")

@@ -1,0 +1,91 @@
+"""The local web chat: a page that behaves like an SMS phone, through the same gateway as SMS.
+
+It lets anyone try the service with no Twilio or Telegram account. Messages are rendered as
+SMS would render them (GSM-7 text, numbered options), and replies leave through the outbox.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from bot.models import ChannelAddress, OutboundMessage
+
+COOKIE = "webchat_id"
+PAGE = (Path(__file__).resolve().parent.parent / "static" / "webchat.html").read_text()
+router = APIRouter()
+
+
+class WebchatSender:
+    """Web chat 'delivery' is the page fetching the message, so sending just marks it ready."""
+
+    channel = "webchat"
+
+    async def send(self, message: OutboundMessage, address: ChannelAddress) -> str | None:
+        return None
+
+
+class SendBody(BaseModel):
+    text: str = Field(min_length=1, max_length=1600)
+    client_id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+def _chat_id(request: Request) -> str | None:
+    value = request.cookies.get(COOKIE)
+    return value if value and 16 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum() else None
+
+
+@router.get("/chat", response_class=HTMLResponse)
+async def chat_page(request: Request) -> Response:
+    response = HTMLResponse(PAGE)
+    if _chat_id(request) is None:
+        response.set_cookie(COOKIE, secrets.token_urlsafe(18), httponly=True, samesite="strict", max_age=60 * 60 * 24 * 30)
+    return response
+
+
+@router.post("/chat/api/messages")
+async def send_message(body: SendBody, request: Request) -> dict[str, Any]:
+    if request.headers.get("x-webchat") != "1":  # a cross-site form cannot set this header
+        raise HTTPException(403, "missing X-Webchat header")
+    chat_id = _chat_id(request)
+    if chat_id is None:
+        raise HTTPException(400, "no web chat session: open /chat first")
+    gateway = request.app.state.gateway
+    accepted = gateway.accept("webchat", chat_id, body.client_id, text=body.text)
+    if not accepted.duplicate:
+        gateway.schedule(accepted.address_id)
+    await gateway.wait_settled(accepted.inbound_id, timeout=request.app.state.settings.rasa_timeout_seconds + 5)
+    return {"duplicate": accepted.duplicate, "messages": _messages(request, accepted.address_id, after=0, reply_to=accepted.inbound_id)}
+
+
+@router.get("/chat/api/messages")
+async def poll_messages(request: Request, after: int = 0) -> dict[str, Any]:
+    chat_id = _chat_id(request)
+    if chat_id is None:
+        return {"messages": []}
+    with request.app.state.sessions() as session:
+        address = session.scalar(select(ChannelAddress).where(ChannelAddress.channel == "webchat", ChannelAddress.address == chat_id))
+        address_id = address.id if address else None
+    return {"messages": _messages(request, address_id, after=after) if address_id else []}
+
+
+def _messages(request: Request, address_id: str, *, after: int, reply_to: str | None = None) -> list[dict[str, Any]]:
+    with request.app.state.sessions() as session:
+        query = select(OutboundMessage).where(
+            OutboundMessage.address_id == address_id, OutboundMessage.status.in_(("queued", "delivered"))
+        )
+        if reply_to is not None:
+            query = query.where(OutboundMessage.in_reply_to == reply_to)
+        else:
+            query = query.where(OutboundMessage.sequence > after)
+        rows = session.scalars(query.order_by(OutboundMessage.sequence))
+        return [
+            {"seq": m.sequence, "text": m.body, "kind": m.kind, "options": m.options or [], "segments": m.segments}
+            for m in rows
+        ]

@@ -1,0 +1,159 @@
+"""All configuration, read from environment variables in one place.
+
+Every setting has a safe local default so `make run` works with no accounts. A bad value
+stops start-up with an error that names the variable, rather than failing later mid-message.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = _env(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(name: str, default: float, minimum: float = 0.0) -> float:
+    raw = _env(name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name, "1" if default else "0").strip().lower()
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _url(name: str, default: str) -> str:
+    raw = _env(name, default).rstrip("/")
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw
+
+
+def _database_url(name: str, default: str) -> str:
+    raw = _env(name, default)
+    if not (raw.startswith("sqlite") or raw.startswith("postgresql")):
+        raise ConfigError(f"{name} must be a sqlite:/// or postgresql:// URL, got {raw.split(':', 1)[0]!r}")
+    return raw
+
+
+def _secret(name: str, default_file: Path) -> str:
+    """A secret from the environment, else one generated once and kept under var/."""
+    value = os.environ.get(name)
+    if value:
+        if len(value) < 16:
+            raise ConfigError(f"{name} must be at least 16 characters long")
+        return value
+    if default_file.exists():
+        return default_file.read_text().strip()
+    default_file.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    default_file.write_text(value)
+    default_file.chmod(0o600)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    rasa_url: str
+    rasa_tracker_db: str
+    action_server_url: str
+    app_host: str
+    app_port: int
+    public_url: str
+    secret_key: str
+    secure_cookies: bool
+    rasa_timeout_seconds: float
+    rasa_retry_seconds: float
+    outbox_max_attempts: int
+    rate_limit_per_minute: int
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_from_number: str
+    twilio_api_base: str
+    telegram_bot_token: str
+    telegram_secret_token: str
+    telegram_api_base: str
+    log_level: str
+    unverified_flag_months: int
+    unverified_grace_months: int
+    demo_mode: bool
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from_number)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token and self.telegram_secret_token)
+
+
+def load_settings() -> Settings:
+    """Read and check every setting; raise ConfigError naming the first bad one."""
+    port = _int("APP_PORT", 8000, minimum=1)
+    host = _env("APP_HOST", "127.0.0.1")
+    log_level = _env("LOG_LEVEL", "INFO").upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    return Settings(
+        database_url=_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'community_connect.db'}"),
+        rasa_url=_url("RASA_URL", "http://127.0.0.1:5005"),
+        rasa_tracker_db=_database_url("RASA_TRACKER_DB_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}"),
+        action_server_url=_url("ACTION_SERVER_URL", "http://127.0.0.1:5055"),
+        app_host=host,
+        app_port=port,
+        public_url=_url("PUBLIC_URL", f"http://{host}:{port}"),
+        secret_key=_secret("SECRET_KEY", VAR_DIR / "secret_key"),
+        secure_cookies=_bool("SECURE_COOKIES", False),
+        rasa_timeout_seconds=_float("RASA_TIMEOUT_SECONDS", 15.0, minimum=0.1),
+        rasa_retry_seconds=_float("RASA_RETRY_SECONDS", 2.0, minimum=0.05),
+        outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
+        rate_limit_per_minute=_int("RATE_LIMIT_PER_MINUTE", 20, minimum=1),
+        twilio_account_sid=_env("TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=_env("TWILIO_AUTH_TOKEN", ""),
+        twilio_from_number=_env("TWILIO_FROM_NUMBER", ""),
+        twilio_api_base=_url("TWILIO_API_BASE", "https://api.twilio.com"),
+        telegram_bot_token=_env("TELEGRAM_BOT_TOKEN", ""),
+        telegram_secret_token=_env("TELEGRAM_SECRET_TOKEN", ""),
+        telegram_api_base=_url("TELEGRAM_API_BASE", "https://api.telegram.org"),
+        log_level=log_level,
+        unverified_flag_months=_int("UNVERIFIED_FLAG_MONTHS", 6, minimum=1),
+        unverified_grace_months=_int("UNVERIFIED_GRACE_MONTHS", 3, minimum=0),
+        demo_mode=_bool("DEMO_MODE", True),
+    )

@@ -1,0 +1,86 @@
+"""The link workers' queue: urgent first, the context the person agreed to share, reply, hand back."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import case, select
+
+from bot.console.auth import check_csrf, require_user
+from bot.console.routes import page
+from bot.gateway.outbox import enqueue
+from bot.gateway.sms_text import count_segments, to_gsm7
+from bot.models import AuditLog, ChannelAddress, Handoff, utcnow
+
+router = APIRouter(prefix="/console/handoffs")
+ROLE = "link_worker"
+
+
+@router.get("", response_class=HTMLResponse)
+async def queue(request: Request) -> Response:
+    require_user(request, ROLE)
+    with request.app.state.sessions() as session:
+        rows = list(
+            session.scalars(
+                select(Handoff).where(Handoff.status != "closed")
+                .order_by(case((Handoff.urgent.is_(True), 0), else_=1), Handoff.created_at)
+            )
+        )
+        session.expunge_all()
+    return page(request, "handoffs.html", handoffs=rows, flash=request.query_params.get("done"))
+
+
+def _load(session, handoff_id: str) -> Handoff:  # type: ignore[no-untyped-def]
+    handoff = session.get(Handoff, handoff_id)
+    if handoff is None:
+        raise HTTPException(404, "No such handoff.")
+    return handoff
+
+
+@router.post("/{handoff_id}/claim")
+async def claim(request: Request, handoff_id: str, csrf: str = Form("")) -> Response:
+    user = require_user(request, ROLE)
+    check_csrf(request, csrf)
+    with request.app.state.sessions() as session:
+        handoff = _load(session, handoff_id)
+        handoff.status, handoff.claimed_by = "claimed", user["username"]
+        session.add(AuditLog(actor=user["username"], action="claim", entity="handoff", entity_id=handoff_id))
+        session.commit()
+    return RedirectResponse("/console/handoffs?done=claimed", status_code=303)
+
+
+@router.post("/{handoff_id}/reply")
+async def reply(request: Request, handoff_id: str, message: str = Form(...), csrf: str = Form("")) -> Response:
+    user = require_user(request, ROLE)
+    check_csrf(request, csrf)
+    text = to_gsm7(message.strip())
+    if not text:
+        raise HTTPException(400, "The message is empty.")
+    if count_segments(text).segments > 3:
+        raise HTTPException(400, "The message is too long for three text messages. Please make it shorter.")
+    with request.app.state.sessions() as session:
+        handoff = _load(session, handoff_id)
+        address = session.scalar(
+            select(ChannelAddress).where(ChannelAddress.person_id == handoff.person_id).order_by(ChannelAddress.created_at.desc())
+        )
+        if address is None:
+            raise HTTPException(409, "This person can no longer be reached.")
+        enqueue(session, address, text, kind="human")
+        handoff.status, handoff.claimed_by = "claimed", handoff.claimed_by or user["username"]
+        session.add(AuditLog(actor=user["username"], action="reply", entity="handoff", entity_id=handoff_id,
+                             changes={"segments": count_segments(text).segments}))
+        session.commit()
+    request.app.state.outbox.notify()
+    return RedirectResponse("/console/handoffs?done=sent", status_code=303)
+
+
+@router.post("/{handoff_id}/close")
+async def hand_back(request: Request, handoff_id: str, csrf: str = Form("")) -> Response:
+    user = require_user(request, ROLE)
+    check_csrf(request, csrf)
+    with request.app.state.sessions() as session:
+        handoff = _load(session, handoff_id)
+        handoff.status, handoff.closed_at = "closed", utcnow()
+        session.add(AuditLog(actor=user["username"], action="hand_back", entity="handoff", entity_id=handoff_id))
+        session.commit()
+    return RedirectResponse("/console/handoffs?done=closed", status_code=303)

@@ -1,0 +1,41 @@
+"""Demo set-up for `make run`: postcodes, the demo directory and console logins.
+
+Demo logins are printed by the run command and only created when DEMO_MODE is on (the
+default for a local run). Each step is idempotent, so running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.config import PROJECT_ROOT
+from bot.console.auth import create_user
+
+DEMO_USERS = (
+    ("linkworker", "linkworker-demo-1", "link_worker"),
+    ("curator", "curator-demo-1", "curator"),
+    ("admin", "admin-demo-123", "admin"),
+)
+NSPL_FILE = PROJECT_ROOT / "community_directory" / "data" / "nspl" / "NSPL_NOV_2021_UK_SR.csv"
+
+
+def load_demo_data(session: Session) -> dict[str, int]:
+    from community_directory.demo import load_demo
+    from community_directory.geography import load_nspl
+    from community_directory.models import Service
+    from community_directory.geography import Postcode
+
+    counts: dict[str, int] = {}
+    if not session.scalar(select(func.count()).select_from(Postcode)):
+        load_nspl(session, NSPL_FILE)
+    counts["postcodes"] = session.scalar(select(func.count()).select_from(Postcode)) or 0
+    load_demo(session)
+    counts["services"] = session.scalar(select(func.count()).select_from(Service)) or 0
+    return counts
+
+
+def create_demo_users(session: Session) -> list[tuple[str, str, str]]:
+    for username, password, role in DEMO_USERS:
+        create_user(session, username, password, role)
+    return list(DEMO_USERS)

@@ -1,0 +1,79 @@
+"""`make run`: bring everything up on loopback with embedded defaults, and down again on Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+from bot.config import VAR_DIR, Settings
+from bot.db import session_scope
+from bot.demo import create_demo_users, load_demo_data
+from bot.migrate import upgrade
+from bot.stack import Stack
+from bot.training import ensure_model
+
+
+def _port(url: str) -> int:
+    return urlparse(url).port or 80
+
+
+def sqlite_path(url: str) -> Path:
+    if not url.startswith("sqlite:///"):
+        raise SystemExit("make run uses SQLite for Rasa's tracker store; set RASA_TRACKER_DB_URL to a sqlite:/// URL")
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def run(settings: Settings) -> int:
+    print("==> Database migrations")
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        counts = load_demo_data(session)
+        users = create_demo_users(session) if settings.demo_mode else []
+    print(f"==> Demo data: {counts['services']} directory services, {counts['postcodes']} SR postcodes")
+    model, trained = ensure_model()
+    print(f"==> Rasa model: {model.name}" + (f" (trained in {trained:.0f}s)" if trained else " (unchanged, not retrained)"))
+
+    stack = Stack(VAR_DIR / "logs", settings.database_url, sqlite_path(settings.rasa_tracker_db))
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.start_actions(_port(settings.action_server_url))
+        stack.wait_ready("actions", timeout=60)
+        stack.start_rasa(model, _port(settings.rasa_url))
+        stack.start_app(settings.app_port)
+        print("==> Starting Rasa (about 30 seconds)...")
+        stack.wait_ready("rasa", timeout=300)
+        stack.wait_ready("app", timeout=60)
+        app_url = stack.services["app"].url
+        print(
+            f"\nCommunity Connect is running.\n"
+            f"  Web chat (behaves like an SMS phone): {app_url}/chat\n"
+            f"  Console for link workers and curators: {app_url}/console\n"
+            f"  Open Referral (HSDS 3.0) API:         {app_url}/api/\n"
+            f"  Rasa: {stack.services['rasa'].url}   Action server: {stack.services['actions'].url}\n"
+            f"  Logs: {VAR_DIR / 'logs'}"
+        )
+        if users:
+            print("\nDemo console logins (demo data only):")
+            for username, password, role in users:
+                print(f"  {role.replace('_', ' '):12} {username} / {password}")
+        print("\nPress Ctrl-C to stop.")
+        while not stopping:
+            for name, service in stack.services.items():
+                if not service.is_running():
+                    print(f"{name} stopped unexpectedly; see {service.log_path}")
+                    return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        print("\nStopping...")
+        stack.stop()
+        print("Stopped.")

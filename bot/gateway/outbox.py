@@ -1,0 +1,158 @@
+"""The persistent outbox: replies are written here first, then sent with retries and backoff.
+
+Modelled on GOV.UK Notify: each message has a status (queued, sent, delivered, undelivered,
+failed, suppressed), delivery is retried with exponential backoff, and per-person order is kept
+(a later message never overtakes an earlier one that is waiting to retry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.gateway.sms_text import count_segments
+from bot.logging_setup import log_event
+from bot.models import ChannelAddress, OutboundMessage, utcnow
+
+SYSTEM_KINDS = frozenset({"system"})  # the opt-out confirmation is the one message allowed after STOP
+
+
+class TransientSendError(RuntimeError):
+    """Worth trying again later (network error, provider 5xx, rate limit)."""
+
+
+class PermanentSendError(RuntimeError):
+    """Will never succeed (invalid number, blocked chat): marked failed at once."""
+
+
+class ChannelSender(Protocol):
+    channel: str
+
+    async def send(self, message: OutboundMessage, address: ChannelAddress) -> str | None:
+        """Deliver one message; return the provider's id for it."""
+
+
+def enqueue(
+    session: Session,
+    address: ChannelAddress,
+    body: str,
+    *,
+    kind: str = "reply",
+    options: list[dict[str, Any]] | None = None,
+    in_reply_to: str | None = None,
+) -> OutboundMessage:
+    sequence = (session.scalar(select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == address.id)) or 0) + 1
+    message = OutboundMessage(
+        address_id=address.id, channel=address.channel, kind=kind, body=body, options=options or None,
+        in_reply_to=in_reply_to, sequence=sequence,
+    )
+    if address.channel in ("sms", "webchat"):
+        counted = count_segments(body)
+        message.segments, message.encoding = counted.segments, counted.encoding
+    session.add(message)
+    session.flush()
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** attempts, 300))
+
+
+class OutboxWorker:
+    def __init__(self, sessions: sessionmaker[Session], senders: dict[str, ChannelSender], max_attempts: int) -> None:
+        self._sessions = sessions
+        self._senders = senders
+        self._max_attempts = max_attempts
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                sent_any = await self.send_due()
+            except Exception:  # keep the loop alive; the message stays queued
+                log_event("outbox_loop_error", level=logging.ERROR)
+                sent_any = False
+            if not sent_any:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+                except asyncio.TimeoutError:
+                    pass
+                self._wake.clear()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def send_due(self) -> bool:
+        """Send the oldest due message of each address; True if anything was attempted."""
+        now = utcnow()
+        with self._sessions() as session:
+            queued = list(
+                session.scalars(
+                    select(OutboundMessage).where(OutboundMessage.status == "queued").order_by(OutboundMessage.sequence).limit(500)
+                )
+            )
+            heads: dict[str, OutboundMessage] = {}
+            for message in queued:
+                heads.setdefault(message.address_id, message)
+            due = [m.id for m in heads.values() if _aware(m.next_attempt_at) <= now]
+        if not due:
+            return False
+        await asyncio.gather(*(self._send_one(message_id) for message_id in due))
+        return True
+
+    async def _send_one(self, message_id: str) -> None:
+        with self._sessions() as session:
+            message = session.get(OutboundMessage, message_id)
+            if message is None or message.status != "queued":
+                return
+            address = session.get(ChannelAddress, message.address_id)
+            if address is None:
+                return
+            if address.opted_out and message.kind not in SYSTEM_KINDS:
+                message.status = "suppressed"
+                session.commit()
+                log_event("outbound_suppressed", outbound_id=message.id, channel=message.channel)
+                return
+            sender = self._senders.get(message.channel)
+            if sender is None:
+                message.status = "failed"
+                message.last_error = "no sender configured for this channel"
+                session.commit()
+                return
+            message.attempts += 1
+            try:
+                provider_id = await sender.send(message, address)
+            except PermanentSendError as exc:
+                message.status, message.last_error = "failed", str(exc)[:255]
+            except Exception as exc:  # transient by default: a crash must not lose the reply
+                message.last_error = f"{type(exc).__name__}: {exc}"[:255]
+                if message.attempts >= self._max_attempts:
+                    message.status = "failed"
+                else:
+                    message.next_attempt_at = utcnow() + backoff(message.attempts)
+            else:
+                message.status = "delivered" if message.channel == "webchat" else "sent"
+                message.provider_id = provider_id
+                message.sent_at = utcnow()
+            session.commit()
+            log_event(
+                "outbound_attempt", outbound_id=message.id, channel=message.channel, status=message.status,
+                attempts=message.attempts, segments=message.segments,
+            )
+
+
+def _aware(value):  # type: ignore[no-untyped-def]
+    """SQLite returns naive datetimes; everything we store is UTC."""
+    from datetime import timezone
+
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -1,0 +1,294 @@
+"""The gateway: every inbound message, from every channel, takes this one path.
+
+1. It is stored first (keyed by the provider's id, so a retried webhook is handled once).
+2. Opt-out/opt-in/help words, opted-out numbers, rate limits, media-only messages and the crisis
+   check are handled here, before and without the dialogue engine.
+3. Anything else goes to Rasa; its replies are rendered for the channel and put in the outbox.
+If Rasa is down, the person gets one holding reply and the message stays pending, in order,
+until the sweeper finds Rasa back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.gateway import messages as texts
+from bot.gateway.keywords import control_word
+from bot.gateway.outbox import OutboxWorker, enqueue
+from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.render import map_option_reply, map_payload, render
+from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE, check_message
+from bot.logging_setup import log_event
+from bot.models import ChannelAddress, InboundMessage, utcnow
+from bot.records.handoffs import request_handoff
+from bot.records.people import get_or_create_address
+
+MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried without limit
+
+
+@dataclass(frozen=True)
+class Accepted:
+    inbound_id: str
+    address_id: str
+    duplicate: bool
+
+
+class Gateway:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        rasa: RasaClient,
+        outbox: OutboxWorker,
+        *,
+        retry_seconds: float,
+        rate_limit_per_minute: int,
+        forget_conversation: Callable[[str], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._rasa = rasa
+        self._outbox = outbox
+        self._retry_seconds = retry_seconds
+        self._rate_limit = rate_limit_per_minute
+        self._forget_conversation = forget_conversation
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._settled: dict[str, asyncio.Event] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    # -- intake ---------------------------------------------------------------------------------
+    def accept(
+        self, channel: str, address: str, provider_id: str, *, text: str | None = None,
+        payload: str | None = None, has_media: bool = False,
+    ) -> Accepted:
+        """Store the message durably; a provider id seen before is a duplicate and is not stored again."""
+        with self._sessions() as session:
+            existing = session.scalar(
+                select(InboundMessage).where(InboundMessage.channel == channel, InboundMessage.provider_id == provider_id)
+            )
+            if existing is not None:
+                return Accepted(existing.id, existing.address_id, duplicate=True)
+            addr = get_or_create_address(session, channel, address)
+            inbound = InboundMessage(
+                channel=channel, provider_id=provider_id, address_id=addr.id, text=text, payload=payload, has_media=has_media,
+            )
+            session.add(inbound)
+            try:
+                session.commit()
+            except IntegrityError:  # the same delivery raced in twice
+                session.rollback()
+                existing = session.scalar(
+                    select(InboundMessage).where(InboundMessage.channel == channel, InboundMessage.provider_id == provider_id)
+                )
+                assert existing is not None
+                return Accepted(existing.id, existing.address_id, duplicate=True)
+            log_event("inbound_stored", inbound_id=inbound.id, channel=channel)
+            self._settled.setdefault(inbound.id, asyncio.Event())
+            return Accepted(inbound.id, addr.id, duplicate=False)
+
+    def schedule(self, address_id: str) -> None:
+        task = asyncio.get_running_loop().create_task(self.drain(address_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def wait_settled(self, inbound_id: str, timeout: float) -> bool:
+        """Wait until this message is answered (or a holding reply went out)."""
+        event = self._settled.setdefault(inbound_id, asyncio.Event())
+        with self._sessions() as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            if inbound is not None and inbound.status != "pending":
+                return True
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    # -- processing -----------------------------------------------------------------------------
+    async def drain(self, address_id: str) -> None:
+        """Process this address's pending messages oldest first; stop at the first that must wait."""
+        async with self._locks[address_id]:
+            while not self._stopping:
+                with self._sessions() as session:
+                    inbound_id = session.scalar(
+                        select(InboundMessage.id)
+                        .where(InboundMessage.address_id == address_id, InboundMessage.status == "pending")
+                        .order_by(InboundMessage.received_at, InboundMessage.id)
+                        .limit(1)
+                    )
+                if inbound_id is None or not await self._process(inbound_id):
+                    return
+
+    async def sweep_forever(self) -> None:
+        """Retry pending messages (Rasa was down, or the app restarted mid-message)."""
+        while not self._stopping:
+            try:
+                await self.sweep()
+            except Exception:
+                log_event("sweep_error", level=logging.ERROR)
+            await asyncio.sleep(self._retry_seconds)
+
+    async def sweep(self) -> None:
+        with self._sessions() as session:
+            address_ids = list(
+                session.scalars(select(InboundMessage.address_id).where(InboundMessage.status == "pending").distinct())
+            )
+        if address_ids and await self._rasa.is_ready():
+            await asyncio.gather(*(self.drain(a) for a in address_ids if not self._locks[a].locked()))
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def _process(self, inbound_id: str) -> bool:
+        started = time.perf_counter()
+        with self._sessions() as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            if inbound is None or inbound.status != "pending":
+                return True
+            address = session.get(ChannelAddress, inbound.address_id)
+            assert address is not None
+            person = address.person
+            handled = self._handle_before_rasa(session, inbound, address)
+            if handled:
+                self._finish(session, inbound, handled)
+                session.commit()
+                self._after(inbound_id, handled, started)
+                return True
+            rasa_text = (
+                map_payload(inbound.payload, person.last_options)
+                or map_option_reply(inbound.text, person.last_options)
+                or inbound.text
+                or inbound.payload
+                or ""
+            )
+            conversation_id, channel = person.conversation_id, address.channel
+        try:
+            reply = await self._rasa.send(conversation_id, rasa_text, {"channel": channel})
+        except RasaUnavailable as exc:
+            self._on_rasa_down(inbound_id, str(exc))
+            return False
+        except Exception:
+            return self._on_crash(inbound_id)
+        gateway_before_ms = (time.perf_counter() - started) * 1000 - reply.rasa_ms - reply.actions_ms
+        with self._sessions() as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            address = session.get(ChannelAddress, inbound.address_id) if inbound else None
+            if inbound is None or address is None or inbound.status != "pending":
+                return True
+            person = address.person
+            outgoing, offered = render(reply.messages, channel)
+            for item in outgoing:
+                enqueue(session, address, item.body, options=item.options, in_reply_to=inbound.id)
+            person.last_options = offered
+            person.holding_reply_sent_at = None
+            erased = person.conversation_id != conversation_id
+            self._finish(session, inbound, "dialogue")
+            session.commit()
+        if erased and self._forget_conversation is not None:
+            self._forget_conversation(conversation_id)
+        self._outbox.notify()
+        self._release(inbound_id)
+        log_event(
+            "message_handled", inbound_id=inbound_id, channel=channel, route="dialogue", replies=len(outgoing),
+            total_ms=round((time.perf_counter() - started) * 1000, 1),
+            gateway_ms=round(max(gateway_before_ms, 0.0), 1), rasa_ms=round(reply.rasa_ms, 1),
+            actions_ms=round(reply.actions_ms, 1),
+        )
+        return True
+
+    def _handle_before_rasa(self, session: Session, inbound: InboundMessage, address: ChannelAddress) -> str | None:
+        """Everything that must not depend on the dialogue engine. Returns the route taken, if any."""
+        word = control_word(inbound.text)
+        if word == "opt_out":
+            if not address.opted_out:
+                address.opted_out, address.opted_out_at = True, utcnow()
+                enqueue(session, address, texts.OPTED_OUT, kind="system", in_reply_to=inbound.id)
+            return "opt_out"
+        if word == "opt_in":
+            if address.opted_out:
+                address.opted_out, address.opted_out_at = False, None
+            enqueue(session, address, texts.OPTED_IN, kind="system", in_reply_to=inbound.id)
+            return "opt_in"
+        if address.opted_out:
+            return "opted_out"
+        recent = session.scalar(
+            select(func.count()).select_from(InboundMessage).where(
+                InboundMessage.address_id == address.id,
+                InboundMessage.received_at >= utcnow() - timedelta(minutes=1),
+            )
+        ) or 0
+        if recent > self._rate_limit:
+            if recent == self._rate_limit + 1:
+                enqueue(session, address, texts.RATE_LIMITED, kind="system", in_reply_to=inbound.id)
+            return "rate_limited"
+        if word == "help":
+            enqueue(session, address, texts.HELP, in_reply_to=inbound.id)
+            return "help"
+        if inbound.has_media and not (inbound.text or "").strip():
+            enqueue(session, address, texts.MEDIA_ONLY, in_reply_to=inbound.id)
+            return "media_only"
+        crisis = check_message(inbound.text or "")
+        if crisis.is_crisis:
+            enqueue(session, address, SAFETY_MESSAGE, kind="safety", in_reply_to=inbound.id)
+            enqueue(session, address, SAFETY_FOLLOW_ON, kind="safety", in_reply_to=inbound.id)
+            request_handoff(session, address.person_id, "crisis", urgent=True, context={"crisis_kind": crisis.kind})
+            return "crisis"
+        return None
+
+    @staticmethod
+    def _finish(session: Session, inbound: InboundMessage, route: str) -> None:
+        inbound.status = "done"
+        inbound.processed_at = utcnow()
+        inbound.text = None  # answered: the words are not kept
+        inbound.payload = None
+
+    def _after(self, inbound_id: str, route: str, started: float) -> None:
+        self._outbox.notify()
+        self._release(inbound_id)
+        log_event("message_handled", inbound_id=inbound_id, route=route, total_ms=round((time.perf_counter() - started) * 1000, 1))
+
+    def _release(self, inbound_id: str) -> None:
+        event = self._settled.pop(inbound_id, None)
+        if event is not None:
+            event.set()
+
+    def _on_rasa_down(self, inbound_id: str, reason: str) -> None:
+        with self._sessions() as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            if inbound is None:
+                return
+            inbound.attempts += 1
+            address = session.get(ChannelAddress, inbound.address_id)
+            assert address is not None
+            if address.person.holding_reply_sent_at is None:
+                enqueue(session, address, texts.HOLDING, kind="holding", in_reply_to=inbound.id)
+                address.person.holding_reply_sent_at = utcnow()
+            session.commit()
+        self._outbox.notify()
+        self._release(inbound_id)
+        log_event("rasa_unavailable", level=logging.WARNING, inbound_id=inbound_id, reason=reason)
+
+    def _on_crash(self, inbound_id: str) -> bool:
+        """An unexpected error: keep the message; after repeated failures a person picks it up."""
+        logging.getLogger(__name__).exception("processing_error")
+        with self._sessions() as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            if inbound is None:
+                return True
+            inbound.attempts += 1
+            if inbound.attempts >= MAX_PROCESSING_ATTEMPTS:
+                inbound.status = "failed"
+                address = session.get(ChannelAddress, inbound.address_id)
+                if address is not None:
+                    request_handoff(session, address.person_id, "not_understood")
+            session.commit()
+            return inbound.status == "failed"

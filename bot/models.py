@@ -1,0 +1,235 @@
+"""The application's records: people, consent, goals, outcomes, handoffs, messages, console users.
+
+What we keep about a person exists only because they agreed in the conversation (a Consent
+row says what, when and in which words). Message text is operational: kept only until it is
+answered or delivered, then cleared, so the database never becomes a transcript archive.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Person(Base):
+    """A resident. Rasa only ever sees `conversation_id`, never a phone number."""
+
+    __tablename__ = "person"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    conversation_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # None until asked; True/False is the answer they gave in the conversation.
+    consent_to_keep: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Kept only with consent_to_keep; used to group outcomes by deprivation decile.
+    postcode_district: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    imd_decile: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Options the bot last offered, so "2" or a Telegram button maps back to a payload.
+    last_options: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    holding_reply_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    addresses: Mapped[list[ChannelAddress]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+
+class ChannelAddress(Base):
+    """How to reach a person on one channel: a phone number, a Telegram chat, a web chat session."""
+
+    __tablename__ = "channel_address"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # sms | telegram | webchat
+    address: Mapped[str] = mapped_column(String(128))
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="addresses")
+
+
+class Consent(Base):
+    """One answer to one consent question, with the words the person was shown."""
+
+    __tablename__ = "consent"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))  # keep_data | follow_up | share_with_link_worker
+    given: Mapped[bool] = mapped_column(Boolean)
+    wording: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Goal(Base):
+    """A goal in the person's own words, usually tied to one directory listing."""
+
+    __tablename__ = "goal"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    consent_id: Mapped[str] = mapped_column(ForeignKey("consent.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    need: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    service_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    service_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done | partly | not_yet
+    checkin_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FollowUp(Base):
+    """A check-in the person agreed to, sent by the scheduler when due."""
+
+    __tablename__ = "follow_up"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    goal_id: Mapped[str | None] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), nullable=True)
+    consent_id: Mapped[str] = mapped_column(ForeignKey("consent.id", ondelete="CASCADE"))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | sent | answered | cancelled
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Outcome(Base):
+    """A measured difference: a wellbeing score or goal progress, at a point in the journey."""
+
+    __tablename__ = "outcome"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    goal_id: Mapped[str | None] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(32))  # wellbeing_start | wellbeing_follow_up | goal_progress
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    value: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Handoff(Base):
+    """A request for a human: link workers work this queue."""
+
+    __tablename__ = "handoff"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))  # asked | crisis | not_understood | no_match
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | claimed | closed
+    # Only what the person agreed to share (needs, area, goal), never message text.
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ErasureRequest(Base):
+    """'Forget me': kept without any link to the person, as proof it was done."""
+
+    __tablename__ = "erasure_request"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+
+
+class InboundMessage(Base):
+    """Stored before any processing, keyed by the provider's id, so nothing is lost or done twice."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (
+        UniqueConstraint("channel", "provider_id"),
+        Index("ix_inbound_status_received", "status", "received_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    channel: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str] = mapped_column(String(128))
+    address_id: Mapped[str] = mapped_column(ForeignKey("channel_address.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)  # cleared once answered
+    payload: Mapped[str | None] = mapped_column(Text, nullable=True)  # a button/option payload
+    has_media: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class OutboundMessage(Base):
+    """The outbox: every reply leaves from here, with retries and delivery status."""
+
+    __tablename__ = "outbound_message"
+    __table_args__ = (Index("ix_outbound_status_next", "status", "next_attempt_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    address_id: Mapped[str] = mapped_column(ForeignKey("channel_address.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default="reply")  # reply | holding | safety | follow_up | system
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    options: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | sent | delivered | undelivered | failed | suppressed
+    provider_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    segments: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    encoding: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class DeliveryEvent(Base):
+    """A status callback from a provider (queued, sent, delivered, undelivered, failed)."""
+
+    __tablename__ = "delivery_event"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    outbound_id: Mapped[str | None] = mapped_column(ForeignKey("outbound_message.id", ondelete="CASCADE"), nullable=True, index=True)
+    provider_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ConsoleUser(Base):
+    __tablename__ = "console_user"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # link_worker | curator | admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditLog(Base):
+    """Who changed what, when: for directory edits and any console action on a person."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,29 @@
+"""Erasing a conversation from Rasa's tracker store.
+
+Rasa's HTTP API can only append or replace events, and its SQL tracker store never deletes on
+replace, so 'forget me' deletes the rows directly. The tracker store is ours (see endpoints.yml),
+and Rasa 3.6 keeps one `events` table keyed by `sender_id`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import text
+
+from bot.db import engine_for
+
+
+def forget_conversation(tracker_db_url: str, conversation_id: str) -> int:
+    with engine_for(tracker_db_url).begin() as conn:
+        try:
+            result = conn.execute(text("DELETE FROM events WHERE sender_id = :sid"), {"sid": conversation_id})
+        except Exception as exc:  # no table yet: Rasa has stored nothing
+            if "no such table" in str(exc).lower():
+                return 0
+            raise
+        return result.rowcount or 0
+
+
+def tracker_forgetter(tracker_db_url: str) -> Callable[[str], None]:
+    return lambda conversation_id: forget_conversation(tracker_db_url, conversation_id) and None

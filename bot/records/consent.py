@@ -1,0 +1,43 @@
+"""Consent as given in the conversation: one row per answer, with the exact words shown."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Consent, Person, utcnow
+
+KEEP_DATA = "keep_data"
+FOLLOW_UP = "follow_up"
+SHARE_WITH_LINK_WORKER = "share_with_link_worker"
+
+
+def record_consent(session: Session, person: Person, purpose: str, given: bool, wording: str, channel: str) -> Consent:
+    """Store the answer; a 'no' withdraws earlier consent for the same purpose."""
+    for earlier in current_consents(session, person.id, purpose):
+        earlier.withdrawn_at = utcnow()
+    consent = Consent(person_id=person.id, purpose=purpose, given=given, wording=wording, channel=channel)
+    session.add(consent)
+    if purpose == KEEP_DATA:
+        person.consent_to_keep = given
+        if not given:
+            person.postcode_district = None
+            person.imd_decile = None
+    session.flush()
+    return consent
+
+
+def current_consents(session: Session, person_id: str, purpose: str) -> list[Consent]:
+    return list(
+        session.scalars(
+            select(Consent).where(Consent.person_id == person_id, Consent.purpose == purpose, Consent.withdrawn_at.is_(None))
+        )
+    )
+
+
+def active_consent(session: Session, person_id: str, purpose: str) -> Consent | None:
+    """The standing 'yes' for this purpose, if there is one."""
+    for consent in current_consents(session, person_id, purpose):
+        if consent.given:
+            return consent
+    return None

@@ -1,0 +1,30 @@
+"""Requests for a human, queued for link workers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Handoff
+
+REASONS = frozenset({"asked", "crisis", "not_understood", "no_match"})
+
+
+def request_handoff(session: Session, person_id: str, reason: str, *, urgent: bool = False, context: dict[str, Any] | None = None) -> Handoff:
+    """Open one handoff per person at a time; a new request updates the open one."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown handoff reason {reason!r}")
+    open_one = session.scalar(select(Handoff).where(Handoff.person_id == person_id, Handoff.status != "closed"))
+    if open_one is not None:
+        open_one.urgent = open_one.urgent or urgent
+        if urgent:
+            open_one.reason = reason
+        open_one.context = {**(open_one.context or {}), **(context or {})}
+        session.flush()
+        return open_one
+    handoff = Handoff(person_id=person_id, reason=reason, urgent=urgent, context=context or {})
+    session.add(handoff)
+    session.flush()
+    return handoff

@@ -1,0 +1,27 @@
+"""Finding people by how they reach us, without ever handing Rasa their number."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import ChannelAddress, Person
+
+
+def get_or_create_address(session: Session, channel: str, address: str) -> ChannelAddress:
+    found = session.scalar(select(ChannelAddress).where(ChannelAddress.channel == channel, ChannelAddress.address == address))
+    if found is not None:
+        return found
+    person = Person()
+    found = ChannelAddress(channel=channel, address=address, person=person)
+    session.add_all([person, found])
+    session.flush()
+    return found
+
+
+def person_by_conversation(session: Session, conversation_id: str) -> Person | None:
+    return session.scalar(select(Person).where(Person.conversation_id == conversation_id))
+
+
+def addresses_of(session: Session, person_id: str) -> list[ChannelAddress]:
+    return list(session.scalars(select(ChannelAddress).where(ChannelAddress.person_id == person_id)))

@@ -1,0 +1,135 @@
+"""Starting the three processes (Rasa, action server, application) on loopback.
+
+One implementation shared by `make run`, the end-to-end tests and the benchmarks, so what the
+tests exercise is exactly what a user runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bot.config import PROJECT_ROOT
+
+RASA_BIN = PROJECT_ROOT / ".venv" / "rasa" / "bin" / "rasa"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+    ready_path: str
+    log_path: Path
+
+    def is_running(self) -> bool:
+        return self.process.poll() is None
+
+
+@dataclass
+class Stack:
+    """The running processes, with their URLs; stop() ends them all."""
+
+    var_dir: Path
+    database_url: str
+    tracker_db: Path
+    services: dict[str, Service] = field(default_factory=dict)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=self.database_url,
+            RASA_TRACKER_DB=str(self.tracker_db),
+            RASA_TRACKER_DB_URL=f"sqlite:///{self.tracker_db}",
+            PYTHONPATH=str(PROJECT_ROOT),
+            PYTHONUNBUFFERED="1",
+        )
+        if "actions" in self.services:
+            env["ACTION_ENDPOINT_URL"] = self.services["actions"].url + "/webhook"
+            env["ACTION_SERVER_URL"] = self.services["actions"].url
+        if "rasa" in self.services:
+            env["RASA_URL"] = self.services["rasa"].url
+        env.update(extra)
+        return env
+
+    def _spawn(self, name: str, cmd: list[str], port: int, ready_path: str, env: dict[str, str]) -> Service:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.var_dir / f"{name}.log"
+        log = open(log_path, "ab")
+        process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        service = Service(name, process, f"http://127.0.0.1:{port}", ready_path, log_path)
+        self.services[name] = service
+        return service
+
+    def start_actions(self, port: int | None = None) -> Service:
+        port = port or free_port()
+        cmd = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+        return self._spawn("actions", cmd, port, "/health", self.env())
+
+    def start_rasa(self, model: Path, port: int | None = None) -> Service:
+        port = port or free_port()
+        cmd = [
+            str(RASA_BIN), "run", "--enable-api", "--model", str(model), "--port", str(port), "-i", "127.0.0.1",
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        ]
+        return self._spawn("rasa", cmd, port, "/", self.env())
+
+    def restart_rasa(self, model: Path) -> Service:
+        old = self.services["rasa"]
+        port = int(old.url.rsplit(":", 1)[1])
+        return self.start_rasa(model, port)
+
+    def start_app(self, port: int | None = None, **extra_env: str) -> Service:
+        port = port or free_port()
+        cmd = [
+            sys.executable, "-m", "uvicorn", "bot.app:create_app", "--factory", "--host", "127.0.0.1",
+            "--port", str(port), "--no-access-log",
+        ]
+        return self._spawn("app", cmd, port, "/healthz", self.env(APP_PORT=str(port), **extra_env))
+
+    def wait_ready(self, name: str, timeout: float = 180.0) -> None:
+        service = self.services[name]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not service.is_running():
+                raise RuntimeError(f"{name} exited early; see {service.log_path}")
+            try:
+                if httpx.get(service.url + service.ready_path, timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise TimeoutError(f"{name} not ready after {timeout:.0f}s; see {service.log_path}")
+
+    def kill(self, name: str) -> None:
+        service = self.services[name]
+        if service.is_running():
+            os.killpg(service.process.pid, signal.SIGKILL)
+            service.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        for service in reversed(list(self.services.values())):
+            if service.is_running():
+                try:
+                    os.killpg(service.process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
+        for service in self.services.values():
+            try:
+                service.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(service.process.pid, signal.SIGKILL)

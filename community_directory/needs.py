@@ -1,0 +1,59 @@
+"""The needs and interests a resident can name, shared by the NLU data, matching and reports.
+
+Keys are stable identifiers: they are NLU entity values, taxonomy term codes in the demo
+directory and the groups in outcome reports, so renaming one is a data migration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Need:
+    key: str
+    label: str  # plain words a resident would recognise, used in bot messages
+    keywords: tuple[str, ...]  # lower-case stems used by the text fallback and search
+
+
+NEEDS: tuple[Need, ...] = (
+    Need("loneliness", "meeting people", ("lonely", "alone", "friend", "company", "social", "chat", "isolat", "meet people", "lunch club", "coffee morning")),
+    Need("physical_activity", "getting active", ("walk", "exercise", "active", "fit", "sport", "swim", "dance", "yoga", "gym", "football", "keep fit")),
+    Need("creative", "arts and crafts", ("art", "craft", "paint", "draw", "knit", "sew", "music", "sing", "choir", "write", "photo")),
+    Need("learning", "learning something new", ("learn", "course", "class", "study", "english", "reading", "maths", "history", "lecture")),
+    Need("volunteering", "volunteering", ("volunteer", "help out", "give back", "charity shop")),
+    Need("money", "money, debt and benefits", ("money", "debt", "benefit", "bills", "universal credit", "pip", "budget", "loan", "arrears", "skint", "broke")),
+    Need("food", "food", ("food", "hungry", "meal", "food bank", "pantry", "cook", "eat")),
+    Need("housing", "housing", ("housing", "home", "rent", "landlord", "evict", "homeless", "damp", "council house")),
+    Need("carers", "support for carers", ("carer", "caring", "look after", "looking after")),
+    Need("mental_wellbeing", "feeling better in yourself", ("stress", "anxious", "anxiety", "low", "depress", "worry", "mental", "wellbeing", "mood", "grief", "bereave")),
+    Need("parenting", "parents and families", ("parent", "mum", "dad", "baby", "toddler", "kids", "children", "family")),
+    Need("employment", "work and jobs", ("job", "work", "employ", "cv", "interview", "career", "unemploy")),
+    Need("digital_skills", "computers and phones", ("computer", "internet", "online", "digital", "laptop", "tablet", "smartphone", "email", "ipad")),
+    Need("outdoors", "gardening and outdoors", ("garden", "allotment", "outdoor", "nature", "grow", "park", "conservation", "beach")),
+    Need("faith_culture", "faith and culture groups", ("church", "mosque", "temple", "faith", "pray", "culture", "community centre", "heritage", "gurdwara")),
+)
+
+NEED_KEYS: frozenset[str] = frozenset(n.key for n in NEEDS)
+_BY_KEY = {n.key: n for n in NEEDS}
+# Keywords are word-start stems: "art" finds "artist" but not "start".
+_PATTERNS = {
+    n.key: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in n.keywords) + ")")
+    for n in NEEDS
+}
+
+
+def get_need(key: str) -> Need:
+    """The need with this key; KeyError names the key when it is unknown."""
+    return _BY_KEY[key]
+
+
+def needs_in_text(text: str) -> list[str]:
+    """Need keys whose keywords occur in free text, in NEEDS order.
+
+    A second net under the NLU entity extractor, so a need the model misses in a long
+    message is still kept.
+    """
+    lowered = text.lower()
+    return [n.key for n in NEEDS if _PATTERNS[n.key].search(lowered)]

@@ -1,0 +1,56 @@
+"""Area names people use instead of a postcode, with an approximate centre point.
+
+Coordinates are rounded centres of each area (good to a few hundred metres), enough to rank
+nearby activities. A place name gives no deprivation decile: that needs a postcode.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    lat: float
+    lon: float
+
+
+_PLACES: dict[str, tuple[str, float, float]] = {
+    "hendon": ("Hendon", 54.8975, -1.3700), "millfield": ("Millfield", 54.9040, -1.4040),
+    "roker": ("Roker", 54.9240, -1.3710), "seaburn": ("Seaburn", 54.9340, -1.3720),
+    "southwick": ("Southwick", 54.9180, -1.4080), "pallion": ("Pallion", 54.9070, -1.4200),
+    "doxford": ("Doxford Park", 54.8620, -1.4170), "doxford park": ("Doxford Park", 54.8620, -1.4170),
+    "silksworth": ("Silksworth", 54.8780, -1.4160), "ryhope": ("Ryhope", 54.8730, -1.3660),
+    "castletown": ("Castletown", 54.9230, -1.4360), "farringdon": ("Farringdon", 54.8730, -1.4080),
+    "grindon": ("Grindon", 54.8880, -1.4360), "thorney close": ("Thorney Close", 54.8800, -1.4300),
+    "red house": ("Red House", 54.9330, -1.4110), "town end farm": ("Town End Farm", 54.9350, -1.4250),
+    "hylton castle": ("Hylton Castle", 54.9270, -1.4370), "hylton": ("Hylton Castle", 54.9270, -1.4370),
+    "fulwell": ("Fulwell", 54.9310, -1.3860), "city centre": ("Sunderland city centre", 54.9060, -1.3830),
+    "town centre": ("Sunderland city centre", 54.9060, -1.3830), "sunderland": ("Sunderland city centre", 54.9060, -1.3830),
+    "barnes": ("Barnes", 54.8970, -1.4070), "ashbrooke": ("Ashbrooke", 54.8950, -1.3890),
+    "pennywell": ("Pennywell", 54.8970, -1.4450), "hastings hill": ("Hastings Hill", 54.8860, -1.4500),
+    "witherwack": ("Witherwack", 54.9350, -1.4360), "marley pots": ("Marley Pots", 54.9330, -1.4200),
+    "monkwearmouth": ("Monkwearmouth", 54.9150, -1.3820), "sulgrave": ("Sulgrave", 54.9040, -1.5150),
+    "concord": ("Concord", 54.9120, -1.5200), "washington": ("Washington", 54.9000, -1.5200),
+    "houghton": ("Houghton-le-Spring", 54.8410, -1.4690), "houghton le spring": ("Houghton-le-Spring", 54.8410, -1.4690),
+    "hetton": ("Hetton-le-Hole", 54.8220, -1.4500), "hetton le hole": ("Hetton-le-Hole", 54.8220, -1.4500),
+    "penshaw": ("Penshaw", 54.8700, -1.4950), "shiney row": ("Shiney Row", 54.8610, -1.4970),
+    "fence houses": ("Fence Houses", 54.8430, -1.5070), "easington lane": ("Easington Lane", 54.8070, -1.4310),
+    "springwell": ("Springwell", 54.9020, -1.4650), "seaham": ("Seaham", 54.8390, -1.3400),
+    "east end": ("East End", 54.9060, -1.3700), "deptford": ("Deptford", 54.9080, -1.4000),
+    "high barnes": ("High Barnes", 54.8990, -1.4120), "grangetown": ("Grangetown", 54.8860, -1.3700),
+    "tunstall": ("Tunstall", 54.8800, -1.3900), "herrington": ("Herrington", 54.8660, -1.4530),
+}
+_CLEAN = re.compile(r"[^a-z ]+")
+
+
+def find_place(text: str) -> Place | None:
+    """The area named in the text, longest name first ("hetton le hole" before "hetton")."""
+    cleaned = " " + " ".join(_CLEAN.sub(" ", text.lower().replace("-", " ")).split()) + " "
+    for key in sorted(_PLACES, key=len, reverse=True):
+        if f" {key} " in cleaned:
+            name, lat, lon = _PLACES[key]
+            return Place(name, lat, lon)
+    return None

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Everything that `make test` runs, in order: environments, Rasa data checks, training (only if
+# inputs changed), Rasa test stories, held-out NLU evaluation, then all pytest suites including
+# end-to-end tests against the real Rasa server, action server and application.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/bootstrap.sh
+RASA=.venv/rasa/bin/rasa
+PY=.venv/app/bin/python
+export PYTHONPATH="$PWD"
+export TF_CPP_MIN_LOG_LEVEL=3
+
+echo "==> rasa data validate"
+"$RASA" data validate --domain domain --data data --config config.yml --max-history 5
+
+echo "==> Rasa model"
+MODEL=$("$PY" -m bot.training)
+echo "$MODEL"
+
+echo "==> rasa test: test stories"
+rm -rf results && mkdir -p results
+"$RASA" test core --model "$MODEL" --stories tests/stories --out results/core --fail-on-prediction-errors --no-plot
+
+echo "==> rasa test nlu: held-out set (never used for training)"
+"$RASA" test nlu --model "$MODEL" --nlu tests/nlu/held_out.yml --out results/nlu --no-plot >results/nlu.log 2>&1 || { tail -30 results/nlu.log; exit 1; }
+"$PY" scripts/nlu_summary.py results/nlu
+
+echo "==> pytest (unit, integration and end-to-end)"
+CC_RASA_MODEL="$MODEL" "$PY" -m pytest "$@"

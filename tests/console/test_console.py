@@ -1,0 +1,84 @@
+import re
+from dataclasses import replace
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.app import create_app
+from bot.config import load_settings
+from bot.console.auth import create_user
+from bot.models import AuditLog, OutboundMessage
+from bot.records.handoffs import request_handoff
+from bot.records.people import get_or_create_address
+
+
+@pytest.fixture
+def client(database_url, session):
+    create_user(session, "lw", "a-long-password", "link_worker")
+    create_user(session, "cur", "another-long-password", "curator")
+    session.commit()
+    settings = replace(load_settings(), database_url=database_url, rasa_url="http://127.0.0.1:9")
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def login(client, username, password):
+    form = client.get("/console/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    return client.post("/console/login", data={"username": username, "password": password, "csrf": token})
+
+
+def csrf(client, path="/console"):
+    return re.search(r'name="csrf" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def test_anonymous_users_are_sent_to_login(client):
+    response = client.get("/console/handoffs", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/console/login"
+
+
+def test_wrong_password_is_refused(client):
+    assert "do not match" in login(client, "lw", "wrong-password-123").text
+    assert client.get("/console", follow_redirects=False).status_code == 303
+
+
+def test_login_without_csrf_token_is_refused(client):
+    client.get("/console/login")
+    response = client.post("/console/login", data={"username": "lw", "password": "a-long-password"})
+    assert response.status_code == 403
+
+
+def test_session_cookie_is_http_only_and_strict(client):
+    response = login(client, "lw", "a-long-password")
+    cookie = response.history[0].headers["set-cookie"] if response.history else response.headers["set-cookie"]
+    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+
+
+def test_link_worker_sees_urgent_first_replies_and_hands_back(client, session):
+    calm = get_or_create_address(session, "sms", "+447700900100")
+    worried = get_or_create_address(session, "sms", "+447700900101")
+    request_handoff(session, calm.person_id, "asked", context={"consent": True, "needs": ["loneliness"], "area": "SR2 8PN"})
+    urgent = request_handoff(session, worried.person_id, "crisis", urgent=True, context={"crisis_kind": "suicide"})
+    session.commit()
+
+    login(client, "lw", "a-long-password")
+    page = client.get("/console/handoffs").text
+    assert page.index("URGENT") < page.index("loneliness")
+    assert "+447700900" not in page  # the number is never shown
+
+    token = csrf(client, "/console/handoffs")
+    sent = client.post(f"/console/handoffs/{urgent.id}/reply", data={"message": "Hi, it's Sam from the team. Are you safe?", "csrf": token})
+    assert "Done: sent" in sent.text
+    session.expire_all()
+    out = session.query(OutboundMessage).filter_by(address_id=worried.id, kind="human").one()
+    assert out.body == "Hi, it's Sam from the team. Are you safe?"
+
+    client.post(f"/console/handoffs/{urgent.id}/close", data={"csrf": token})
+    assert "suicide" not in client.get("/console/handoffs").text
+    actions = [a.action for a in session.query(AuditLog).order_by(AuditLog.at)]
+    assert actions == ["reply", "hand_back"]
+
+
+def test_curator_cannot_open_the_handoff_queue(client):
+    login(client, "cur", "another-long-password")
+    assert client.get("/console/handoffs").status_code == 403
