@@ -64,6 +64,9 @@ class RunningApp:
                 query = query.where(OutboundMessage.channel == channel)
             return list(session.scalars(query))
 
+    def statuses(self, channel: str) -> list[str]:
+        return [m.status for m in self.outbound(channel)]
+
     def inbound_count(self) -> int:
         with self.sessions() as session:
             return session.scalar(select(func.count()).select_from(InboundMessage)) or 0

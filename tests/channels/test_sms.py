@@ -132,7 +132,7 @@ def test_twilio_failing_twice_then_succeeding_delivers_exactly_once(app: Running
         assert fake_twilio.sent == []
         app.make_due()
 
-    wait_for(lambda: app.outbound("sms")[0].status == "delivered", what="delivery")
+    wait_for(lambda: app.statuses("sms") == ["delivered"], what="delivery")
     assert len(fake_twilio.received(RESIDENT)) == 1
     assert fake_twilio.requests == 3
 
@@ -141,7 +141,7 @@ def test_an_invalid_number_fails_at_once_without_retrying(app: RunningApp, fake_
     fake_twilio.fail_next(400, 21211)
     fake_twilio.text_in(RESIDENT, "hi")
 
-    wait_for(lambda: app.outbound("sms")[0].status == "failed", what="the failure")
+    wait_for(lambda: app.statuses("sms") == ["failed"], what="the failure")
     app.make_due()
     app.quiet()
     message = app.outbound("sms")[0]
@@ -154,7 +154,7 @@ def test_twilio_saying_the_number_unsubscribed_marks_it_opted_out(app: RunningAp
     fake_twilio.fail_next(400, 21610)
     fake_twilio.text_in(RESIDENT, "hi")
 
-    wait_for(lambda: app.outbound("sms")[0].status == "failed", what="the failure")
+    wait_for(lambda: app.statuses("sms") == ["failed"], what="the failure")
     assert app.address("sms", RESIDENT).opted_out
     fake_twilio.text_in(RESIDENT, "hello again")
     app.quiet()
