@@ -10,8 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import TimedAction, channel_of, db, person_for, response_text
+from actions.scores import parse_score
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, active_consent, record_consent
-from bot.records.goals import CHECKIN_PERIODS, create_goal, schedule_check_in
+from bot.records.goals import CHECKIN_PERIODS, create_goal, record_outcome, schedule_check_in
 
 PERIOD_WORDS = {"1_week": "in a week", "2_weeks": "in 2 weeks", "1_month": "in a month"}
 
@@ -24,6 +25,17 @@ class ValidateGoalForm(FormValidationAction):
         if value in CHECKIN_PERIODS or value == "none":
             return {"checkin_period": value}
         return {"checkin_period": None}
+
+    def validate_wellbeing_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        return validate_score(value, dispatcher, tracker)
+
+
+def validate_score(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    score = parse_score(value, tracker.latest_message.get("text") or "")
+    if score is None:
+        dispatcher.utter_message(response="utter_score_not_understood")
+        return {"wellbeing_score": None}
+    return {"wellbeing_score": str(score)}
 
 
 class ActionSaveGoal(TimedAction):
@@ -50,8 +62,11 @@ class ActionSaveGoal(TimedAction):
             )
             if wants_checkin:
                 schedule_check_in(session, goal, follow, period)
+            score = tracker.get_slot("wellbeing_score")
+            if score and score != "skip":
+                record_outcome(session, person, "wellbeing_start", score=int(score), goal=goal)
         if wants_checkin:
             dispatcher.utter_message(text=f"Your goal: go to {service_name}. I will text you {PERIOD_WORDS[period]} to see how it went.")
         else:
             dispatcher.utter_message(text=f"Your goal: go to {service_name}. Good luck.")
-        return [SlotSet("checkin_period", None)]
+        return [SlotSet("checkin_period", None), SlotSet("wellbeing_score", None)]

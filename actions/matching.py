@@ -168,7 +168,7 @@ class ActionChooseMatch(TimedAction):
         if not consent:
             dispatcher.utter_message(response="utter_chosen_no_consent")
             return events
-        return events + [SlotSet("checkin_period", None), FollowupAction("goal_form")]
+        return events + [SlotSet("checkin_period", None), SlotSet("wellbeing_score", None), FollowupAction("goal_form")]
 
 
 def _which(tracker: Tracker) -> str:

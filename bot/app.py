@@ -40,7 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sessions = session_factory(settings.database_url)
         rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
-        outbox = OutboxWorker(sessions, build_senders(settings), settings.outbox_max_attempts)
+        senders = build_senders(settings)
+        outbox = OutboxWorker(sessions, senders, settings.outbox_max_attempts)
         gateway = Gateway(
             sessions, rasa, outbox, retry_seconds=settings.rasa_retry_seconds,
             rate_limit_per_minute=settings.rate_limit_per_minute,
@@ -57,6 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await rasa.close()
+            for sender in senders.values():
+                close = getattr(sender, "aclose", None)
+                if close is not None:
+                    await close()
 
     app = FastAPI(title="Community Connect", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(

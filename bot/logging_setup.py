@@ -42,7 +42,9 @@ def configure(level: str = "INFO") -> None:
     # Access logs print URLs with query strings; ours carry no personal data but keep them quiet.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("twilio").setLevel(logging.WARNING)
+    # Client libraries log request parameters (message text) and URLs holding tokens at DEBUG.
+    for noisy in ("twilio", "telegram", "httpcore", "hpack"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:

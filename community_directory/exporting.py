@@ -24,9 +24,9 @@ from community_directory.serialise import (
     FULL,
     TAXONOMY_TERM_SHAPE,
     format_value,
-    loader_options,
-    organization_full,
     page,
+    preload,
+    preload_organization,
     to_hsds,
 )
 
@@ -123,7 +123,7 @@ def _resource(obj: HsdsObject) -> dict[str, Any]:
 
 
 def export_json(session: Session, folder: str | Path, *, include_local: bool = True,
-                batch_size: int = 200) -> ExportReport:
+                batch_size: int = 500) -> ExportReport:
     """HSDS JSON pages: services.json, organizations.json, locations.json, taxonomies.json,
     taxonomy_terms.json. Local `x_` fields are included unless include_local=False."""
     folder = Path(folder)
@@ -135,27 +135,24 @@ def export_json(session: Session, folder: str | Path, *, include_local: bool = T
         (folder / name).write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         report.files[name] = len(items)
 
-    def full(model: Any, shape: Any, make: Any, order: Any) -> list[dict[str, Any]]:
-        ids = list(session.execute(select(model.id).order_by(order)).scalars())
+    def full(model: Any, make: Any, load: Any) -> list[dict[str, Any]]:
+        ids = list(session.execute(select(model.id).order_by(model.id)).scalars())
         out: list[dict[str, Any]] = []
         for start in range(0, len(ids), batch_size):
-            part = ids[start:start + batch_size]
-            rows = session.execute(
-                select(model).where(model.id.in_(part)).order_by(order).options(*loader_options(model, shape))
-            ).scalars().all()
+            rows = list(session.execute(select(model).where(model.id.in_(ids[start:start + batch_size]))
+                                        .order_by(model.id)).scalars())
+            load(rows)
             out.extend(make(r) for r in rows)
             session.expunge_all()  # keep memory flat on big directories
         return out
 
-    write("services.json", full(Service, FULL, lambda s: to_hsds(s, FULL, include_local=include_local),
-                                Service.id))
+    write("services.json", full(Service, lambda s: to_hsds(s, FULL, include_local=include_local),
+                                lambda rows: preload(session, rows, FULL)))
     write("organizations.json", full(
-        Organization, FULL,
-        lambda o: {k: val for k, val in organization_full(o, include_local=include_local).items()
-                   if k != "services"},
-        Organization.id))
-    write("locations.json", full(Location, FULL, lambda x: to_hsds(x, FULL, include_local=include_local),
-                                 Location.id))
+        Organization, lambda o: to_hsds(o, FULL, include_local=include_local, _ancestors=("service",)),
+        lambda rows: preload_organization(session, rows, with_services=False)))
+    write("locations.json", full(Location, lambda x: to_hsds(x, FULL, include_local=include_local),
+                                 lambda rows: preload(session, rows, FULL)))
     write("taxonomies.json", [to_hsds(t, None) for t in
                               session.execute(select(Taxonomy).order_by(Taxonomy.id)).scalars()])
     write("taxonomy_terms.json", [to_hsds(t, TAXONOMY_TERM_SHAPE) for t in

@@ -84,8 +84,12 @@ def distance_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, float, float]:
-    """(min_lat, max_lat, min_lon, max_lon) containing every point within `miles`."""
-    dlat = math.degrees(miles / EARTH_RADIUS_MILES)
+    """(min_lat, max_lat, min_lon, max_lon) containing every point within `miles`.
+
+    Padded by 1%: the great circle between two points on one parallel bows towards the pole,
+    so a point `miles` due east lies a hair beyond `miles` of longitude along the parallel.
+    """
+    dlat = math.degrees(miles * 1.01 / EARTH_RADIUS_MILES)
     dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 

@@ -28,6 +28,7 @@ class Nested:
     many: bool = True
     child_fk: str | None = None
     parent_fk: str | None = None
+    inherit: tuple[str, ...] = ()  # parent fields the child takes when it has none (program <- organization_id)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ OBJECTS: tuple[HsdsObject, ...] = (
             Nested("organization", "organization", many=False, parent_fk="organization_id"),
             _FUNDING("service_id"),
             Nested("cost_options", "cost_option", child_fk="service_id"),
-            Nested("program", "program", many=False, parent_fk="program_id"),
+            Nested("program", "program", many=False, parent_fk="program_id", inherit=("organization_id",)),
             Nested("required_documents", "required_document", child_fk="service_id"),
             _CONTACTS("service_id"),
         )),

@@ -127,13 +127,27 @@ class Organization(Base):
     # May name an organization held by another directory, so not a foreign key.
     parent_organization_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
 
-    services: Mapped[list[Service]] = relationship(back_populates="organization", order_by="Service.id")
-    locations: Mapped[list[Location]] = relationship(back_populates="organization", order_by="Location.id")
-    programs: Mapped[list[Program]] = relationship(order_by="Program.id")
-    funding: Mapped[list[Funding]] = relationship(foreign_keys="Funding.organization_id", order_by="Funding.id")
-    contacts: Mapped[list[Contact]] = relationship(foreign_keys="Contact.organization_id", order_by="Contact.id")
-    phones: Mapped[list[Phone]] = relationship(foreign_keys="Phone.organization_id", order_by="Phone.id")
-    organization_identifiers: Mapped[list[OrganizationIdentifier]] = relationship(order_by="OrganizationIdentifier.id")
+    services: Mapped[list[Service]] = relationship(
+        back_populates="organization", order_by="Service.id", passive_deletes=True
+    )
+    locations: Mapped[list[Location]] = relationship(
+        back_populates="organization", order_by="Location.id", passive_deletes=True
+    )
+    programs: Mapped[list[Program]] = relationship(
+        order_by="Program.id", passive_deletes=True, cascade="all, delete-orphan"
+    )
+    funding: Mapped[list[Funding]] = relationship(
+        foreign_keys="Funding.organization_id", order_by="Funding.id", passive_deletes=True
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        foreign_keys="Contact.organization_id", order_by="Contact.id", passive_deletes=True
+    )
+    phones: Mapped[list[Phone]] = relationship(
+        foreign_keys="Phone.organization_id", order_by="Phone.id", passive_deletes=True
+    )
+    organization_identifiers: Mapped[list[OrganizationIdentifier]] = relationship(
+        order_by="OrganizationIdentifier.id", passive_deletes=True, cascade="all, delete-orphan"
+    )
     attributes: Mapped[list[Attribute]] = _attributes("Organization")
     metadata_records: Mapped[list[MetadataRecord]] = _metadata("Organization")
 
@@ -205,17 +219,33 @@ class Service(Base):
 
     organization: Mapped[Organization | None] = relationship(back_populates="services")
     program: Mapped[Program | None] = relationship()
-    phones: Mapped[list[Phone]] = relationship(foreign_keys="Phone.service_id", order_by="Phone.id")
-    schedules: Mapped[list[Schedule]] = relationship(foreign_keys="Schedule.service_id", order_by="Schedule.id")
-    service_areas: Mapped[list[ServiceArea]] = relationship(order_by="ServiceArea.id")
-    service_at_locations: Mapped[list[ServiceAtLocation]] = relationship(
-        back_populates="service", order_by="ServiceAtLocation.id"
+    phones: Mapped[list[Phone]] = relationship(
+        foreign_keys="Phone.service_id", order_by="Phone.id", passive_deletes=True
     )
-    languages: Mapped[list[Language]] = relationship(foreign_keys="Language.service_id", order_by="Language.id")
-    funding: Mapped[list[Funding]] = relationship(foreign_keys="Funding.service_id", order_by="Funding.id")
-    cost_options: Mapped[list[CostOption]] = relationship(order_by="CostOption.id")
-    required_documents: Mapped[list[RequiredDocument]] = relationship(order_by="RequiredDocument.id")
-    contacts: Mapped[list[Contact]] = relationship(foreign_keys="Contact.service_id", order_by="Contact.id")
+    schedules: Mapped[list[Schedule]] = relationship(
+        foreign_keys="Schedule.service_id", order_by="Schedule.id", passive_deletes=True
+    )
+    service_areas: Mapped[list[ServiceArea]] = relationship(
+        order_by="ServiceArea.id", passive_deletes=True, cascade="all, delete-orphan"
+    )
+    service_at_locations: Mapped[list[ServiceAtLocation]] = relationship(
+        back_populates="service", order_by="ServiceAtLocation.id", passive_deletes=True, cascade="all, delete-orphan"
+    )
+    languages: Mapped[list[Language]] = relationship(
+        foreign_keys="Language.service_id", order_by="Language.id", passive_deletes=True
+    )
+    funding: Mapped[list[Funding]] = relationship(
+        foreign_keys="Funding.service_id", order_by="Funding.id", passive_deletes=True
+    )
+    cost_options: Mapped[list[CostOption]] = relationship(
+        order_by="CostOption.id", passive_deletes=True, cascade="all, delete-orphan"
+    )
+    required_documents: Mapped[list[RequiredDocument]] = relationship(
+        order_by="RequiredDocument.id", passive_deletes=True, cascade="all, delete-orphan"
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        foreign_keys="Contact.service_id", order_by="Contact.id", passive_deletes=True
+    )
     attributes: Mapped[list[Attribute]] = _attributes("Service")
     metadata_records: Mapped[list[MetadataRecord]] = _metadata("Service")
 
@@ -237,14 +267,26 @@ class Location(Base):
     external_identifier_type: Mapped[str | None] = _text()
 
     organization: Mapped[Organization | None] = relationship(back_populates="locations")
-    languages: Mapped[list[Language]] = relationship(foreign_keys="Language.location_id", order_by="Language.id")
-    addresses: Mapped[list[Address]] = relationship(order_by="Address.id")
-    contacts: Mapped[list[Contact]] = relationship(foreign_keys="Contact.location_id", order_by="Contact.id")
-    accessibility: Mapped[list[Accessibility]] = relationship(order_by="Accessibility.id")
-    phones: Mapped[list[Phone]] = relationship(foreign_keys="Phone.location_id", order_by="Phone.id")
-    schedules: Mapped[list[Schedule]] = relationship(foreign_keys="Schedule.location_id", order_by="Schedule.id")
+    languages: Mapped[list[Language]] = relationship(
+        foreign_keys="Language.location_id", order_by="Language.id", passive_deletes=True
+    )
+    addresses: Mapped[list[Address]] = relationship(
+        order_by="Address.id", passive_deletes=True, cascade="all, delete-orphan"
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        foreign_keys="Contact.location_id", order_by="Contact.id", passive_deletes=True
+    )
+    accessibility: Mapped[list[Accessibility]] = relationship(
+        order_by="Accessibility.id", passive_deletes=True, cascade="all, delete-orphan"
+    )
+    phones: Mapped[list[Phone]] = relationship(
+        foreign_keys="Phone.location_id", order_by="Phone.id", passive_deletes=True
+    )
+    schedules: Mapped[list[Schedule]] = relationship(
+        foreign_keys="Schedule.location_id", order_by="Schedule.id", passive_deletes=True
+    )
     service_at_locations: Mapped[list[ServiceAtLocation]] = relationship(
-        back_populates="location", order_by="ServiceAtLocation.id"
+        back_populates="location", order_by="ServiceAtLocation.id", passive_deletes=True, cascade="all, delete-orphan"
     )
     attributes: Mapped[list[Attribute]] = _attributes("Location")
     metadata_records: Mapped[list[MetadataRecord]] = _metadata("Location")
@@ -260,11 +302,13 @@ class ServiceAtLocation(Base):
     service: Mapped[Service] = relationship(back_populates="service_at_locations")
     location: Mapped[Location] = relationship(back_populates="service_at_locations")
     contacts: Mapped[list[Contact]] = relationship(
-        foreign_keys="Contact.service_at_location_id", order_by="Contact.id"
+        foreign_keys="Contact.service_at_location_id", order_by="Contact.id", passive_deletes=True
     )
-    phones: Mapped[list[Phone]] = relationship(foreign_keys="Phone.service_at_location_id", order_by="Phone.id")
+    phones: Mapped[list[Phone]] = relationship(
+        foreign_keys="Phone.service_at_location_id", order_by="Phone.id", passive_deletes=True
+    )
     schedules: Mapped[list[Schedule]] = relationship(
-        foreign_keys="Schedule.service_at_location_id", order_by="Schedule.id"
+        foreign_keys="Schedule.service_at_location_id", order_by="Schedule.id", passive_deletes=True
     )
     attributes: Mapped[list[Attribute]] = _attributes("ServiceAtLocation")
     metadata_records: Mapped[list[MetadataRecord]] = _metadata("ServiceAtLocation")
@@ -300,7 +344,9 @@ class Contact(Base):
     department: Mapped[str | None] = _text()
     email: Mapped[str | None] = _text()
 
-    phones: Mapped[list[Phone]] = relationship(foreign_keys="Phone.contact_id", order_by="Phone.id")
+    phones: Mapped[list[Phone]] = relationship(
+        foreign_keys="Phone.contact_id", order_by="Phone.id", passive_deletes=True
+    )
     attributes: Mapped[list[Attribute]] = _attributes("Contact")
     metadata_records: Mapped[list[MetadataRecord]] = _metadata("Contact")
 
@@ -318,7 +364,9 @@ class Phone(Base):
     type: Mapped[str | None] = _text()
     description: Mapped[str | None] = _text()
 
-    languages: Mapped[list[Language]] = relationship(foreign_keys="Language.phone_id", order_by="Language.id")
+    languages: Mapped[list[Language]] = relationship(
+        foreign_keys="Language.phone_id", order_by="Language.id", passive_deletes=True
+    )
     attributes: Mapped[list[Attribute]] = _attributes("Phone")
     metadata_records: Mapped[list[MetadataRecord]] = _metadata("Phone")
 
@@ -451,7 +499,9 @@ class Taxonomy(Base):
     uri: Mapped[str | None] = _text()
     version: Mapped[str | None] = _text()
 
-    terms: Mapped[list[TaxonomyTerm]] = relationship(back_populates="taxonomy_detail", order_by="TaxonomyTerm.id")
+    terms: Mapped[list[TaxonomyTerm]] = relationship(
+        back_populates="taxonomy_detail", order_by="TaxonomyTerm.id", passive_deletes=True
+    )
     metadata_records: Mapped[list[MetadataRecord]] = _metadata("Taxonomy")
 
 

@@ -35,6 +35,8 @@ router = APIRouter()
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_TEXT = 4096  # Telegram's limit per message
+PER_CHAT_SECONDS = 1.0  # Telegram: about one message a second to a chat
+PER_SECOND = 30.0  # Telegram: about 30 messages a second in all
 EMPTY_TEXT = "Please choose:"  # Telegram will not send buttons without text
 _COMMANDS = {"start": "hi", "help": "help", "stop": "STOP"}
 _MEDIA = ("photo", "voice", "audio", "video", "video_note", "sticker", "animation", "document", "location", "contact")
@@ -108,11 +110,12 @@ def _read(update: Update, chat_id: str, opted_out: bool, offered: list[dict[str,
         return None
     text = message.text or message.caption
     if text and text.startswith("/"):
-        command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+        words = text[1:].split(maxsplit=1)
+        command = words[0].split("@", 1)[0].lower() if words else ""
         if command == "start" and opted_out:
             return Incoming(chat_id, text="START")
         # An unknown command is passed on as words: a leading "/" would be an intent to Rasa.
-        text = _COMMANDS.get(command) or text.lstrip("/") or None
+        text = _COMMANDS.get(command) or text.lstrip("/").strip() or None
     has_media = any(getattr(message, kind, None) for kind in _MEDIA)
     if not text and not has_media:
         return None
@@ -176,13 +179,12 @@ class RetryLater(TransientSendError):
 class SendRateLimiter:
     """Spaces sends: one per `per_chat` seconds to any one chat, and `per_second` in all.
 
-    Telegram's published limits (about 1 a second per chat, 30 a second overall); going over
-    them earns a 429 and a wait far longer than the spacing.
+    Telegram's published limits; going over them earns a 429 and a wait far longer than the spacing.
     """
 
-    def __init__(self, per_chat: float = 1.0, per_second: float = 30.0) -> None:
-        self._per_chat = per_chat
-        self._gap = 1.0 / per_second
+    def __init__(self, per_chat: float | None = None, per_second: float | None = None) -> None:
+        self._per_chat = PER_CHAT_SECONDS if per_chat is None else per_chat
+        self._gap = 1.0 / (PER_SECOND if per_second is None else per_second)
         self._next_chat: dict[str, float] = {}
         self._next_any = 0.0
 
@@ -193,8 +195,10 @@ class SendRateLimiter:
         await _sleep_until(chat_slot)
         slot = max(time.monotonic(), self._next_any)
         self._next_any = slot + self._gap
-        self._next_chat[chat_id] = max(self._next_chat[chat_id], slot + self._per_chat)
         await _sleep_until(slot)
+        sent_at = time.monotonic()  # a late wake-up must not shorten the next gap
+        self._next_any = max(self._next_any, sent_at + self._gap)
+        self._next_chat[chat_id] = max(self._next_chat[chat_id], sent_at + self._per_chat)
 
 
 async def _sleep_until(moment: float) -> None:

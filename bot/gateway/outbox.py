@@ -139,7 +139,8 @@ class OutboxWorker:
                 if message.attempts >= self._max_attempts:
                     message.status = "failed"
                 else:
-                    message.next_attempt_at = utcnow() + backoff(message.attempts)
+                    wait = max(backoff(message.attempts), timedelta(seconds=float(getattr(exc, "retry_after", 0) or 0)))
+                    message.next_attempt_at = utcnow() + wait
             else:
                 message.status = "delivered" if message.channel == "webchat" else "sent"
                 message.provider_id = provider_id

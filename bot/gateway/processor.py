@@ -36,6 +36,13 @@ from bot.records.people import get_or_create_address
 MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried without limit
 
 
+def as_plain_text(text: str) -> str:
+    """Typed text is never an intent: a leading '/' would let anyone trigger any intent in Rasa."""
+    if not text.lstrip().startswith("/"):
+        return text
+    return text.lstrip("/ ").strip()
+
+
 @dataclass(frozen=True)
 class Accepted:
     inbound_id: str
@@ -166,9 +173,7 @@ class Gateway:
             rasa_text = (
                 map_payload(inbound.payload, person.last_options)
                 or map_option_reply(inbound.text, person.last_options)
-                or inbound.text
-                or inbound.payload
-                or ""
+                or as_plain_text(inbound.text or inbound.payload or "")
             )
             conversation_id, channel = person.conversation_id, address.channel
         try:

@@ -134,6 +134,7 @@ class Flattener:
             if v.is_blank(row.get(key)):
                 row[key] = value
         nested = {n.key: n for n in obj.nested}
+        inherited: list[tuple[Any, str]] = []
         for key, value in item.items():
             if key in fields or value is None:
                 continue
@@ -162,8 +163,15 @@ class Flattener:
                 child_id = self.visit(child, value, f"{where}.{key}", {spec.child_fk: ident} if spec.child_fk else {})
                 if spec.parent_fk and child_id and v.is_blank(row.get(spec.parent_fk)):
                     row[spec.parent_fk] = child_id
+                if child_id and spec.inherit:
+                    inherited.append((spec, child_id))
             else:
                 self.report.add(Problem(f"{where}.{key}", key, "expected an object", "value dropped"))
+        for spec, child_id in inherited:  # e.g. a service's program belongs to the service's organization
+            child_row = self.rows[spec.object_name][child_id].values
+            for name in spec.inherit:
+                if v.is_blank(child_row.get(name)) and not v.is_blank(row.get(name)):
+                    child_row[name] = row[name]
         self._collect(obj, row, where)
         return ident
 

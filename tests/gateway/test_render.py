@@ -38,3 +38,11 @@ def test_only_offered_payloads_are_accepted_from_buttons():
     _, offered = render(MESSAGES, "telegram")
     assert map_payload("/deny", offered) == "/deny"
     assert map_payload('/forget_me', offered) is None
+
+
+def test_typed_slash_commands_cannot_trigger_intents():
+    from bot.gateway.processor import as_plain_text
+
+    assert as_plain_text('/forget_me') == "forget_me"
+    assert as_plain_text('/choose_option{"number": "1"}').startswith("choose_option")
+    assert as_plain_text("I want 1/2 price") == "I want 1/2 price"

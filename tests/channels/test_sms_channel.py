@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.gateway import messages as texts
 from bot.gateway.outbox import enqueue
 from bot.models import DeliveryEvent
-from tests.channels.conftest import PUBLIC_URL, RunningApp, wait_for
+from tests.channels.helpers import PUBLIC_URL, RunningApp, wait_for
 from tests.fakes.rasa import GREETING, FakeRasa
 from tests.fakes.twilio import FakeTwilio
 
@@ -120,7 +120,8 @@ def test_a_picture_with_no_words_gets_a_friendly_reply(app: RunningApp, fake_twi
 
 
 def test_twilio_failing_twice_then_succeeding_delivers_exactly_once(app: RunningApp, fake_twilio: FakeTwilio) -> None:
-    fake_twilio.fail_next(500, 20500, times=2)
+    fake_twilio.fail_next(500, 20500)
+    fake_twilio.fail_next(429, 20429)  # then "too many requests"
     fake_twilio.text_in(RESIDENT, "hi")
 
     for attempt in (1, 2):

@@ -1,0 +1,7 @@
+"""python -m community_directory: see cli.py."""
+
+import sys
+
+from community_directory.cli import main
+
+sys.exit(main())

@@ -1,0 +1,510 @@
+"""Suggesting community activities for a resident: the chatbot's matcher.
+
+Two stages, so 100,000 listings answer in milliseconds:
+
+1. SQL prefilter on the derived search index (search_index.py): active, not full, not past
+   the verification grace period, inside the distance bounding box, meeting one of the needs.
+2. Python scoring: a cheap score from what the prefilter returned (need fit, words, distance,
+   fair spread), then details (schedules, cost, access, languages) loaded only for the best
+   candidates, chunk by chunk, until no unread candidate could still make the top results.
+
+Hard rules (never offered): inactive or full listings, ones past the verification grace
+period, outside max_miles, outside the age limits, known-inaccessible when access is needed,
+not free when free_only, no session on the wanted days/times (when times are known).
+Soft preferences raise the score: language spoken, aimed at the person's age group,
+confirmed step-free. Each match says why it was chosen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import false, or_, select
+from sqlalchemy.orm import Session
+
+from community_directory import verification
+from community_directory.batches import chunks
+from community_directory.geography import bounding_box, distance_miles
+from community_directory.listing_facts import (
+    age_fit,
+    first_sentence,
+    how_to_join,
+    languages_offered,
+    normalise_language,
+    read_cost,
+    wheelchair_access,
+)
+from community_directory.models import (
+    Accessibility,
+    Address,
+    Contact,
+    CostOption,
+    Language,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    ServiceNeed,
+    ServicePoint,
+)
+from community_directory.needs import NEED_KEYS, get_need, needs_in_text
+from community_directory.referrals import current_load, record_referral
+from community_directory.schedules import describe, matching_sessions, read_schedules, wanted_days
+
+__all__ = ["Match", "MatchRequest", "find_matches", "record_referral", "DEFAULT_MAX_MILES"]
+
+DEFAULT_MAX_MILES = 3.0
+NO_TRANSPORT_MILES = 1.5  # walking distance when the person has no transport
+MAX_UNLOCATED_CANDIDATES = 5000  # without a location there is no box to narrow by
+DETAIL_CHUNK = 12  # first batch of candidates whose details are read; doubles each time
+
+# Score weights (details add at most DETAIL_BONUS_MAX to the cheap part).
+W_NEED, W_TEXT, W_DISTANCE, W_FRESH = 0.45, 0.25, 0.30, 0.05
+W_LANGUAGE, W_AGE, W_ACCESS, W_FREE = 0.10, 0.05, 0.05, 0.03
+DETAIL_BONUS_MAX = W_LANGUAGE + W_AGE + W_ACCESS + W_FREE
+UNKNOWN_ACCESS_PENALTY = 0.05
+UNLOCATED_DISTANCE_SCORE = 0.35  # phone or online: no journey, but not "near" either
+FAIR_WEIGHT, FAIR_SLACK, FAIR_DEAD_ZONE = 0.25, 3.0, 1.0
+
+_STOPWORDS = frozenset("""a an and are at be but by can do for from get go going group groups have i i'd i'm in
+into is it its like me more my near need of on or out please some something somewhere that the there thing
+things to want was what where with would you your just really help find looking local any""".split())
+
+
+@dataclass
+class MatchRequest:
+    needs: list[str] = field(default_factory=list)  # keys from community_directory.needs
+    text: str = ""  # free text, for relevance
+    lat: float | None = None
+    lon: float | None = None
+    max_miles: float | None = None  # default DEFAULT_MAX_MILES (NO_TRANSPORT_MILES with no_transport)
+    days: list[str] = field(default_factory=list)  # "monday".."sunday", "weekend", "weekdays"
+    time_of_day: str | None = None  # morning | afternoon | evening
+    free_only: bool = False
+    access: list[str] = field(default_factory=list)  # wheelchair | mobility | no_transport
+    age: int | None = None
+    age_group: str | None = None  # young_people | adults | older_people
+    language: str | None = None  # "arabic", "ar", ...
+    exclude_ids: list[str] = field(default_factory=list)  # already shown
+    limit: int = 3
+    offset: int = 0
+    today: date | None = None  # for verification staleness and referral decay; tests set it
+
+
+@dataclass
+class Match:
+    service_id: str
+    name: str
+    organization: str
+    description: str  # first sentence, at most ~140 characters
+    when: str  # "Tuesdays 10am-11:30am"
+    where: str  # "Hendon Community Rooms, SR2 8JZ"
+    how_to_join: str  # "Just turn up - no need to book." / "Call 0191 498 0123"
+    cost: str  # "Free" / "£2" / "Pay as you feel" / "Ask about cost"
+    distance_miles: float | None  # None for phone/online listings
+    reasons: list[str]  # ["0.8 miles", "Tuesdays 10am", "free"]
+    is_demo: bool
+    phone: str | None = None
+    email: str | None = None
+    url: str | None = None
+    needs: list[str] = field(default_factory=list)  # the requested needs it meets
+    needs_checking: bool = False  # not confirmed by a curator for flag_months (or never)
+    last_verified: date | None = None
+    score: float = 0.0
+
+
+@dataclass
+class _Candidate:
+    service_id: str
+    name: str
+    description: str | None
+    location_id: str | None
+    distance: float | None
+    load: float
+    verified: date | None
+    needs: dict[str, str] = field(default_factory=dict)  # need key -> taxonomy | text
+    rough: float = 0.0
+    final: float = 0.0
+    match: Match | None = None
+
+
+def _stem(word: str) -> str:
+    """Crude English stem, enough for word-start matching: walking/walks -> walk, knitting -> knit."""
+    for suffix in ("ing", "ers", "ies", "er", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "ls":
+        word = word[:-1]  # knitt -> knit, swimm -> swim (but not ball, class)
+    return word
+
+
+def _tokens(text: str) -> list[str]:
+    words = re.findall(r"[a-z][a-z']+", text.lower())
+    return [_stem(w) for w in dict.fromkeys(words) if len(w) >= 3 and w not in _STOPWORDS]
+
+
+def _text_score(tokens: list[str], name: str, description: str | None) -> float:
+    """Share of the person's words found at word starts: in the name counts double."""
+    if not tokens:
+        return 0.0
+    name_l, desc_l = name.lower(), (description or "").lower()
+    total = 0.0
+    for token in tokens:
+        pattern = re.compile(rf"\b{re.escape(token)}")
+        total += 1.0 if pattern.search(name_l) else 0.5 if pattern.search(desc_l) else 0.0
+    return total / len(tokens)
+
+
+def find_matches(
+    session: Session,
+    req: MatchRequest,
+    *,
+    flag_months: int = verification.DEFAULT_FLAG_MONTHS,
+    grace_months: int = verification.DEFAULT_GRACE_MONTHS,
+) -> list[Match]:
+    """Ranked suggestions for one request, best first, each with its reasons."""
+    today = req.today or date.today()
+    needs = [n for n in dict.fromkeys(req.needs) if n in NEED_KEYS]
+    if not needs and req.text:
+        needs = needs_in_text(req.text)
+    tokens = _tokens(req.text)
+    access = {a.strip().lower() for a in req.access}
+    located = req.lat is not None and req.lon is not None
+    max_miles = req.max_miles or (NO_TRANSPORT_MILES if "no_transport" in access else DEFAULT_MAX_MILES)
+
+    candidates = _prefilter(session, req, needs, today, flag_months, grace_months, max_miles)
+    if not candidates:
+        return []
+    _attach_needs(session, candidates)
+
+    # Relevance: a listing must meet a need asked for, or (with only free text) share words.
+    scored: list[_Candidate] = []
+    need_loads: dict[str, list[float]] = defaultdict(list)
+    for c in candidates.values():
+        c.needs = {k: s for k, s in c.needs.items() if k in needs} if needs else {}
+        text_score = _text_score(tokens, c.name, c.description)
+        if needs and not c.needs:
+            continue
+        if not needs and tokens and text_score == 0:
+            continue
+        if needs:
+            strengths = sorted((1.0 if s == "taxonomy" else 0.6 for s in c.needs.values()), reverse=True)
+            need_score = min(1.2, strengths[0] + 0.1 * (len(strengths) - 1))
+        else:
+            need_score = 0.0
+        if c.distance is None:
+            distance_score = UNLOCATED_DISTANCE_SCORE if located else 0.5
+        else:
+            distance_score = max(0.0, 1.0 - c.distance / max_miles)
+        fresh = verification.state(c.verified, today, flag_months, grace_months) == "fresh"
+        c.rough = W_NEED * need_score + W_TEXT * text_score + W_DISTANCE * distance_score + W_FRESH * fresh
+        for key in c.needs or {"": ""}:
+            need_loads[key].append(c.load)
+        scored.append(c)
+
+    # Fair spread: a listing with far more recent referrals than similar ones nearby slips down.
+    peer_mean = {k: sum(v) / len(v) for k, v in need_loads.items()}
+    for c in scored:
+        peers = [peer_mean[k] for k in (c.needs or {"": ""})]
+        mean = sum(peers) / len(peers)
+        excess = c.load - mean - FAIR_DEAD_ZONE  # a referral or two more than its peers is just noise
+        c.rough -= FAIR_WEIGHT * min(1.0, max(0.0, excess) / (mean + FAIR_SLACK))
+
+    scored.sort(key=lambda c: (-c.rough, c.distance if c.distance is not None else 99.0, c.name))
+    wanted = req.offset + req.limit
+    days = wanted_days(req.days)
+    kept: list[_Candidate] = []
+    start, size = 0, max(wanted * 4, DETAIL_CHUNK)
+    while start < len(scored):
+        if len(kept) >= wanted:
+            kept.sort(key=lambda c: -c.final)
+            if kept[wanted - 1].final >= scored[start].rough + DETAIL_BONUS_MAX:
+                break  # nothing unread can overtake the current top results
+        chunk = scored[start:start + size]
+        kept.extend(_score_details(session, chunk, req, needs, days, access, today, flag_months))
+        start, size = start + size, size * 2
+    kept.sort(key=lambda c: (-c.final, c.distance if c.distance is not None else 99.0, c.name))
+    return [c.match for c in kept[req.offset:wanted] if c.match is not None]
+
+
+# -- stage 1: SQL ---------------------------------------------------------------------------
+
+
+def _prefilter(session: Session, req: MatchRequest, needs: list[str], today: date, flag_months: int,
+               grace_months: int, max_miles: float) -> dict[str, _Candidate]:
+    query = (
+        select(
+            ServicePoint.service_id, ServicePoint.location_id, ServicePoint.latitude, ServicePoint.longitude,
+            Service.name, Service.description, Service.recent_referrals, Service.referrals_counted_on,
+            Service.last_verified_at, Service.assured_date,
+        )
+        .join(Service, Service.id == ServicePoint.service_id)
+        .where(
+            Service.status == "active",
+            Service.is_full == false(),
+            verification.still_offerable(today, flag_months, grace_months),
+        )
+    )
+    if needs:
+        query = query.where(ServicePoint.service_id.in_(
+            select(ServiceNeed.service_id).where(ServiceNeed.need_key.in_(needs))
+        ))
+    if req.exclude_ids:
+        query = query.where(ServicePoint.service_id.not_in(list(req.exclude_ids)))
+    if req.age is not None:
+        query = query.where(
+            (Service.minimum_age.is_(None)) | (Service.minimum_age <= req.age),
+            (Service.maximum_age.is_(None)) | (Service.maximum_age >= req.age),
+        )
+    if req.lat is not None and req.lon is not None:
+        lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(req.lat, req.lon, max_miles)
+        rows = list(session.execute(query.where(
+            ServicePoint.latitude.between(lat_lo, lat_hi), ServicePoint.longitude.between(lon_lo, lon_hi)
+        )))
+        rows += list(session.execute(query.where(ServicePoint.latitude.is_(None))))
+    else:
+        rows = list(session.execute(query.order_by(ServicePoint.service_id).limit(MAX_UNLOCATED_CANDIDATES)))
+
+    candidates: dict[str, _Candidate] = {}
+    for sid, location_id, lat, lon, name, description, recent, counted_on, last, assured in rows:
+        distance = None
+        if lat is not None and req.lat is not None and req.lon is not None:
+            distance = distance_miles(req.lat, req.lon, lat, lon)
+            if distance > max_miles:
+                continue
+        existing = candidates.get(sid)
+        if existing is not None and (existing.distance is None or distance is None or existing.distance <= distance):
+            continue
+        candidates[sid] = _Candidate(
+            sid, name, description, location_id, distance,
+            current_load(recent, counted_on, today), verification.verified_on(last, assured),
+        )
+    return candidates
+
+
+def _attach_needs(session: Session, candidates: dict[str, _Candidate]) -> None:
+    for part in chunks(list(candidates)):
+        for sid, key, source in session.execute(
+            select(ServiceNeed.service_id, ServiceNeed.need_key, ServiceNeed.source)
+            .where(ServiceNeed.service_id.in_(part))
+        ):
+            candidates[sid].needs[key] = source
+
+
+# -- stage 2: details -----------------------------------------------------------------------
+
+
+@dataclass
+class _Details:
+    """What scoring and display need about one candidate, read with plain column queries."""
+
+    service: Any
+    schedules: list[Any] = field(default_factory=list)
+    costs: list[Any] = field(default_factory=list)
+    languages: list[Any] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    contact_email: str | None = None
+    location_name: str | None = None
+    postcode: str | None = None
+    access_texts: list[str] = field(default_factory=list)
+
+
+def _load_details(session: Session, chunk: list[_Candidate]) -> dict[str, _Details]:
+    """Ten indexed IN-queries for a whole chunk: far cheaper than ORM eager loading."""
+    service_ids = [c.service_id for c in chunk]
+    location_ids = sorted({c.location_id for c in chunk if c.location_id})
+    rows = session.execute(
+        select(Service.id, Service.name, Service.description, Service.application_process,
+               Service.fees_description, Service.fees, Service.email, Service.url, Service.minimum_age,
+               Service.maximum_age, Service.interpretation_services, Service.is_demo, Service.organization_id,
+               Organization.name.label("organization_name"), Organization.email.label("organization_email"))
+        .outerjoin(Organization, Organization.id == Service.organization_id)
+        .where(Service.id.in_(service_ids))
+    ).all()
+    details = {r.id: _Details(r) for r in rows}
+    wanted_pairs = {(c.service_id, c.location_id) for c in chunk}
+    sal_owner: dict[str, str] = {}
+    if location_ids:
+        for sal_id, sid, lid in session.execute(
+            select(ServiceAtLocation.id, ServiceAtLocation.service_id, ServiceAtLocation.location_id)
+            .where(ServiceAtLocation.service_id.in_(service_ids), ServiceAtLocation.location_id.in_(location_ids))
+        ):
+            if (sid, lid) in wanted_pairs:
+                sal_owner[sal_id] = sid
+    sal_ids = list(sal_owner)
+
+    schedule_filter = Schedule.service_id.in_(service_ids)
+    if sal_ids:
+        schedule_filter = or_(schedule_filter, Schedule.service_at_location_id.in_(sal_ids))
+    for row in session.execute(select(*Schedule.__table__.c).where(schedule_filter).order_by(Schedule.id)):
+        owner = row.service_id if row.service_id in details else sal_owner.get(row.service_at_location_id)
+        if owner in details:
+            details[owner].schedules.append(row)
+    for row in session.execute(select(*CostOption.__table__.c).where(CostOption.service_id.in_(service_ids))):
+        details[row.service_id].costs.append(row)
+    for sid, email in session.execute(
+        select(Contact.service_id, Contact.email).where(Contact.service_id.in_(service_ids),
+                                                        Contact.email.is_not(None)).order_by(Contact.id)
+    ):
+        details[sid].contact_email = details[sid].contact_email or email
+
+    by_location: dict[str, list[str]] = defaultdict(list)
+    for c in chunk:
+        if c.location_id and c.service_id in details:
+            by_location[c.location_id].append(c.service_id)
+    language_filter = Language.service_id.in_(service_ids)
+    if location_ids:
+        language_filter = or_(language_filter, Language.location_id.in_(location_ids))
+    for row in session.execute(select(Language.service_id, Language.location_id, Language.code, Language.name)
+                               .where(language_filter)):
+        owners = [row.service_id] if row.service_id in details else by_location.get(row.location_id, [])
+        for owner in owners:
+            details[owner].languages.append(row)
+
+    org_ids = sorted({d.service.organization_id for d in details.values() if d.service.organization_id})
+    phone_filter = [Phone.service_id.in_(service_ids)]
+    if sal_ids:
+        phone_filter.append(Phone.service_at_location_id.in_(sal_ids))
+    if location_ids:
+        phone_filter.append(Phone.location_id.in_(location_ids))
+    if org_ids:
+        phone_filter.append(Phone.organization_id.in_(org_ids))
+    ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    by_org: dict[str, list[str]] = defaultdict(list)
+    for sid, d in details.items():
+        if d.service.organization_id:
+            by_org[d.service.organization_id].append(sid)
+    for row in session.execute(select(Phone.service_id, Phone.service_at_location_id, Phone.location_id,
+                                      Phone.organization_id, Phone.number).where(or_(*phone_filter))
+                               .order_by(Phone.id)):
+        if row.service_id in details:
+            ranked[row.service_id].append((0, row.number))
+        if row.service_at_location_id in sal_owner:
+            ranked[sal_owner[row.service_at_location_id]].append((1, row.number))
+        for owner in by_location.get(row.location_id, []):
+            ranked[owner].append((2, row.number))
+        for owner in by_org.get(row.organization_id, []):
+            ranked[owner].append((3, row.number))
+    for sid, numbers in ranked.items():
+        details[sid].phones = [n for _, n in sorted(numbers, key=lambda x: x[0]) if n]
+
+    if location_ids:
+        names = dict(session.execute(select(Location.id, Location.name).where(Location.id.in_(location_ids))).all())
+        postcodes: dict[str, str] = {}
+        for lid, postcode in session.execute(
+            select(Address.location_id, Address.postal_code).where(Address.location_id.in_(location_ids))
+            .order_by(Address.id)
+        ):
+            if postcode and lid not in postcodes:
+                postcodes[lid] = postcode
+        access: dict[str, list[str]] = defaultdict(list)
+        for lid, description, extra in session.execute(
+            select(Accessibility.location_id, Accessibility.description, Accessibility.details)
+            .where(Accessibility.location_id.in_(location_ids))
+        ):
+            access[lid].extend(t for t in (description, extra) if t)
+        for c in chunk:
+            if c.location_id and c.service_id in details:
+                d = details[c.service_id]
+                d.location_name = names.get(c.location_id)
+                d.postcode = postcodes.get(c.location_id)
+                d.access_texts = access.get(c.location_id, [])
+    return details
+
+
+def _score_details(session: Session, chunk: list[_Candidate], req: MatchRequest, needs: list[str],
+                   days: frozenset[str], access: set[str], today: date, flag_months: int) -> list[_Candidate]:
+    details = _load_details(session, chunk)
+    wanted_language = normalise_language(req.language)
+    if wanted_language == "english":
+        wanted_language = None
+    needs_step_free = bool(access & {"wheelchair", "mobility"})
+    kept = []
+    for c in chunk:
+        d = details.get(c.service_id)
+        if d is None:
+            continue
+        service = d.service
+        located = c.location_id is not None
+
+        sessions = read_schedules(d.schedules, today)
+        fitting = matching_sessions(sessions, days, req.time_of_day)
+        if sessions and (days or req.time_of_day) and not fitting:
+            continue
+        cost = read_cost(d.costs, service.fees_description, service.fees, today)
+        if req.free_only and cost.free is not True:
+            continue
+        wheelchair = wheelchair_access(d.access_texts) if located else None
+        if needs_step_free and located and wheelchair is False:
+            continue
+        fit = age_fit(service.minimum_age, service.maximum_age, req.age, req.age_group)
+        if not fit.fits:
+            continue
+        spoken = languages_offered(d.languages, service.interpretation_services)
+
+        bonus = 0.0
+        reasons: list[str] = []
+        if needs and c.needs:
+            best = max(c.needs, key=lambda k: (c.needs[k] == "taxonomy", -needs.index(k)))
+            reasons.append(get_need(best).label)
+        if c.distance is not None:
+            reasons.append("under 0.1 miles" if c.distance < 0.1 else f"{c.distance:.1f} miles")
+        elif not located:
+            reasons.append("no need to travel")
+        shown = fitting if (days or req.time_of_day) else sessions
+        if shown:
+            reasons.append(shown[0].short)
+        if cost.free:
+            bonus += W_FREE
+            reasons.append("free" if cost.text == "Free" else cost.text.lower())
+        if needs_step_free and located:
+            if wheelchair:
+                bonus += W_ACCESS
+                reasons.append("step-free access")
+            else:
+                bonus -= UNKNOWN_ACCESS_PENALTY
+        if fit.targeted:
+            bonus += W_AGE
+            if fit.label:
+                reasons.append(fit.label)
+        if wanted_language and wanted_language in spoken:
+            bonus += W_LANGUAGE
+            reasons.append(f"{wanted_language.title()} spoken")
+        c.final = c.rough + bonus
+
+        phone = d.phones[0] if d.phones else None
+        email = service.email or d.contact_email or service.organization_email
+        if located:
+            where = ", ".join(filter(None, [d.location_name, d.postcode])) or "Address on request"
+        else:
+            where = "By phone" if phone else "Online"
+        state = verification.state(c.verified, today, flag_months)
+        c.match = Match(
+            service_id=service.id,
+            name=service.name,
+            organization=service.organization_name or "",
+            description=first_sentence(service.description),
+            when=describe(sessions, next((s.description for s in d.schedules if s.description), None)),
+            where=where,
+            how_to_join=how_to_join(service.application_process, phone, email, service.url),
+            cost=cost.text,
+            distance_miles=round(c.distance, 2) if c.distance is not None else None,
+            reasons=reasons,
+            is_demo=bool(service.is_demo),
+            phone=phone,
+            email=email,
+            url=service.url,
+            needs=list(c.needs),
+            needs_checking=state in ("flagged", "never"),
+            last_verified=c.verified,
+            score=round(c.final, 4),
+        )
+        kept.append(c)
+    return kept

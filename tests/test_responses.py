@@ -1,0 +1,59 @@
+"""Every fixed bot message is plain, short and SMS-safe."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.gateway import messages as gateway_messages
+from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE
+from bot.gateway.sms_text import count_segments, is_gsm7
+from bot.readability import measure
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def domain_responses() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for file in sorted((ROOT / "domain").glob("*.yml")):
+        for name, variants in (yaml.safe_load(file.read_text()).get("responses") or {}).items():
+            for i, variant in enumerate(variants):
+                text = variant["text"]
+                buttons = variant.get("buttons") or []
+                if buttons:  # as SMS shows it: numbered options under the text
+                    text += "\n" + "\n".join(f"{n} {b['title']}" for n, b in enumerate(buttons, start=1))
+                found[f"{name}[{i}]"] = text
+    return found
+
+
+def gateway_texts() -> dict[str, str]:
+    texts = {k: v for k, v in vars(gateway_messages).items() if k.isupper() and isinstance(v, str)}
+    texts.update(SAFETY_MESSAGE=SAFETY_MESSAGE, SAFETY_FOLLOW_ON=SAFETY_FOLLOW_ON)
+    return texts
+
+
+ALL = {**domain_responses(), **gateway_texts()}
+
+
+def test_there_are_responses_to_check():
+    assert len(domain_responses()) >= 20
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_message_is_gsm7_and_at_most_two_segments(name):
+    text = ALL[name]
+    assert is_gsm7(text), f"{name} has characters outside GSM-7"
+    assert count_segments(text).segments <= 2, f"{name} takes {count_segments(text).segments} segments"
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_message_reads_at_age_eleven_or_below(name):
+    assert measure(ALL[name]).reading_age <= 11, name
+
+
+def test_messages_average_a_reading_age_of_nine_or_below():
+    ages = [measure(t).reading_age for t in ALL.values()]
+    assert statistics.mean(ages) <= 9.0
