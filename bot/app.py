@@ -17,6 +17,7 @@ from bot.console import handoffs as console_handoffs
 from bot.console import routes as console_routes
 from bot.console.auth import LoginRequired
 from bot.db import session_factory
+from bot.followups import FollowUpScheduler
 from bot.gateway.outbox import ChannelSender, OutboxWorker
 from bot.gateway.processor import Gateway
 from bot.gateway.rasa_client import RasaClient
@@ -48,12 +49,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
         )
         app.state.settings, app.state.sessions, app.state.gateway, app.state.outbox = settings, sessions, gateway, outbox
-        tasks = [asyncio.create_task(outbox.run()), asyncio.create_task(gateway.sweep_forever())]
+        follow_ups = FollowUpScheduler(sessions, rasa, interval_seconds=settings.follow_up_interval_seconds, notify=outbox.notify)
+        tasks = [
+            asyncio.create_task(outbox.run()),
+            asyncio.create_task(gateway.sweep_forever()),
+            asyncio.create_task(follow_ups.run()),
+        ]
         try:
             yield
         finally:
             gateway.stop()
             outbox.stop()
+            follow_ups.stop()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -101,6 +101,7 @@ class Settings:
     rasa_timeout_seconds: float
     rasa_retry_seconds: float
     outbox_max_attempts: int
+    follow_up_interval_seconds: float
     rate_limit_per_minute: int
     twilio_account_sid: str
     twilio_auth_token: str
@@ -144,6 +145,7 @@ def load_settings() -> Settings:
         rasa_timeout_seconds=_float("RASA_TIMEOUT_SECONDS", 15.0, minimum=0.1),
         rasa_retry_seconds=_float("RASA_RETRY_SECONDS", 2.0, minimum=0.05),
         outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
+        follow_up_interval_seconds=_float("FOLLOW_UP_INTERVAL_SECONDS", 300.0, minimum=1.0),
         rate_limit_per_minute=_int("RATE_LIMIT_PER_MINUTE", 20, minimum=1),
         twilio_account_sid=_env("TWILIO_ACCOUNT_SID", ""),
         twilio_auth_token=_env("TWILIO_AUTH_TOKEN", ""),

@@ -19,9 +19,18 @@ from community_directory.demo import load_demo
 from community_directory.geography import load_nspl
 
 
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("empty") / "empty.db"
+    open_engine(path).dispose()
+    return path
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_engine(tmp_path / "directory.db")
+def engine(empty_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    path = tmp_path / "directory.db"
+    shutil.copyfile(empty_template, path)
+    engine = open_engine(path, create=False)
     yield engine
     engine.dispose()
 
@@ -33,9 +42,11 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def fresh_session(tmp_path: Path) -> Iterator[Session]:
+def fresh_session(empty_template: Path, tmp_path: Path) -> Iterator[Session]:
     """A second, empty database (round trips import into it)."""
-    engine = open_engine(tmp_path / "second.db")
+    path = tmp_path / "second.db"
+    shutil.copyfile(empty_template, path)
+    engine = open_engine(path, create=False)
     with Session(engine) as s:
         yield s
     engine.dispose()
@@ -57,7 +68,7 @@ def demo_session(demo_template: Path, tmp_path: Path) -> Iterator[Session]:
     """The demo directory with SR postcodes, in a copy this test may change."""
     path = tmp_path / "demo.db"
     shutil.copyfile(demo_template, path)
-    engine = open_engine(path)
+    engine = open_engine(path, create=False)
     with Session(engine) as s:
         yield s
     engine.dispose()

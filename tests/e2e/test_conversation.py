@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.models import ChannelAddress, Consent, FollowUp, Goal, Handoff
+from bot.models import ChannelAddress, Consent, FollowUp, Goal, Handoff, Outcome
 from community_directory.models import Service
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +50,9 @@ def test_walking_skeleton_conversation_finds_real_matches_and_records_consent_an
     assert any(first_name in t for t in chosen)
     assert any("When suits you?" in t for t in chosen)
 
-    saved = phone.say("2")  # "In 2 weeks"
+    score_question = phone.say("2")  # "In 2 weeks"
+    assert any("From 0 to 10" in t for t in score_question)
+    saved = phone.say("7")
     assert any("in 2 weeks" in t for t in saved)
 
     consents, goals, follow_ups, _ = _person_records(stack, phone.client.cookies["webchat_id"])
@@ -58,6 +60,9 @@ def test_walking_skeleton_conversation_finds_real_matches_and_records_consent_an
     assert len(keep) == 1 and keep[0].given
     assert len(goals) == 1 and goals[0].service_name == first_name and goals[0].consent_id == keep[0].id
     assert len(follow_ups) == 1
+    with session_scope(stack.database_url) as session:
+        start = session.scalars(select(Outcome).where(Outcome.goal_id == goals[0].id)).one()
+        assert (start.kind, start.score) == ("wellbeing_start", 7)
 
 
 def test_without_consent_matches_are_shown_but_nothing_is_kept(stack, phone):
@@ -94,3 +99,40 @@ def test_stop_then_nothing_until_start(stack, phone):
     assert any("not get any more messages" in t for t in phone.say("STOP"))
     assert phone.say("hello?") == []
     assert any("Welcome back" in t for t in phone.say("START"))
+
+
+def test_check_in_weeks_later_records_what_changed(stack, phone):
+    import asyncio
+
+    from bot.db import session_factory
+    from bot.followups import FollowUpScheduler
+    from bot.gateway.rasa_client import RasaClient
+
+    for text in ("hi", "1", "I want to join a choir", "SR4 7AA", "1", "1"):
+        phone.say(text)
+    phone.say("5")
+    _, goals, follow_ups, _ = _person_records(stack, phone.client.cookies["webchat_id"])
+    assert len(follow_ups) == 1
+
+    async def send() -> int:
+        rasa = RasaClient(stack.services["rasa"].url, 30)
+        try:
+            scheduler = FollowUpScheduler(session_factory(stack.database_url), rasa, interval_seconds=60)
+            return await scheduler.send_due(today=follow_ups[0].due_on)
+        finally:
+            await rasa.close()
+
+    assert asyncio.run(send()) == 1
+    check_in = phone.wait_for_more(timeout=30)
+    assert any("How did it go?" in t for t in check_in)
+    assert any("1 Yes, I went" in t for t in check_in + phone.wait_for_more(timeout=3))
+    assert any("From 0 to 10" in t for t in phone.say("1"))
+    assert any("Thank you for telling me" in t for t in phone.say("8"))
+
+    with session_scope(stack.database_url) as session:
+        outcomes = {o.kind: o for o in session.scalars(select(Outcome).where(Outcome.goal_id == goals[0].id))}
+        goal = session.get(Goal, goals[0].id)
+        follow_up = session.get(FollowUp, follow_ups[0].id)
+        assert outcomes["wellbeing_start"].score == 5 and outcomes["wellbeing_follow_up"].score == 8
+        assert outcomes["goal_progress"].value == "done" and goal.status == "done"
+        assert follow_up.status == "answered"
