@@ -10,9 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
+from bot import api as directory_api
 from bot import logging_setup
 from bot.channels import sms, telegram, webchat
 from bot.config import Settings, load_settings
+from bot.console import directory as console_directory
 from bot.console import handoffs as console_handoffs
 from bot.console import routes as console_routes
 from bot.console.auth import LoginRequired
@@ -94,4 +96,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telegram.router)
     app.include_router(console_routes.router)
     app.include_router(console_handoffs.router)
+    app.include_router(console_directory.router)
+    app.include_router(directory_api.router)
     return app

@@ -131,7 +131,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         for state in ("flagged", "excluded", "never"):
             print(f"  {'verification ' + state:29s} {sum(1 for s in stale if s.state == state):>8}")
         located = count(select(func.count(func.distinct(ServicePoint.service_id)))
-                        .where(ServicePoint.latitude.is_not(None)))
+                        .where(ServicePoint.latitude.is_not(None), ServicePoint.need_key == ""))
         print(f"  {'with a place on the map':29s} {located:>8}")
         print(f"Postcodes loaded: {count(select(func.count()).select_from(Postcode))}")
     return 0

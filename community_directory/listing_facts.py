@@ -119,7 +119,8 @@ def languages_offered(languages: Iterable[Any], interpretation_services: str | N
                 found.add(name)
     if interpretation_services:
         lowered = interpretation_services.lower()
-        found.update(name for name in set(LANGUAGE_NAMES.values()) | set(_ALIASES) if re.search(rf"\b{name}\b", lowered))
+        names = set(LANGUAGE_NAMES.values()) | set(_ALIASES)
+        found.update(name for name in names if re.search(rf"\b{name}\b", lowered))
         found = {_ALIASES.get(n, n) for n in found}
     return found
 

@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from community_directory import verification
-from community_directory.batches import chunks
 from community_directory.geography import bounding_box, distance_miles
 from community_directory.listing_facts import (
     age_fit,
@@ -50,7 +49,6 @@ from community_directory.models import (
     Schedule,
     Service,
     ServiceAtLocation,
-    ServiceNeed,
     ServicePoint,
 )
 from community_directory.needs import NEED_KEYS, get_need, needs_in_text
@@ -62,12 +60,11 @@ __all__ = ["Match", "MatchRequest", "find_matches", "record_referral", "DEFAULT_
 DEFAULT_MAX_MILES = 3.0
 NO_TRANSPORT_MILES = 1.5  # walking distance when the person has no transport
 MAX_UNLOCATED_CANDIDATES = 5000  # without a location there is no box to narrow by
-DETAIL_CHUNK = 12  # first batch of candidates whose details are read; doubles each time
+DETAIL_CHUNK = 24  # first batch of candidates whose details are read; doubles each time
 
-# Score weights (details add at most DETAIL_BONUS_MAX to the cheap part).
+# Score weights: the cheap part, then what details can add.
 W_NEED, W_TEXT, W_DISTANCE, W_FRESH = 0.45, 0.25, 0.30, 0.05
 W_LANGUAGE, W_AGE, W_ACCESS, W_FREE = 0.10, 0.05, 0.05, 0.03
-DETAIL_BONUS_MAX = W_LANGUAGE + W_AGE + W_ACCESS + W_FREE
 UNKNOWN_ACCESS_PENALTY = 0.05
 UNLOCATED_DISTANCE_SCORE = 0.35  # phone or online: no journey, but not "near" either
 FAIR_WEIGHT, FAIR_SLACK, FAIR_DEAD_ZONE = 0.25, 3.0, 1.0
@@ -131,7 +128,7 @@ class _Candidate:
     needs: dict[str, str] = field(default_factory=dict)  # need key -> taxonomy | text
     rough: float = 0.0
     final: float = 0.0
-    match: Match | None = None
+    facts: Any = None  # (Cost, wheelchair, AgeFit, speaks the language), from _score_details
 
 
 def _stem(word: str) -> str:
@@ -150,16 +147,19 @@ def _tokens(text: str) -> list[str]:
     return [_stem(w) for w in dict.fromkeys(words) if len(w) >= 3 and w not in _STOPWORDS]
 
 
-def _text_score(tokens: list[str], name: str, description: str | None) -> float:
+def _patterns(tokens: list[str]) -> list[re.Pattern[str]]:
+    return [re.compile(rf"\b{re.escape(token)}") for token in tokens]
+
+
+def _text_score(patterns: list[re.Pattern[str]], name: str, description: str | None) -> float:
     """Share of the person's words found at word starts: in the name counts double."""
-    if not tokens:
+    if not patterns:
         return 0.0
     name_l, desc_l = name.lower(), (description or "").lower()
     total = 0.0
-    for token in tokens:
-        pattern = re.compile(rf"\b{re.escape(token)}")
+    for pattern in patterns:
         total += 1.0 if pattern.search(name_l) else 0.5 if pattern.search(desc_l) else 0.0
-    return total / len(tokens)
+    return total / len(patterns)
 
 
 def find_matches(
@@ -174,7 +174,7 @@ def find_matches(
     needs = [n for n in dict.fromkeys(req.needs) if n in NEED_KEYS]
     if not needs and req.text:
         needs = needs_in_text(req.text)
-    tokens = _tokens(req.text)
+    patterns = _patterns(_tokens(req.text))
     access = {a.strip().lower() for a in req.access}
     located = req.lat is not None and req.lon is not None
     max_miles = req.max_miles or (NO_TRANSPORT_MILES if "no_transport" in access else DEFAULT_MAX_MILES)
@@ -182,28 +182,53 @@ def find_matches(
     candidates = _prefilter(session, req, needs, today, flag_months, grace_months, max_miles)
     if not candidates:
         return []
-    _attach_needs(session, candidates)
 
-    # Relevance: a listing must meet a need asked for, or (with only free text) share words.
+    scored = _rank_cheaply(list(candidates.values()), needs, patterns, located, max_miles,
+                           verification.months_before(today, flag_months))
+    wanted = max(req.offset, 0) + req.limit
+    if req.limit <= 0:
+        return []
+    days = wanted_days(req.days)
+    # The most the details can add for this request: bounds when reading more cannot help.
+    bonus_max = W_FREE + (W_ACCESS if access & {"wheelchair", "mobility"} else 0.0) + (
+        W_AGE if req.age is not None or req.age_group else 0.0) + (W_LANGUAGE if req.language else 0.0)
+    # (W_LANGUAGE is counted whenever a language is named, even English, which earns none: harmless)
+    language = normalise_language(req.language)
+    ctx = _Context(req, needs, days, access, today, flag_months, grace_months,
+                   None if language == "english" else language)
+    kept: list[_Candidate] = []
+    start, size = 0, max(wanted * 4, DETAIL_CHUNK)
+    while start < len(scored):
+        if len(kept) >= wanted:
+            kept.sort(key=lambda c: -c.final)
+            if kept[wanted - 1].final >= scored[start].rough + bonus_max:
+                break  # nothing unread can overtake the current top results
+        kept.extend(_score_details(session, scored[start:start + size], ctx))
+        start, size = start + size, size * 2
+    kept.sort(key=lambda c: (-c.final, c.distance if c.distance is not None else 99.0, c.name))
+    return _to_matches(session, kept[req.offset:wanted], ctx)
+
+
+def _rank_cheaply(candidates: list[_Candidate], needs: list[str], patterns: list[re.Pattern[str]],
+                  located: bool, max_miles: float, fresh_since: date) -> list[_Candidate]:
+    """Score from what the prefilter returned, fair spread included; best first."""
     scored: list[_Candidate] = []
     need_loads: dict[str, list[float]] = defaultdict(list)
-    for c in candidates.values():
-        c.needs = {k: s for k, s in c.needs.items() if k in needs} if needs else {}
-        text_score = _text_score(tokens, c.name, c.description)
+    for c in candidates:
+        text_score = _text_score(patterns, c.name, c.description)
         if needs and not c.needs:
             continue
-        if not needs and tokens and text_score == 0:
-            continue
+        if not needs and patterns and text_score == 0:
+            continue  # free text alone: it must share a word with the listing
+        need_score = 0.0
         if needs:
             strengths = sorted((1.0 if s == "taxonomy" else 0.6 for s in c.needs.values()), reverse=True)
             need_score = min(1.2, strengths[0] + 0.1 * (len(strengths) - 1))
-        else:
-            need_score = 0.0
         if c.distance is None:
             distance_score = UNLOCATED_DISTANCE_SCORE if located else 0.5
         else:
             distance_score = max(0.0, 1.0 - c.distance / max_miles)
-        fresh = verification.state(c.verified, today, flag_months, grace_months) == "fresh"
+        fresh = c.verified is not None and c.verified >= fresh_since
         c.rough = W_NEED * need_score + W_TEXT * text_score + W_DISTANCE * distance_score + W_FRESH * fresh
         for key in c.needs or {"": ""}:
             need_loads[key].append(c.load)
@@ -216,22 +241,8 @@ def find_matches(
         mean = sum(peers) / len(peers)
         excess = c.load - mean - FAIR_DEAD_ZONE  # a referral or two more than its peers is just noise
         c.rough -= FAIR_WEIGHT * min(1.0, max(0.0, excess) / (mean + FAIR_SLACK))
-
     scored.sort(key=lambda c: (-c.rough, c.distance if c.distance is not None else 99.0, c.name))
-    wanted = req.offset + req.limit
-    days = wanted_days(req.days)
-    kept: list[_Candidate] = []
-    start, size = 0, max(wanted * 4, DETAIL_CHUNK)
-    while start < len(scored):
-        if len(kept) >= wanted:
-            kept.sort(key=lambda c: -c.final)
-            if kept[wanted - 1].final >= scored[start].rough + DETAIL_BONUS_MAX:
-                break  # nothing unread can overtake the current top results
-        chunk = scored[start:start + size]
-        kept.extend(_score_details(session, chunk, req, needs, days, access, today, flag_months))
-        start, size = start + size, size * 2
-    kept.sort(key=lambda c: (-c.final, c.distance if c.distance is not None else 99.0, c.name))
-    return [c.match for c in kept[req.offset:wanted] if c.match is not None]
+    return scored
 
 
 # -- stage 1: SQL ---------------------------------------------------------------------------
@@ -239,23 +250,18 @@ def find_matches(
 
 def _prefilter(session: Session, req: MatchRequest, needs: list[str], today: date, flag_months: int,
                grace_months: int, max_miles: float) -> dict[str, _Candidate]:
-    query = (
-        select(
-            ServicePoint.service_id, ServicePoint.location_id, ServicePoint.latitude, ServicePoint.longitude,
-            Service.name, Service.description, Service.recent_referrals, Service.referrals_counted_on,
-            Service.last_verified_at, Service.assured_date,
-        )
-        .join(Service, Service.id == ServicePoint.service_id)
-        .where(
-            Service.status == "active",
-            Service.is_full == false(),
-            verification.still_offerable(today, flag_months, grace_months),
-        )
+    """Offerable listings in the box (plus phone/online ones) meeting a need; c.needs = those met."""
+    columns = [
+        ServicePoint.service_id, ServicePoint.location_id, ServicePoint.latitude, ServicePoint.longitude,
+        ServicePoint.need_key, ServicePoint.source, Service.name, Service.description, Service.recent_referrals,
+        Service.referrals_counted_on, Service.last_verified_at, Service.assured_date,
+    ]
+    query = select(*columns).join(Service, Service.id == ServicePoint.service_id).where(
+        ServicePoint.need_key.in_(needs) if needs else ServicePoint.need_key == "",
+        Service.status == "active",
+        Service.is_full == false(),
+        verification.still_offerable(today, flag_months, grace_months),
     )
-    if needs:
-        query = query.where(ServicePoint.service_id.in_(
-            select(ServiceNeed.service_id).where(ServiceNeed.need_key.in_(needs))
-        ))
     if req.exclude_ids:
         query = query.where(ServicePoint.service_id.not_in(list(req.exclude_ids)))
     if req.age is not None:
@@ -263,39 +269,36 @@ def _prefilter(session: Session, req: MatchRequest, needs: list[str], today: dat
             (Service.minimum_age.is_(None)) | (Service.minimum_age <= req.age),
             (Service.maximum_age.is_(None)) | (Service.maximum_age >= req.age),
         )
+    connection = session.connection()
     if req.lat is not None and req.lon is not None:
         lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(req.lat, req.lon, max_miles)
-        rows = list(session.execute(query.where(
+        rows = list(connection.execute(query.where(
             ServicePoint.latitude.between(lat_lo, lat_hi), ServicePoint.longitude.between(lon_lo, lon_hi)
         )))
-        rows += list(session.execute(query.where(ServicePoint.latitude.is_(None))))
+        rows += connection.execute(query.where(ServicePoint.latitude.is_(None)))
     else:
-        rows = list(session.execute(query.order_by(ServicePoint.service_id).limit(MAX_UNLOCATED_CANDIDATES)))
+        rows = list(connection.execute(query.order_by(ServicePoint.service_id).limit(MAX_UNLOCATED_CANDIDATES)))
 
     candidates: dict[str, _Candidate] = {}
-    for sid, location_id, lat, lon, name, description, recent, counted_on, last, assured in rows:
+    for row in rows:
+        sid, location_id, lat, lon = row[0], row[1], row[2], row[3]
         distance = None
         if lat is not None and req.lat is not None and req.lon is not None:
             distance = distance_miles(req.lat, req.lon, lat, lon)
             if distance > max_miles:
                 continue
         existing = candidates.get(sid)
-        if existing is not None and (existing.distance is None or distance is None or existing.distance <= distance):
-            continue
-        candidates[sid] = _Candidate(
-            sid, name, description, location_id, distance,
-            current_load(recent, counted_on, today), verification.verified_on(last, assured),
-        )
+        if existing is None or (distance is not None and existing.distance is not None
+                                and distance < existing.distance):
+            fresh = _Candidate(sid, row.name, row.description, location_id, distance,
+                               current_load(row.recent_referrals, row.referrals_counted_on, today),
+                               verification.verified_on(row.last_verified_at, row.assured_date))
+            if existing is not None:
+                fresh.needs = existing.needs
+            candidates[sid] = existing = fresh
+        if needs:
+            existing.needs[row.need_key] = row.source
     return candidates
-
-
-def _attach_needs(session: Session, candidates: dict[str, _Candidate]) -> None:
-    for part in chunks(list(candidates)):
-        for sid, key, source in session.execute(
-            select(ServiceNeed.service_id, ServiceNeed.need_key, ServiceNeed.source)
-            .where(ServiceNeed.service_id.in_(part))
-        ):
-            candidates[sid].needs[key] = source
 
 
 # -- stage 2: details -----------------------------------------------------------------------
@@ -309,18 +312,30 @@ class _Details:
     schedules: list[Any] = field(default_factory=list)
     costs: list[Any] = field(default_factory=list)
     languages: list[Any] = field(default_factory=list)
+    access_texts: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
     contact_email: str | None = None
     location_name: str | None = None
     postcode: str | None = None
-    access_texts: list[str] = field(default_factory=list)
 
 
-def _load_details(session: Session, chunk: list[_Candidate]) -> dict[str, _Details]:
-    """Ten indexed IN-queries for a whole chunk: far cheaper than ORM eager loading."""
+@dataclass(frozen=True)
+class _Wants:
+    """Which details to read: scoring reads only what this request's rules use."""
+
+    schedules: bool = False
+    access: bool = False
+    languages: bool = False
+    display: bool = False  # phones, emails, venue name and postcode: for the final few only
+
+
+def _load_details(session: Session, chunk: list[_Candidate], wants: _Wants) -> dict[str, _Details]:
+    """A few indexed IN-queries for a whole chunk (one per foreign key: SQLite uses one index
+    per query, so OR-ing columns would scan)."""
+    connection = session.connection()
     service_ids = [c.service_id for c in chunk]
     location_ids = sorted({c.location_id for c in chunk if c.location_id})
-    rows = session.execute(
+    rows = connection.execute(
         select(Service.id, Service.name, Service.description, Service.application_process,
                Service.fees_description, Service.fees, Service.email, Service.url, Service.minimum_age,
                Service.maximum_age, Service.interpretation_services, Service.is_demo, Service.organization_id,
@@ -329,10 +344,17 @@ def _load_details(session: Session, chunk: list[_Candidate]) -> dict[str, _Detai
         .where(Service.id.in_(service_ids))
     ).all()
     details = {r.id: _Details(r) for r in rows}
-    wanted_pairs = {(c.service_id, c.location_id) for c in chunk}
+    for row in connection.execute(select(*CostOption.__table__.c).where(CostOption.service_id.in_(service_ids))):
+        details[row.service_id].costs.append(row)
+    by_location: dict[str, list[str]] = defaultdict(list)
+    for c in chunk:
+        if c.location_id and c.service_id in details:
+            by_location[c.location_id].append(c.service_id)
+
     sal_owner: dict[str, str] = {}
-    if location_ids:
-        for sal_id, sid, lid in session.execute(
+    if location_ids and (wants.schedules or wants.display):
+        wanted_pairs = {(c.service_id, c.location_id) for c in chunk}
+        for sal_id, sid, lid in connection.execute(
             select(ServiceAtLocation.id, ServiceAtLocation.service_id, ServiceAtLocation.location_id)
             .where(ServiceAtLocation.service_id.in_(service_ids), ServiceAtLocation.location_id.in_(location_ids))
         ):
@@ -340,92 +362,109 @@ def _load_details(session: Session, chunk: list[_Candidate]) -> dict[str, _Detai
                 sal_owner[sal_id] = sid
     sal_ids = list(sal_owner)
 
-    schedule_filter = Schedule.service_id.in_(service_ids)
-    if sal_ids:
-        schedule_filter = or_(schedule_filter, Schedule.service_at_location_id.in_(sal_ids))
-    for row in session.execute(select(*Schedule.__table__.c).where(schedule_filter).order_by(Schedule.id)):
-        owner = row.service_id if row.service_id in details else sal_owner.get(row.service_at_location_id)
-        if owner in details:
-            details[owner].schedules.append(row)
-    for row in session.execute(select(*CostOption.__table__.c).where(CostOption.service_id.in_(service_ids))):
-        details[row.service_id].costs.append(row)
-    for sid, email in session.execute(
+    if wants.schedules or wants.display:
+        schedule_rows = list(connection.execute(
+            select(*Schedule.__table__.c).where(Schedule.service_id.in_(service_ids))))
+        if sal_ids:
+            schedule_rows += connection.execute(
+                select(*Schedule.__table__.c).where(Schedule.service_at_location_id.in_(sal_ids)))
+        for row in sorted(schedule_rows, key=lambda r: r.id):
+            owner = row.service_id if row.service_id in details else sal_owner.get(row.service_at_location_id)
+            if owner in details:
+                details[owner].schedules.append(row)
+
+    if wants.access and location_ids:
+        for lid, description, extra in connection.execute(
+            select(Accessibility.location_id, Accessibility.description, Accessibility.details)
+            .where(Accessibility.location_id.in_(location_ids))
+        ):
+            for owner in by_location.get(lid, []):
+                details[owner].access_texts.extend(t for t in (description, extra) if t)
+
+    if wants.languages:
+        columns = (Language.service_id, Language.location_id, Language.code, Language.name)
+        language_rows = list(connection.execute(select(*columns).where(Language.service_id.in_(service_ids))))
+        if location_ids:
+            language_rows += connection.execute(select(*columns).where(Language.location_id.in_(location_ids)))
+        for row in language_rows:
+            for owner in [row.service_id] if row.service_id in details else by_location.get(row.location_id, []):
+                details[owner].languages.append(row)
+
+    if wants.display:
+        _load_display(connection, details, service_ids, location_ids, sal_owner, by_location, chunk)
+    return details
+
+
+def _load_display(connection: Any, details: dict[str, _Details], service_ids: list[str], location_ids: list[str],
+                  sal_owner: dict[str, str], by_location: dict[str, list[str]], chunk: list[_Candidate]) -> None:
+    """Phone (the service's own first, then its venue's, then its organisation's), email, venue."""
+    for sid, email in connection.execute(
         select(Contact.service_id, Contact.email).where(Contact.service_id.in_(service_ids),
                                                         Contact.email.is_not(None)).order_by(Contact.id)
     ):
         details[sid].contact_email = details[sid].contact_email or email
-
-    by_location: dict[str, list[str]] = defaultdict(list)
-    for c in chunk:
-        if c.location_id and c.service_id in details:
-            by_location[c.location_id].append(c.service_id)
-    language_filter = Language.service_id.in_(service_ids)
-    if location_ids:
-        language_filter = or_(language_filter, Language.location_id.in_(location_ids))
-    for row in session.execute(select(Language.service_id, Language.location_id, Language.code, Language.name)
-                               .where(language_filter)):
-        owners = [row.service_id] if row.service_id in details else by_location.get(row.location_id, [])
-        for owner in owners:
-            details[owner].languages.append(row)
-
-    org_ids = sorted({d.service.organization_id for d in details.values() if d.service.organization_id})
-    phone_filter = [Phone.service_id.in_(service_ids)]
-    if sal_ids:
-        phone_filter.append(Phone.service_at_location_id.in_(sal_ids))
-    if location_ids:
-        phone_filter.append(Phone.location_id.in_(location_ids))
-    if org_ids:
-        phone_filter.append(Phone.organization_id.in_(org_ids))
-    ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
     by_org: dict[str, list[str]] = defaultdict(list)
     for sid, d in details.items():
         if d.service.organization_id:
             by_org[d.service.organization_id].append(sid)
-    for row in session.execute(select(Phone.service_id, Phone.service_at_location_id, Phone.location_id,
-                                      Phone.organization_id, Phone.number).where(or_(*phone_filter))
-                               .order_by(Phone.id)):
-        if row.service_id in details:
-            ranked[row.service_id].append((0, row.number))
-        if row.service_at_location_id in sal_owner:
-            ranked[sal_owner[row.service_at_location_id]].append((1, row.number))
-        for owner in by_location.get(row.location_id, []):
-            ranked[owner].append((2, row.number))
-        for owner in by_org.get(row.organization_id, []):
-            ranked[owner].append((3, row.number))
+    ranked: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    sources = [
+        (0, Phone.service_id, service_ids, lambda key: [key] if key in details else []),
+        (1, Phone.service_at_location_id, list(sal_owner), lambda key: [sal_owner[key]] if key in sal_owner else []),
+        (2, Phone.location_id, location_ids, lambda key: by_location.get(key, [])),
+        (3, Phone.organization_id, sorted(by_org), lambda key: by_org.get(key, [])),
+    ]
+    for rank, column, keys, owners_of in sources:
+        if keys:
+            for phone_id, key, number in connection.execute(
+                select(Phone.id, column, Phone.number).where(column.in_(keys))
+            ):
+                for owner in owners_of(key):
+                    ranked[owner].append((rank, phone_id, number))
     for sid, numbers in ranked.items():
-        details[sid].phones = [n for _, n in sorted(numbers, key=lambda x: x[0]) if n]
-
+        details[sid].phones = [n for _, _, n in sorted(numbers) if n]
     if location_ids:
-        names = dict(session.execute(select(Location.id, Location.name).where(Location.id.in_(location_ids))).all())
+        names = dict(connection.execute(select(Location.id, Location.name).where(Location.id.in_(location_ids))).all())
         postcodes: dict[str, str] = {}
-        for lid, postcode in session.execute(
+        for lid, postcode in connection.execute(
             select(Address.location_id, Address.postal_code).where(Address.location_id.in_(location_ids))
             .order_by(Address.id)
         ):
             if postcode and lid not in postcodes:
                 postcodes[lid] = postcode
-        access: dict[str, list[str]] = defaultdict(list)
-        for lid, description, extra in session.execute(
-            select(Accessibility.location_id, Accessibility.description, Accessibility.details)
-            .where(Accessibility.location_id.in_(location_ids))
-        ):
-            access[lid].extend(t for t in (description, extra) if t)
         for c in chunk:
             if c.location_id and c.service_id in details:
-                d = details[c.service_id]
-                d.location_name = names.get(c.location_id)
-                d.postcode = postcodes.get(c.location_id)
-                d.access_texts = access.get(c.location_id, [])
-    return details
+                details[c.service_id].location_name = names.get(c.location_id)
+                details[c.service_id].postcode = postcodes.get(c.location_id)
 
 
-def _score_details(session: Session, chunk: list[_Candidate], req: MatchRequest, needs: list[str],
-                   days: frozenset[str], access: set[str], today: date, flag_months: int) -> list[_Candidate]:
-    details = _load_details(session, chunk)
-    wanted_language = normalise_language(req.language)
-    if wanted_language == "english":
-        wanted_language = None
-    needs_step_free = bool(access & {"wheelchair", "mobility"})
+@dataclass
+class _Context:
+    """One request's settings, worked out once."""
+
+    req: MatchRequest
+    needs: list[str]
+    days: frozenset[str]
+    access: set[str]
+    today: date
+    flag_months: int
+    grace_months: int
+    language: str | None = None
+
+    @property
+    def needs_step_free(self) -> bool:
+        return bool(self.access & {"wheelchair", "mobility"})
+
+    @property
+    def wants(self) -> _Wants:
+        return _Wants(schedules=bool(self.days or self.req.time_of_day), access=self.needs_step_free,
+                      languages=self.language is not None)
+
+
+def _score_details(session: Session, chunk: list[_Candidate], ctx: _Context) -> list[_Candidate]:
+    """Apply the hard rules that need details and add the detail bonuses; returns survivors."""
+    details = _load_details(session, chunk, ctx.wants)
+    req = ctx.req
     kept = []
     for c in chunk:
         d = details.get(c.service_id)
@@ -433,60 +472,72 @@ def _score_details(session: Session, chunk: list[_Candidate], req: MatchRequest,
             continue
         service = d.service
         located = c.location_id is not None
-
-        sessions = read_schedules(d.schedules, today)
-        fitting = matching_sessions(sessions, days, req.time_of_day)
-        if sessions and (days or req.time_of_day) and not fitting:
-            continue
-        cost = read_cost(d.costs, service.fees_description, service.fees, today)
+        if ctx.wants.schedules:
+            sessions = read_schedules(d.schedules, ctx.today)
+            if sessions and not matching_sessions(sessions, ctx.days, req.time_of_day):
+                continue
+        cost = read_cost(d.costs, service.fees_description, service.fees, ctx.today)
         if req.free_only and cost.free is not True:
             continue
-        wheelchair = wheelchair_access(d.access_texts) if located else None
-        if needs_step_free and located and wheelchair is False:
+        wheelchair = wheelchair_access(d.access_texts) if located and ctx.needs_step_free else None
+        if ctx.needs_step_free and located and wheelchair is False:
             continue
         fit = age_fit(service.minimum_age, service.maximum_age, req.age, req.age_group)
         if not fit.fits:
             continue
-        spoken = languages_offered(d.languages, service.interpretation_services)
+        speaks = ctx.language is not None and ctx.language in languages_offered(
+            d.languages, service.interpretation_services)
+        bonus = W_FREE if cost.free else 0.0
+        if ctx.needs_step_free and located:
+            bonus += W_ACCESS if wheelchair else -UNKNOWN_ACCESS_PENALTY
+        bonus += W_AGE if fit.targeted else 0.0
+        bonus += W_LANGUAGE if speaks else 0.0
+        c.final = c.rough + bonus
+        c.facts = (cost, wheelchair, fit, speaks)
+        kept.append(c)
+    return kept
 
-        bonus = 0.0
+
+def _to_matches(session: Session, chosen: list[_Candidate], ctx: _Context) -> list[Match]:
+    """Build the results the person will see, reading contact details for just these."""
+    if not chosen:
+        return []
+    details = _load_details(session, chosen, _Wants(display=True))
+    req = ctx.req
+    matches = []
+    for c in chosen:
+        d = details[c.service_id]
+        service = d.service
+        cost, wheelchair, fit, speaks = c.facts
+        located = c.location_id is not None
+        sessions = read_schedules(d.schedules, ctx.today)
         reasons: list[str] = []
-        if needs and c.needs:
-            best = max(c.needs, key=lambda k: (c.needs[k] == "taxonomy", -needs.index(k)))
+        if ctx.needs and c.needs:
+            best = max(c.needs, key=lambda k: (c.needs[k] == "taxonomy", -ctx.needs.index(k)))
             reasons.append(get_need(best).label)
         if c.distance is not None:
             reasons.append("under 0.1 miles" if c.distance < 0.1 else f"{c.distance:.1f} miles")
         elif not located:
             reasons.append("no need to travel")
-        shown = fitting if (days or req.time_of_day) else sessions
+        shown = matching_sessions(sessions, ctx.days, req.time_of_day) or sessions
         if shown:
             reasons.append(shown[0].short)
         if cost.free:
-            bonus += W_FREE
             reasons.append("free" if cost.text == "Free" else cost.text.lower())
-        if needs_step_free and located:
-            if wheelchair:
-                bonus += W_ACCESS
-                reasons.append("step-free access")
-            else:
-                bonus -= UNKNOWN_ACCESS_PENALTY
-        if fit.targeted:
-            bonus += W_AGE
-            if fit.label:
-                reasons.append(fit.label)
-        if wanted_language and wanted_language in spoken:
-            bonus += W_LANGUAGE
-            reasons.append(f"{wanted_language.title()} spoken")
-        c.final = c.rough + bonus
-
+        if ctx.needs_step_free and located and wheelchair:
+            reasons.append("step-free access")
+        if fit.targeted and fit.label:
+            reasons.append(fit.label)
+        if speaks and ctx.language:
+            reasons.append(f"{ctx.language.title()} spoken")
         phone = d.phones[0] if d.phones else None
         email = service.email or d.contact_email or service.organization_email
         if located:
             where = ", ".join(filter(None, [d.location_name, d.postcode])) or "Address on request"
         else:
             where = "By phone" if phone else "Online"
-        state = verification.state(c.verified, today, flag_months)
-        c.match = Match(
+        state = verification.state(c.verified, ctx.today, ctx.flag_months, ctx.grace_months)
+        matches.append(Match(
             service_id=service.id,
             name=service.name,
             organization=service.organization_name or "",
@@ -505,6 +556,5 @@ def _score_details(session: Session, chunk: list[_Candidate], req: MatchRequest,
             needs_checking=state in ("flagged", "never"),
             last_verified=c.verified,
             score=round(c.final, 4),
-        )
-        kept.append(c)
-    return kept
+        ))
+    return matches

@@ -69,9 +69,12 @@ def _owner(table: str) -> Mapped[str]:
 
 
 def _link(table: str) -> Mapped[str | None]:
-    """An optional link: deleting the other row just clears it."""
+    """An optional link: deleting the other row just clears it.
+
+    Indexed by a partial index (see _index_links), as these are mostly empty.
+    """
     return mapped_column(
-        String(ID_LENGTH), ForeignKey(f"{table}.id", ondelete="SET NULL"), nullable=True, index=True
+        String(ID_LENGTH), ForeignKey(f"{table}.id", ondelete="SET NULL"), nullable=True, info={"link": True}
     )
 
 
@@ -563,33 +566,28 @@ class MetaTableDescription(Base):
 
 
 class ServicePoint(Base):
-    """Where a service can be met: one row per geocoded location, or one without a place.
+    """Where a service can be met, for which need: the matching prefilter's index.
 
-    Derived from service_at_location + location by search_index.refresh_search_index, so
-    the matching prefilter is a single indexed bounding-box query.
+    One row per (place the service meets, or none for phone/online services) and per need it
+    meets, plus a row with need_key "" for searches without a need. Derived from
+    service_at_location, location, attribute and taxonomy_term rows by
+    search_index.refresh_search_index, so one indexed range scan answers "services for these
+    needs inside this box". Status, capacity and verification are deliberately not copied:
+    they are read live from hsds_service, so a listing marked full is never offered again.
     """
 
     __tablename__ = "directory_service_point"
-    __table_args__ = (Index("ix_directory_service_point_lat_lon", "latitude", "longitude"),)
+    __table_args__ = (Index("ix_directory_service_point_need_lat_lon", "need_key", "latitude", "longitude"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     service_id: Mapped[str] = mapped_column(
         String(ID_LENGTH), ForeignKey("hsds_service.id", ondelete="CASCADE"), index=True
     )
     location_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
+    # A key from needs.py, or "" (any); the server default lets a migration add the column to filled tables.
+    need_key: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    source: Mapped[str | None] = mapped_column(String(16), nullable=True)  # taxonomy | text (how we know)
     latitude: Mapped[float | None] = _number()
     longitude: Mapped[float | None] = _number()
-
-
-class ServiceNeed(Base):
-    """A need (key from needs.py) a service meets, from its taxonomy terms or, weaker, its words."""
-
-    __tablename__ = "directory_service_need"
-    __table_args__ = (Index("ix_directory_service_need_need_key_service_id", "need_key", "service_id"),)
-    service_id: Mapped[str] = mapped_column(
-        String(ID_LENGTH), ForeignKey("hsds_service.id", ondelete="CASCADE"), primary_key=True
-    )
-    need_key: Mapped[str] = mapped_column(String(32), primary_key=True)
-    source: Mapped[str] = mapped_column(String(16))  # taxonomy | text
 
 
 class Postcode(Base):
@@ -631,3 +629,22 @@ HSDS_MODELS: tuple[type[Base], ...] = (
     MetaTableDescription,
 )
 """HSDS tables in an order where every foreign key points at an earlier table."""
+
+
+def _index_links() -> None:
+    """Partial indexes (WHERE col IS NOT NULL) on optional links.
+
+    A phone's organization_id, say, is empty on most rows; with a plain index, SQLite's
+    statistics lump the empty rows together and the planner decides the index is useless,
+    scanning the table instead. The partial index holds only real links, stays small and is
+    always chosen for `col IN (...)`. PostgreSQL gets the same index.
+    """
+    for model in HSDS_MODELS:
+        table = model.__table__
+        for column in table.c:
+            if column.info.get("link"):
+                condition = column.is_not(None)
+                Index(f"ix_{table.name}_{column.name}", column, sqlite_where=condition, postgresql_where=condition)
+
+
+_index_links()

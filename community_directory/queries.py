@@ -144,7 +144,7 @@ def _distances(session: Session, service_ids: Select[Any], lat: float, lon: floa
                proximity_miles: float | None) -> dict[str, float | None]:
     """Nearest distance per service (None: no geocoded place), within proximity when given."""
     query = select(ServicePoint.service_id, ServicePoint.latitude, ServicePoint.longitude).where(
-        ServicePoint.service_id.in_(service_ids)
+        ServicePoint.need_key == "", ServicePoint.service_id.in_(service_ids)
     )
     if proximity_miles is not None:
         lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(lat, lon, proximity_miles)
@@ -248,7 +248,9 @@ def list_service_at_locations(
     ).all()
     distances: dict[str, float | None] = {}
     for sal_id, lat, lon in rows:
-        d = distance_miles(place.lat, place.lon, lat, lon) if lat is not None and lon is not None else None  # type: ignore[arg-type]
+        d = None
+        if lat is not None and lon is not None:
+            d = distance_miles(place.lat, place.lon, lat, lon)  # type: ignore[arg-type]
         if proximity_miles is not None and (d is None or d > proximity_miles):
             continue
         distances[sal_id] = d

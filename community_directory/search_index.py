@@ -1,10 +1,10 @@
 """The matching prefilter's index, derived from the HSDS rows.
 
 Matching must answer from 100,000 listings in milliseconds, so where a service can be met
-(`directory_service_point`) and which needs it meets (`directory_service_need`) are kept
-flat and indexed. The importer refreshes the services it touched; anything that edits
-HSDS rows another way should call `refresh_search_index` with the service ids it changed
-(or with none, to rebuild everything).
+and which needs it meets are kept flat and indexed together in `directory_service_point`.
+The importer refreshes the services it touched; anything that edits HSDS rows another way
+should call `refresh_search_index` with the service ids it changed (or with none, to
+rebuild everything).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from community_directory.models import (
     Location,
     Service,
     ServiceAtLocation,
-    ServiceNeed,
     ServicePoint,
     TaxonomyTerm,
 )
@@ -61,13 +60,11 @@ def refresh_search_index(session: Session, service_ids: Collection[str] | None =
     """Rebuild index rows for these services (all when None); returns how many were indexed."""
     if service_ids is None:
         session.execute(delete(ServicePoint))
-        session.execute(delete(ServiceNeed))
         ids = list(session.execute(select(Service.id)).scalars())
     else:
         ids = sorted(service_ids)
         for part in chunks(ids):
             session.execute(delete(ServicePoint).where(ServicePoint.service_id.in_(part)))
-            session.execute(delete(ServiceNeed).where(ServiceNeed.service_id.in_(part)))
     indexed = 0
     for part in chunks(ids, 2000):
         indexed += _index_part(session, part)
@@ -82,8 +79,7 @@ def _index_part(session: Session, ids: list[str]) -> int:
         return 0
     present = [s.id for s in services]
 
-    points: list[dict[str, object]] = []
-    located: set[str] = set()
+    places: dict[str, list[tuple[str | None, float | None, float | None]]] = defaultdict(list)
     rows = session.execute(
         select(ServiceAtLocation.service_id, Location.id, Location.latitude, Location.longitude)
         .join(Location, Location.id == ServiceAtLocation.location_id)
@@ -91,11 +87,7 @@ def _index_part(session: Session, ids: list[str]) -> int:
     ).all()
     for service_id, location_id, lat, lon in rows:
         if usable_point(lat, lon):
-            points.append({"service_id": service_id, "location_id": location_id, "latitude": lat, "longitude": lon})
-            located.add(service_id)
-    for sid in present:
-        if sid not in located:  # online, phone or not yet geocoded: still offered, without a distance
-            points.append({"service_id": sid, "location_id": None, "latitude": None, "longitude": None})
+            places[service_id].append((location_id, lat, lon))
 
     classified: dict[str, set[str]] = defaultdict(set)
     for link_id, code in session.execute(
@@ -104,15 +96,18 @@ def _index_part(session: Session, ids: list[str]) -> int:
         .where(Attribute.link_id.in_(present), TaxonomyTerm.code.in_(sorted(NEED_KEYS)))
     ):
         classified[link_id].add(code)
-    needs: list[dict[str, str]] = []
+
+    entries: list[dict[str, object]] = []
     for sid, name, description in services:
         if classified.get(sid):
-            needs.extend({"service_id": sid, "need_key": k, "source": "taxonomy"} for k in sorted(classified[sid]))
+            needs = [(k, "taxonomy") for k in sorted(classified[sid])]
         else:  # not classified with our taxonomy: guess from its own words, trusted less
-            words = f"{name or ''} {description or ''}"
-            needs.extend({"service_id": sid, "need_key": k, "source": "text"} for k in needs_in_text(words))
-    if points:
-        session.execute(insert(ServicePoint), points)
-    if needs:
-        session.execute(insert(ServiceNeed), needs)
+            needs = [(k, "text") for k in needs_in_text(f"{name or ''} {description or ''}")]
+        # online, phone or not yet geocoded: still offered, without a distance
+        for location_id, lat, lon in places.get(sid) or [(None, None, None)]:
+            for need_key, source in [("", None), *needs]:
+                entries.append({"service_id": sid, "location_id": location_id, "need_key": need_key,
+                                "source": source, "latitude": lat, "longitude": lon})
+    if entries:
+        session.execute(insert(ServicePoint), entries)
     return len(services)

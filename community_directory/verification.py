@@ -13,7 +13,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from community_directory.models import Organization, Service
@@ -52,7 +52,8 @@ def state(verified: date | None, today: date, flag_months: int = DEFAULT_FLAG_MO
     return "fresh"
 
 
-def still_offerable(today: date, flag_months: int = DEFAULT_FLAG_MONTHS, grace_months: int = DEFAULT_GRACE_MONTHS):  # type: ignore[no-untyped-def]
+def still_offerable(today: date, flag_months: int = DEFAULT_FLAG_MONTHS,
+                    grace_months: int = DEFAULT_GRACE_MONTHS) -> ColumnElement[bool]:
     """SQL condition: confirmed recently enough to offer (or never dated)."""
     checked = func.coalesce(Service.last_verified_at, Service.assured_date)
     return or_(checked.is_(None), checked >= months_before(today, flag_months + grace_months))

@@ -41,7 +41,8 @@ ACCESSIBLE = "Step-free entrance and an accessible toilet, so the building is wh
 HEARING_LOOP = " There is a hearing loop in the main hall."
 UPSTAIRS = "The room is upstairs and there is no lift, so it is not wheelchair accessible."
 STEPS = "There are three steps at the entrance and no ramp, so it is not wheelchair accessible."
-FLAT_ROUTE = "Walks start outside the pavilion and use flat, tarmac paths, suitable for wheelchairs and mobility scooters."
+FLAT_ROUTE = ("Walks start outside the pavilion and use flat, tarmac paths, suitable for wheelchairs and "
+              "mobility scooters.")
 ROUGH_ROUTE = "The route has steps and rough ground in places, so it is not suitable for wheelchairs."
 
 
@@ -62,7 +63,8 @@ VENUES: dict[str, VenueKind] = {
                      (UPSTAIRS, ACCESSIBLE, UPSTAIRS)),
     "church": VenueKind("church", "{area} Church Hall",
                         "A church hall used by community groups of all faiths and none.",
-                        (STEPS, ACCESSIBLE + HEARING_LOOP, "Ramp at the side entrance and an accessible toilet; wheelchair accessible.")),
+                        (STEPS, ACCESSIBLE + HEARING_LOOP,
+                         "Ramp at the side entrance and an accessible toilet; wheelchair accessible.")),
     "park": VenueKind("park", "{area} Park Pavilion",
                       "A park pavilion with toilets; outdoor groups meet at the front door.",
                       (FLAT_ROUTE, ROUGH_ROUTE, FLAT_ROUTE)),
@@ -131,7 +133,8 @@ ACTIVITIES: tuple[Activity, ...] = (
     # getting active
     Activity("health_walk", "Health Walk", ("physical_activity", "outdoors", "loneliness"),
              "A gentle, friendly walk of about an hour at a chatty pace, led by trained walk leaders. "
-             "Wear comfortable shoes.", "park", ("MO", "TU", "WE", "TH", "FR"), (("10:00", "11:00"), ("13:00", "14:00")),
+             "Wear comfortable shoes.", "park", ("MO", "TU", "WE", "TH", "FR"),
+             (("10:00", "11:00"), ("13:00", "14:00")),
              network="walks"),
     Activity("chair_exercise", "Chair-Based Exercise", ("physical_activity",),
              "Seated exercises to music to build strength and balance, at your own pace.",

@@ -326,11 +326,10 @@ def build_rows(nspl: Path = BUNDLED_NSPL) -> dict[str, list[dict[str, Any]]]:
     deck = _deck(builder.rng)
     for area, _ in cat.AREAS:
         chosen: list[cat.Activity] = []
-        skipped: list[cat.Activity] = []
         while len(chosen) < LISTINGS_PER_AREA:
             activity = next(deck)
-            if activity in chosen or activity.key in fixed_keys[area] or (activity.areas and area not in activity.areas):
-                skipped.append(activity)
+            elsewhere = bool(activity.areas) and area not in activity.areas
+            if activity in chosen or activity.key in fixed_keys[area] or elsewhere:
                 continue
             chosen.append(activity)
         for activity in cat.ACTIVITIES:  # area-only activities always go where they belong

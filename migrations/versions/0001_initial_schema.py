@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:20:59.984255
+Create Date: 2026-11-23 10:05:09.120322
 """
 from __future__ import annotations
 
@@ -296,7 +296,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('hsds_location', schema=None) as batch_op:
         batch_op.create_index('ix_hsds_location_latitude_longitude', ['latitude', 'longitude'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_location_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index('ix_hsds_location_organization_id', ['organization_id'], unique=False, sqlite_where=sa.text('organization_id IS NOT NULL'), postgresql_where=sa.text('organization_id IS NOT NULL'))
 
     op.create_table('hsds_organization_identifier',
     sa.Column('id', sa.String(length=255), nullable=False),
@@ -337,7 +337,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('hsds_taxonomy_term', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_hsds_taxonomy_term_code'), ['code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_taxonomy_term_taxonomy_id'), ['taxonomy_id'], unique=False)
+        batch_op.create_index('ix_hsds_taxonomy_term_taxonomy_id', ['taxonomy_id'], unique=False, sqlite_where=sa.text('taxonomy_id IS NOT NULL'), postgresql_where=sa.text('taxonomy_id IS NOT NULL'))
 
     op.create_table('hsds_accessibility',
     sa.Column('id', sa.String(length=255), nullable=False),
@@ -381,7 +381,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('hsds_attribute', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_hsds_attribute_link_id'), ['link_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_attribute_taxonomy_term_id'), ['taxonomy_term_id'], unique=False)
+        batch_op.create_index('ix_hsds_attribute_taxonomy_term_id', ['taxonomy_term_id'], unique=False, sqlite_where=sa.text('taxonomy_term_id IS NOT NULL'), postgresql_where=sa.text('taxonomy_term_id IS NOT NULL'))
 
     op.create_table('hsds_service',
     sa.Column('id', sa.String(length=255), nullable=False),
@@ -421,31 +421,23 @@ def upgrade() -> None:
     with op.batch_alter_table('hsds_service', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_hsds_service_last_modified'), ['last_modified'], unique=False)
         batch_op.create_index(batch_op.f('ix_hsds_service_last_verified_at'), ['last_verified_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_service_organization_id'), ['organization_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_service_program_id'), ['program_id'], unique=False)
+        batch_op.create_index('ix_hsds_service_organization_id', ['organization_id'], unique=False, sqlite_where=sa.text('organization_id IS NOT NULL'), postgresql_where=sa.text('organization_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_service_program_id', ['program_id'], unique=False, sqlite_where=sa.text('program_id IS NOT NULL'), postgresql_where=sa.text('program_id IS NOT NULL'))
         batch_op.create_index('ix_hsds_service_status_is_full', ['status', 'is_full'], unique=False)
-
-    op.create_table('directory_service_need',
-    sa.Column('service_id', sa.String(length=255), nullable=False),
-    sa.Column('need_key', sa.String(length=32), nullable=False),
-    sa.Column('source', sa.String(length=16), nullable=False),
-    sa.ForeignKeyConstraint(['service_id'], ['hsds_service.id'], name=op.f('fk_directory_service_need_service_id_hsds_service'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('service_id', 'need_key', name=op.f('pk_directory_service_need'))
-    )
-    with op.batch_alter_table('directory_service_need', schema=None) as batch_op:
-        batch_op.create_index('ix_directory_service_need_need_key_service_id', ['need_key', 'service_id'], unique=False)
 
     op.create_table('directory_service_point',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('service_id', sa.String(length=255), nullable=False),
     sa.Column('location_id', sa.String(length=255), nullable=True),
+    sa.Column('need_key', sa.String(length=32), server_default='', nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=True),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('longitude', sa.Float(), nullable=True),
     sa.ForeignKeyConstraint(['service_id'], ['hsds_service.id'], name=op.f('fk_directory_service_point_service_id_hsds_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_service_point'))
     )
     with op.batch_alter_table('directory_service_point', schema=None) as batch_op:
-        batch_op.create_index('ix_directory_service_point_lat_lon', ['latitude', 'longitude'], unique=False)
+        batch_op.create_index('ix_directory_service_point_need_lat_lon', ['need_key', 'latitude', 'longitude'], unique=False)
         batch_op.create_index(batch_op.f('ix_directory_service_point_service_id'), ['service_id'], unique=False)
 
     op.create_table('hsds_cost_option',
@@ -473,8 +465,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hsds_funding'))
     )
     with op.batch_alter_table('hsds_funding', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_hsds_funding_organization_id'), ['organization_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_funding_service_id'), ['service_id'], unique=False)
+        batch_op.create_index('ix_hsds_funding_organization_id', ['organization_id'], unique=False, sqlite_where=sa.text('organization_id IS NOT NULL'), postgresql_where=sa.text('organization_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_funding_service_id', ['service_id'], unique=False, sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
 
     op.create_table('hsds_required_document',
     sa.Column('id', sa.String(length=255), nullable=False),
@@ -531,10 +523,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hsds_contact'))
     )
     with op.batch_alter_table('hsds_contact', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_hsds_contact_location_id'), ['location_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_contact_organization_id'), ['organization_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_contact_service_at_location_id'), ['service_at_location_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_contact_service_id'), ['service_id'], unique=False)
+        batch_op.create_index('ix_hsds_contact_location_id', ['location_id'], unique=False, sqlite_where=sa.text('location_id IS NOT NULL'), postgresql_where=sa.text('location_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_contact_organization_id', ['organization_id'], unique=False, sqlite_where=sa.text('organization_id IS NOT NULL'), postgresql_where=sa.text('organization_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_contact_service_at_location_id', ['service_at_location_id'], unique=False, sqlite_where=sa.text('service_at_location_id IS NOT NULL'), postgresql_where=sa.text('service_at_location_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_contact_service_id', ['service_id'], unique=False, sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
 
     op.create_table('hsds_schedule',
     sa.Column('id', sa.String(length=255), nullable=False),
@@ -566,9 +558,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hsds_schedule'))
     )
     with op.batch_alter_table('hsds_schedule', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_hsds_schedule_location_id'), ['location_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_schedule_service_at_location_id'), ['service_at_location_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_schedule_service_id'), ['service_id'], unique=False)
+        batch_op.create_index('ix_hsds_schedule_location_id', ['location_id'], unique=False, sqlite_where=sa.text('location_id IS NOT NULL'), postgresql_where=sa.text('location_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_schedule_service_at_location_id', ['service_at_location_id'], unique=False, sqlite_where=sa.text('service_at_location_id IS NOT NULL'), postgresql_where=sa.text('service_at_location_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_schedule_service_id', ['service_id'], unique=False, sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
 
     op.create_table('hsds_phone',
     sa.Column('id', sa.String(length=255), nullable=False),
@@ -589,11 +581,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hsds_phone'))
     )
     with op.batch_alter_table('hsds_phone', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_hsds_phone_contact_id'), ['contact_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_phone_location_id'), ['location_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_phone_organization_id'), ['organization_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_phone_service_at_location_id'), ['service_at_location_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_phone_service_id'), ['service_id'], unique=False)
+        batch_op.create_index('ix_hsds_phone_contact_id', ['contact_id'], unique=False, sqlite_where=sa.text('contact_id IS NOT NULL'), postgresql_where=sa.text('contact_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_phone_location_id', ['location_id'], unique=False, sqlite_where=sa.text('location_id IS NOT NULL'), postgresql_where=sa.text('location_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_phone_organization_id', ['organization_id'], unique=False, sqlite_where=sa.text('organization_id IS NOT NULL'), postgresql_where=sa.text('organization_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_phone_service_at_location_id', ['service_at_location_id'], unique=False, sqlite_where=sa.text('service_at_location_id IS NOT NULL'), postgresql_where=sa.text('service_at_location_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_phone_service_id', ['service_id'], unique=False, sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
 
     op.create_table('hsds_language',
     sa.Column('id', sa.String(length=255), nullable=False),
@@ -609,9 +601,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hsds_language'))
     )
     with op.batch_alter_table('hsds_language', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_hsds_language_location_id'), ['location_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_language_phone_id'), ['phone_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_hsds_language_service_id'), ['service_id'], unique=False)
+        batch_op.create_index('ix_hsds_language_location_id', ['location_id'], unique=False, sqlite_where=sa.text('location_id IS NOT NULL'), postgresql_where=sa.text('location_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_language_phone_id', ['phone_id'], unique=False, sqlite_where=sa.text('phone_id IS NOT NULL'), postgresql_where=sa.text('phone_id IS NOT NULL'))
+        batch_op.create_index('ix_hsds_language_service_id', ['service_id'], unique=False, sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
 
     # ### end Alembic commands ###
 
@@ -619,30 +611,30 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('hsds_language', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_hsds_language_service_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_language_phone_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_language_location_id'))
+        batch_op.drop_index('ix_hsds_language_service_id', sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_language_phone_id', sqlite_where=sa.text('phone_id IS NOT NULL'), postgresql_where=sa.text('phone_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_language_location_id', sqlite_where=sa.text('location_id IS NOT NULL'), postgresql_where=sa.text('location_id IS NOT NULL'))
 
     op.drop_table('hsds_language')
     with op.batch_alter_table('hsds_phone', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_hsds_phone_service_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_phone_service_at_location_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_phone_organization_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_phone_location_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_phone_contact_id'))
+        batch_op.drop_index('ix_hsds_phone_service_id', sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_phone_service_at_location_id', sqlite_where=sa.text('service_at_location_id IS NOT NULL'), postgresql_where=sa.text('service_at_location_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_phone_organization_id', sqlite_where=sa.text('organization_id IS NOT NULL'), postgresql_where=sa.text('organization_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_phone_location_id', sqlite_where=sa.text('location_id IS NOT NULL'), postgresql_where=sa.text('location_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_phone_contact_id', sqlite_where=sa.text('contact_id IS NOT NULL'), postgresql_where=sa.text('contact_id IS NOT NULL'))
 
     op.drop_table('hsds_phone')
     with op.batch_alter_table('hsds_schedule', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_hsds_schedule_service_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_schedule_service_at_location_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_schedule_location_id'))
+        batch_op.drop_index('ix_hsds_schedule_service_id', sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_schedule_service_at_location_id', sqlite_where=sa.text('service_at_location_id IS NOT NULL'), postgresql_where=sa.text('service_at_location_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_schedule_location_id', sqlite_where=sa.text('location_id IS NOT NULL'), postgresql_where=sa.text('location_id IS NOT NULL'))
 
     op.drop_table('hsds_schedule')
     with op.batch_alter_table('hsds_contact', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_hsds_contact_service_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_contact_service_at_location_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_contact_organization_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_contact_location_id'))
+        batch_op.drop_index('ix_hsds_contact_service_id', sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_contact_service_at_location_id', sqlite_where=sa.text('service_at_location_id IS NOT NULL'), postgresql_where=sa.text('service_at_location_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_contact_organization_id', sqlite_where=sa.text('organization_id IS NOT NULL'), postgresql_where=sa.text('organization_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_contact_location_id', sqlite_where=sa.text('location_id IS NOT NULL'), postgresql_where=sa.text('location_id IS NOT NULL'))
 
     op.drop_table('hsds_contact')
     with op.batch_alter_table('hsds_service_at_location', schema=None) as batch_op:
@@ -659,8 +651,8 @@ def downgrade() -> None:
 
     op.drop_table('hsds_required_document')
     with op.batch_alter_table('hsds_funding', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_hsds_funding_service_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_funding_organization_id'))
+        batch_op.drop_index('ix_hsds_funding_service_id', sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_funding_organization_id', sqlite_where=sa.text('organization_id IS NOT NULL'), postgresql_where=sa.text('organization_id IS NOT NULL'))
 
     op.drop_table('hsds_funding')
     with op.batch_alter_table('hsds_cost_option', schema=None) as batch_op:
@@ -669,23 +661,19 @@ def downgrade() -> None:
     op.drop_table('hsds_cost_option')
     with op.batch_alter_table('directory_service_point', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_directory_service_point_service_id'))
-        batch_op.drop_index('ix_directory_service_point_lat_lon')
+        batch_op.drop_index('ix_directory_service_point_need_lat_lon')
 
     op.drop_table('directory_service_point')
-    with op.batch_alter_table('directory_service_need', schema=None) as batch_op:
-        batch_op.drop_index('ix_directory_service_need_need_key_service_id')
-
-    op.drop_table('directory_service_need')
     with op.batch_alter_table('hsds_service', schema=None) as batch_op:
         batch_op.drop_index('ix_hsds_service_status_is_full')
-        batch_op.drop_index(batch_op.f('ix_hsds_service_program_id'))
-        batch_op.drop_index(batch_op.f('ix_hsds_service_organization_id'))
+        batch_op.drop_index('ix_hsds_service_program_id', sqlite_where=sa.text('program_id IS NOT NULL'), postgresql_where=sa.text('program_id IS NOT NULL'))
+        batch_op.drop_index('ix_hsds_service_organization_id', sqlite_where=sa.text('organization_id IS NOT NULL'), postgresql_where=sa.text('organization_id IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_hsds_service_last_verified_at'))
         batch_op.drop_index(batch_op.f('ix_hsds_service_last_modified'))
 
     op.drop_table('hsds_service')
     with op.batch_alter_table('hsds_attribute', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_hsds_attribute_taxonomy_term_id'))
+        batch_op.drop_index('ix_hsds_attribute_taxonomy_term_id', sqlite_where=sa.text('taxonomy_term_id IS NOT NULL'), postgresql_where=sa.text('taxonomy_term_id IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_hsds_attribute_link_id'))
 
     op.drop_table('hsds_attribute')
@@ -698,7 +686,7 @@ def downgrade() -> None:
 
     op.drop_table('hsds_accessibility')
     with op.batch_alter_table('hsds_taxonomy_term', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_hsds_taxonomy_term_taxonomy_id'))
+        batch_op.drop_index('ix_hsds_taxonomy_term_taxonomy_id', sqlite_where=sa.text('taxonomy_id IS NOT NULL'), postgresql_where=sa.text('taxonomy_id IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_hsds_taxonomy_term_code'))
 
     op.drop_table('hsds_taxonomy_term')
@@ -711,7 +699,7 @@ def downgrade() -> None:
 
     op.drop_table('hsds_organization_identifier')
     with op.batch_alter_table('hsds_location', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_hsds_location_organization_id'))
+        batch_op.drop_index('ix_hsds_location_organization_id', sqlite_where=sa.text('organization_id IS NOT NULL'), postgresql_where=sa.text('organization_id IS NOT NULL'))
         batch_op.drop_index('ix_hsds_location_latitude_longitude')
 
     op.drop_table('hsds_location')

@@ -88,7 +88,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         database_url=f"sqlite:///{tmp_path / 'app.db'}", rasa_url="http://127.0.0.1:9",
         rasa_tracker_db=f"sqlite:///{tmp_path / 'tracker.db'}", action_server_url="http://127.0.0.1:9",
         app_host="127.0.0.1", app_port=8000, public_url=PUBLIC_URL, secret_key="test-secret-key-0123456789",
-        secure_cookies=False, rasa_timeout_seconds=5.0, rasa_retry_seconds=0.5, outbox_max_attempts=8,
+        secure_cookies=False, rasa_timeout_seconds=5.0, rasa_retry_seconds=0.5, outbox_max_attempts=8, follow_up_interval_seconds=3600.0,
         rate_limit_per_minute=20, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
         twilio_from_number=OUR_NUMBER, twilio_api_base="https://api.twilio.com", telegram_bot_token=BOT_TOKEN,
         telegram_secret_token=TELEGRAM_SECRET, telegram_api_base="https://api.telegram.org", log_level="WARNING",

@@ -160,3 +160,19 @@ def test_excel_style_csv_with_byte_order_mark_reads(session: Session, tmp_path: 
     orgs = package / "organizations.csv"
     orgs.write_bytes(b"\xef\xbb\xbf" + orgs.read_bytes())
     assert import_path(session, package).table("organization").created == 1
+
+
+def test_progress_is_reported_per_file_with_totals(session: Session) -> None:
+    calls: list[tuple[str, int, int | None]] = []
+    import_path(session, EXAMPLE_CSV, progress=lambda stage, done, total: calls.append((stage, done, total)))
+    finished = {stage: (done, total) for stage, done, total in calls}
+    assert finished["services.csv"] == (1, 1) and finished["phones.csv"] == (1, 1)
+    assert list(finished)[0] == "organizations.csv"  # parents before children
+
+
+def test_missing_path_and_unknown_format_fail_cleanly(session: Session, tmp_path: Path) -> None:
+    with pytest.raises(ImportFailed, match="no such file"):
+        import_path(session, tmp_path / "nowhere")
+    (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
+    with pytest.raises(ImportFailed, match="not a .json file"):
+        import_path(session, tmp_path / "notes.txt")

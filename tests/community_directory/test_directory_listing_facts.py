@@ -33,7 +33,8 @@ def test_cost() -> None:
 
 def test_wheelchair_access_from_accessibility_text() -> None:
     assert wheelchair_access(["Step-free entrance and an accessible toilet."]) is True
-    assert wheelchair_access(["The room is upstairs and there is no lift, so it is not wheelchair accessible."]) is False
+    upstairs = "The room is upstairs and there is no lift, so it is not wheelchair accessible."
+    assert wheelchair_access([upstairs]) is False
     assert wheelchair_access(["There are three steps at the entrance and no ramp."]) is False
     assert wheelchair_access(["The building is equipped with induction loops for hearing aids. "
                               "Wheelchair access is possible on all levels."]) is True

@@ -92,6 +92,15 @@ def test_inactive_full_and_long_unchecked_listings_are_never_offered(demo_sessio
     assert len(offered) >= 150
 
 
+def test_a_listing_marked_full_drops_out_at_once(demo_session: Session) -> None:
+    request = near_hendon(demo_session, needs=["physical_activity"], days=["tuesday"], time_of_day="morning")
+    assert find_matches(demo_session, request)[0].name == "Hendon Health Walk"
+    walk = demo_session.execute(select(Service).where(Service.name == "Hendon Health Walk")).scalar_one()
+    walk.is_full = True  # as a curator's console would, without touching the search index
+    demo_session.commit()
+    assert "Hendon Health Walk" not in names(find_matches(demo_session, request))
+
+
 def test_listings_past_the_flag_date_are_offered_but_marked(demo_session: Session) -> None:
     matches = find_matches(demo_session, near_hendon(demo_session, needs=["loneliness"], max_miles=5, limit=200))
     flagged = {m.name: m for m in matches if m.needs_checking}

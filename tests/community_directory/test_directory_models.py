@@ -23,7 +23,7 @@ def test_hsds_tables_are_prefixed_and_local_tables_are_not_hsds() -> None:
     names = set(Base.metadata.tables)
     assert {o.table.name for o in OBJECTS} <= names
     assert all(o.table.name.startswith("hsds_") for o in OBJECTS)
-    assert {"directory_service_point", "directory_service_need", "geo_postcode"} <= names
+    assert {"directory_service_point", "geo_postcode"} <= names
 
 
 def test_local_service_columns_are_exported_only_under_x_names() -> None:

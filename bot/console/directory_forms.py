@@ -1,0 +1,462 @@
+"""The curator's listing form: read what was typed, check it, write it to the HSDS rows.
+
+The form is flatter than HSDS (one venue, one weekly session, one price, one phone), so an
+edit only rewrites the parts whose form values changed: an imported listing with, say, a
+monthly schedule keeps it unless the curator types new times.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime, timezone
+from typing import Any, ClassVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from community_directory import values as v
+from community_directory.demo.generate import TAXONOMY_NAME, uid
+from community_directory.geography import lookup_postcode
+from community_directory.listing_facts import wheelchair_access
+from community_directory.models import (
+    Accessibility,
+    Address,
+    Attribute,
+    CostOption,
+    Location,
+    Organization,
+    Phone,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    Taxonomy,
+    TaxonomyTerm,
+)
+from community_directory.needs import NEEDS, NEED_KEYS
+from community_directory.schedules import DAY_CODES, DAY_NAMES, describe, read_schedule, read_schedules
+from community_directory.search_index import refresh_search_index
+
+WHEELCHAIR_TEXT = {"yes": "Wheelchair accessible.", "no": "Not suitable for wheelchairs."}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{6,24}$")
+_SINGLE_DAY = re.compile(r"^(MO|TU|WE|TH|FR|SA|SU)$")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class ListingForm:
+    """What the curator typed, kept as text so a refused form comes back as it was."""
+
+    organization: str = ""
+    organization_description: str = ""
+    name: str = ""
+    description: str = ""
+    needs: list[str] = field(default_factory=list)  # taxonomy term ids
+    venue: str = ""
+    address_1: str = ""
+    city: str = "Sunderland"
+    postcode: str = ""
+    wheelchair: str = ""  # yes | no | "" (not known)
+    day: str = ""  # MO..SU
+    start_time: str = ""
+    end_time: str = ""
+    cost: str = ""  # free | paid | "" (not known)
+    amount: str = ""
+    application_process: str = ""
+    phone: str = ""
+    email: str = ""
+
+    @classmethod
+    def from_post(cls, form: Any) -> ListingForm:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "needs":
+                values["needs"] = [str(x) for x in form.getlist("needs")]
+            else:
+                values[f.name] = str(form.get(f.name) or "").replace("\r\n", "\n").strip()
+        return cls(**values)
+
+    # Groups of fields written together; an edit writes a group only when one of its fields changed.
+    GROUPS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "organization": ("organization",),
+        "text": ("name", "description", "application_process", "email"),
+        "needs": ("needs",),
+        "venue": ("venue", "address_1", "city", "postcode"),
+        "wheelchair": ("wheelchair",),
+        "schedule": ("day", "start_time", "end_time"),
+        "cost": ("cost", "amount"),
+        "phone": ("phone",),
+    }
+
+    def changed_groups(self, before: ListingForm) -> set[str]:
+        mine, theirs = asdict(self), asdict(before)
+        mine["needs"], theirs["needs"] = sorted(mine["needs"]), sorted(theirs["needs"])
+        return {g for g, names in self.GROUPS.items() if any(mine[n] != theirs[n] for n in names)}
+
+
+@dataclass
+class Checked:
+    """The form's values made usable, and anything wrong with them (field -> message)."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    postcode: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    amount: float | None = None
+
+
+# -- need terms --------------------------------------------------------------------------------
+
+
+def need_terms(session: Session) -> list[TaxonomyTerm]:
+    """The Community Connect needs taxonomy's terms, created on first use (same ids as the demo)."""
+    terms = list(session.scalars(select(TaxonomyTerm).where(TaxonomyTerm.code.in_(sorted(NEED_KEYS)))))
+    if terms:
+        return sorted(terms, key=lambda t: t.name)
+    taxonomy_id = uid("taxonomy", "community-connect-needs")
+    if session.get(Taxonomy, taxonomy_id) is None:
+        session.add(Taxonomy(id=taxonomy_id, name=TAXONOMY_NAME, version="1",
+                             description="The needs and interests residents name to Community Connect."))
+    for need in NEEDS:
+        session.add(TaxonomyTerm(id=uid("taxonomy_term", need.key), code=need.key, name=need.label.capitalize(),
+                                 description=f"Activities and support for {need.label}.", taxonomy=TAXONOMY_NAME,
+                                 taxonomy_id=taxonomy_id, language="en"))
+    session.flush()
+    return need_terms(session)
+
+
+# -- checking --------------------------------------------------------------------------------
+
+
+def check(session: Session, form: ListingForm, allowed_terms: set[str], unchanged: set[str] | None = None) -> Checked:
+    """Errors for what was typed; groups in `unchanged` (an edit that leaves an imported venue or
+    odd schedule alone) are not held to the form's rules."""
+    unchanged = unchanged or set()
+    out = Checked()
+    errors = out.errors
+    if not form.name:
+        errors["name"] = "Enter the name of the group or service."
+    elif len(form.name) > 200:
+        errors["name"] = "The name must be 200 characters or fewer."
+    if not form.organization:
+        errors["organization"] = "Enter the organisation that runs it."
+    if set(form.needs) - allowed_terms:
+        errors["needs"] = "Choose needs from the list."
+    if "venue" not in unchanged and (form.venue or form.address_1 or form.postcode):
+        if not form.postcode:
+            errors["postcode"] = "Enter the venue's postcode, or leave the whole address empty."
+        else:
+            found = lookup_postcode(session, form.postcode)
+            if found.status in ("ok", "terminated"):
+                out.postcode, out.lat, out.lon = found.postcode, found.lat, found.lon
+            elif found.status == "malformed":
+                errors["postcode"] = f"“{form.postcode}” is not a UK postcode. A postcode looks like SR1 3SD."
+            else:
+                errors["postcode"] = (f"We could not find the postcode “{form.postcode}”. Check it, "
+                                      "or leave the address empty if the group has no venue.")
+        if not form.address_1:
+            errors["address_1"] = "Enter the first line of the address."
+        if not form.city:
+            errors["city"] = "Enter the town or city."
+    if form.wheelchair not in ("", "yes", "no"):
+        errors["wheelchair"] = "Choose yes, no or not known."
+    if "schedule" not in unchanged:
+        _check_schedule(form, errors)
+    if form.cost not in ("", "free", "paid"):
+        errors["cost"] = "Choose free, paid or not known."
+    elif form.cost == "paid":
+        try:
+            out.amount = v.parse_number(form.amount.lstrip("£"))
+        except v.BadValue:
+            out.amount = None
+        if out.amount is None or out.amount <= 0:
+            errors["amount"] = "Enter the price in pounds, like 2.50."
+    if form.email and not _EMAIL.match(form.email):
+        errors["email"] = "Enter an email address like name@example.org."
+    if form.phone and not _PHONE.match(form.phone):
+        errors["phone"] = "Enter a phone number using digits and spaces, like 0191 555 0123."
+    return out
+
+
+def _check_schedule(form: ListingForm, errors: dict[str, str]) -> None:
+    if form.day and form.day not in DAY_CODES:
+        errors["day"] = "Choose a day of the week."
+    times = {}
+    for name, label in (("start_time", "start"), ("end_time", "end")):
+        raw = getattr(form, name)
+        if not raw:
+            continue
+        try:
+            times[name] = v.parse_time_text(raw)
+        except v.BadValue:
+            errors[name] = f"Enter the {label} time like 10:00 or 14:30."
+    if times and not form.day and "day" not in errors:
+        errors["day"] = "Choose the day the session is on."
+    if "start_time" in times and "end_time" in times and times["end_time"][:5] <= times["start_time"][:5]:
+        errors["end_time"] = "The end time must be after the start time."
+    if "end_time" in times and "start_time" not in times and "start_time" not in errors:
+        errors["start_time"] = "Enter the start time as well as the end time."
+
+
+# -- reading a listing ----------------------------------------------------------------------
+
+
+def _place(service: Service) -> tuple[ServiceAtLocation | None, Location | None, Address | None]:
+    sal = service.service_at_locations[0] if service.service_at_locations else None
+    location = sal.location if sal else None
+    address = location.addresses[0] if location and location.addresses else None
+    return sal, location, address
+
+
+def _access_texts(location: Location | None) -> list[str]:
+    if location is None:
+        return []
+    return [t for a in location.accessibility for t in (a.description, a.details) if t]
+
+
+def _need_attributes(service: Service) -> list[Attribute]:
+    return [a for a in service.attributes if a.taxonomy_term is not None and a.taxonomy_term.code in NEED_KEYS]
+
+
+def _pounds(amount: float) -> str:
+    return f"£{amount:.0f}" if float(amount).is_integer() else f"£{amount:.2f}"
+
+
+def form_from_service(service: Service) -> ListingForm:
+    _, location, address = _place(service)
+    schedule = service.schedules[0] if service.schedules else None
+    day = ""
+    if schedule is not None and (schedule.freq or "WEEKLY") == "WEEKLY" and int(schedule.interval or 1) == 1:
+        byday = (schedule.byday or "").strip().upper()
+        day = byday if _SINGLE_DAY.match(byday) else ""
+    option = service.cost_options[0] if service.cost_options else None
+    cost, amount = "", ""
+    if option is not None and option.amount is not None:
+        cost, amount = ("free", "") if option.amount == 0 else ("paid", f"{option.amount:.2f}")
+    access = wheelchair_access(_access_texts(location))
+    organization = service.organization
+    return ListingForm(
+        organization=organization.name if organization else "",
+        organization_description=(organization.description or "") if organization else "",
+        name=service.name or "",
+        description=service.description or "",
+        needs=sorted(a.taxonomy_term_id for a in _need_attributes(service) if a.taxonomy_term_id),
+        venue=(location.name or "") if location else "",
+        address_1=(address.address_1 or "") if address else "",
+        city=(address.city or "") if address else "",
+        postcode=(address.postal_code or "") if address else "",
+        wheelchair={True: "yes", False: "no", None: ""}[access],
+        day=day,
+        start_time=(schedule.opens_at or "")[:5] if schedule else "",
+        end_time=(schedule.closes_at or "")[:5] if schedule else "",
+        cost=cost,
+        amount=amount,
+        application_process=service.application_process or "",
+        phone=service.phones[0].number if service.phones else "",
+        email=service.email or "",
+    )
+
+
+def snapshot(service: Service) -> dict[str, Any]:
+    """The listing in the words of the form, for the audit log's old and new values."""
+    _, location, address = _place(service)
+    access = wheelchair_access(_access_texts(location))
+    amounts = [c.amount for c in service.cost_options if c.amount is not None]
+    return {
+        "organization": service.organization.name if service.organization else None,
+        "name": service.name,
+        "description": service.description,
+        "needs": sorted(a.taxonomy_term.name for a in _need_attributes(service)),  # type: ignore[union-attr]
+        "venue": location.name if location else None,
+        "address": ", ".join(filter(None, [address.address_1, address.city])) if address else None,
+        "postcode": address.postal_code if address else None,
+        "wheelchair": {True: "yes", False: "no", None: "not known"}[access],
+        "access": " ".join(_access_texts(location)) or None,
+        "schedule": describe(read_schedules(service.schedules), None) if service.schedules else None,
+        "cost": ("Free" if amounts[0] == 0 else _pounds(amounts[0])) if amounts else None,
+        "application_process": service.application_process,
+        "phone": service.phones[0].number if service.phones else None,
+        "email": service.email,
+        "status": service.status,
+        "is_full": bool(service.is_full),
+        "last_verified_at": service.last_verified_at.isoformat() if service.last_verified_at else None,
+        "verified_by": service.verified_by,
+    }
+
+
+def differences(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def apply(session: Session, service: Service, form: ListingForm, checked: Checked, groups: set[str]) -> None:
+    """Write the changed groups to the HSDS rows and refresh the matching index."""
+    if "organization" in groups:
+        service.organization_id = _organization(session, form).id
+    if "text" in groups:
+        service.name = form.name
+        service.description = form.description or None
+        service.application_process = form.application_process or None
+        service.email = form.email or None
+    if "needs" in groups:
+        _write_needs(session, service, form.needs)
+    if "venue" in groups:
+        _write_venue(session, service, form, checked)
+    if "wheelchair" in groups or "venue" in groups:
+        session.flush()
+        session.expire(service, ["service_at_locations"])
+        _write_wheelchair(session, service, form.wheelchair)
+    if "schedule" in groups:
+        _write_schedule(session, service, form)
+    if "cost" in groups:
+        _write_cost(session, service, form, checked)
+    if "phone" in groups:
+        _write_phone(session, service, form.phone)
+    service.last_modified = datetime.now(timezone.utc)
+    session.flush()
+    refresh_search_index(session, [service.id])
+
+
+def _organization(session: Session, form: ListingForm) -> Organization:
+    found = session.scalars(
+        select(Organization).where(func.lower(Organization.name) == form.organization.lower()).order_by(Organization.id)
+    ).first()
+    if found is not None:
+        return found
+    organization = Organization(id=new_id(), name=form.organization,
+                                description=form.organization_description or form.organization)
+    session.add(organization)
+    session.flush()
+    return organization
+
+
+def _write_needs(session: Session, service: Service, wanted: list[str]) -> None:
+    current = {a.taxonomy_term_id: a for a in _need_attributes(service)}
+    for term_id, attribute in current.items():
+        if term_id not in wanted:
+            session.delete(attribute)
+    for term_id in sorted(set(wanted) - set(current)):
+        session.add(Attribute(id=new_id(), link_id=service.id, taxonomy_term_id=term_id, link_type="need",
+                              link_entity="service"))
+    session.flush()
+    session.expire(service, ["attributes"])
+
+
+def _write_venue(session: Session, service: Service, form: ListingForm, checked: Checked) -> None:
+    sal, location, address = _place(service)
+    if not form.postcode:
+        if sal is not None:
+            session.delete(sal)
+            session.flush()
+            _drop_if_unused(session, location)
+        return
+    shared = location is not None and any(s.service_id != service.id for s in location.service_at_locations)
+    if location is None or shared:
+        # A venue other listings use stays as it is: this listing moves to a venue of its own.
+        location = Location(id=new_id(), location_type="physical")
+        session.add(location)
+        if sal is not None:
+            session.delete(sal)
+        session.add(ServiceAtLocation(id=new_id(), service_id=service.id, location_id=location.id))
+        address = None
+    location.name = form.venue or form.address_1
+    location.latitude, location.longitude = checked.lat, checked.lon
+    if address is None:
+        address = Address(id=new_id(), location_id=location.id, state_province="Tyne and Wear", country="GB",
+                          address_type="physical")
+        session.add(address)
+    address.address_1, address.city, address.postal_code = form.address_1, form.city, checked.postcode
+    session.flush()
+    session.expire(service, ["service_at_locations"])
+
+
+def _drop_if_unused(session: Session, location: Location | None) -> None:
+    if location is None:
+        return
+    used = session.scalar(select(func.count()).select_from(ServiceAtLocation)
+                          .where(ServiceAtLocation.location_id == location.id))
+    if not used:
+        session.delete(location)
+
+
+def _write_wheelchair(session: Session, service: Service, choice: str) -> None:
+    _, location, _ = _place(service)
+    if location is None or wheelchair_access(_access_texts(location)) == {"yes": True, "no": False}.get(choice):
+        return
+    rows = list(location.accessibility)
+    if not choice:
+        for row in rows:
+            session.delete(row)
+    elif rows:
+        rows[0].description = WHEELCHAIR_TEXT[choice]
+    else:
+        session.add(Accessibility(id=new_id(), location_id=location.id, description=WHEELCHAIR_TEXT[choice]))
+    session.flush()
+    session.expire(location, ["accessibility"])
+
+
+def _write_schedule(session: Session, service: Service, form: ListingForm) -> None:
+    current = service.schedules[0] if service.schedules else None
+    if not (form.day or form.start_time or form.end_time):
+        if current is not None:
+            session.delete(current)
+    else:
+        row = current or Schedule(id=new_id(), service_id=service.id)
+        row.freq, row.interval, row.wkst, row.byday = "WEEKLY", 1, "MO", form.day
+        row.opens_at, row.closes_at = form.start_time or None, form.end_time or None
+        row.dtstart = row.until = row.count = row.bymonthday = row.byweekno = row.byyearday = None
+        sessions = read_schedule(row)
+        row.description = sessions.label if sessions else f"{DAY_NAMES[form.day]}s"
+        if current is None:
+            session.add(row)
+    session.flush()
+    session.expire(service, ["schedules"])
+
+
+def _write_cost(session: Session, service: Service, form: ListingForm, checked: Checked) -> None:
+    current = service.cost_options[0] if service.cost_options else None
+    if not form.cost:
+        if current is not None:
+            session.delete(current)
+        service.fees_description = None
+    else:
+        amount = 0.0 if form.cost == "free" else float(checked.amount or 0)
+        text = "Free" if amount == 0 else _pounds(amount)
+        row = current or CostOption(id=new_id(), service_id=service.id)
+        row.currency, row.amount, row.amount_description = "GBP", amount, text
+        if current is None:
+            session.add(row)
+        service.fees_description = text
+    session.flush()
+    session.expire(service, ["cost_options"])
+
+
+def _write_phone(session: Session, service: Service, number: str) -> None:
+    current = service.phones[0] if service.phones else None
+    if not number:
+        if current is not None:
+            session.delete(current)
+    elif current is not None:
+        current.number = number
+    else:
+        session.add(Phone(id=new_id(), service_id=service.id, number=number, type="voice"))
+    session.flush()
+    session.expire(service, ["phones"])
+
+
+def create(session: Session, form: ListingForm, checked: Checked, username: str, today: date) -> Service:
+    """A new active listing; whoever creates it has just checked it, so it starts verified."""
+    service = Service(id=new_id(), name=form.name, status="active", is_full=False, is_demo=False,
+                      last_verified_at=today, verified_by=username)
+    session.add(service)
+    session.flush()
+    empty = ListingForm(city="")
+    apply(session, service, form, checked, form.changed_groups(empty) | {"organization", "text"})
+    return service
