@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction, channel_of, db, person_for
@@ -104,18 +104,3 @@ class ActionFallback(TimedAction):
             return [SlotSet("fallback_count", 0)]
         dispatcher.utter_message(response="utter_default")
         return [SlotSet("fallback_count", count)]
-
-
-class ActionStartAgain(TimedAction):
-    def name(self) -> str:
-        return "action_start_again"
-
-    async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        consent = tracker.get_slot("consent_given")
-        dispatcher.utter_message(response="utter_restart")
-        events: list[dict[str, Any]] = [ActiveLoop(None), AllSlotsReset()]
-        if consent is None:
-            return events + [FollowupAction("consent_form")]
-        return events + [SlotSet("consent_given", consent), FollowupAction("needs_form")]
-
-

@@ -17,11 +17,10 @@ def main(results: Path) -> int:
     intents = json.loads((results / "intent_report.json").read_text())
     accuracy = intents["accuracy"]
     print(f"held-out intent accuracy: {accuracy:.3f}  (weighted F1 {intents['weighted avg']['f1-score']:.3f})")
-    entity_file = results / "DIETClassifier_report.json"
-    if entity_file.exists():
+    for entity_file in sorted(results.glob("*Extractor_report.json")) + sorted(results.glob("DIETClassifier_report.json")):
         entities = json.loads(entity_file.read_text())
         micro = entities.get("micro avg") or entities.get("weighted avg") or {}
-        print(f"held-out entity micro F1 (DIET): {micro.get('f1-score', 0):.3f}")
+        print(f"held-out entity micro F1 ({entity_file.stem.removesuffix('_report')}): {micro.get('f1-score', 0):.3f}")
     if accuracy < FLOOR:
         print(f"FAIL: held-out intent accuracy {accuracy:.3f} is below the floor {FLOOR}", file=sys.stderr)
         return 1

@@ -19,17 +19,6 @@ from community_directory.demo import load_demo
 from community_directory.geography import load_nspl
 
 _TEMPLATE: dict[str, Path] = {}
-import os
-_DEV_CREATE_ALL = os.environ.get("DEV_CREATE_ALL") == "1"
-
-
-def _create_all(url):
-    from bot.models import Base as AppBase
-    from community_directory.models import Base as DirectoryBase
-    engine = make_engine(url)
-    AppBase.metadata.create_all(engine)
-    DirectoryBase.metadata.create_all(engine)
-    engine.dispose()
 
 
 def demo_database(folder: Path, target: Path) -> str:
@@ -37,7 +26,7 @@ def demo_database(folder: Path, target: Path) -> str:
     if "db" not in _TEMPLATE:
         template = folder / "demo_directory.db"
         url = f"sqlite:///{template}"
-        upgrade(url) if not _DEV_CREATE_ALL else _create_all(url)
+        upgrade(url)
         engine = make_engine(url)
         with Session(engine) as session:
             load_nspl(session)
