@@ -7,6 +7,7 @@ per resident message can show time spent in the gateway, in Rasa and in the acti
 from __future__ import annotations
 
 import time
+from abc import ABCMeta, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -44,11 +45,12 @@ def response_text(domain: dict[str, Any], name: str) -> str:
     return str(domain["responses"][name][0]["text"])
 
 
-class TimedAction(Action):
-    """An action that reports how long it ran."""
+class TimedAction(Action, metaclass=ABCMeta):
+    """An action that reports how long it ran (abstract, so the SDK does not register it)."""
 
-    def name(self) -> str:  # pragma: no cover - each subclass names itself
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> str:
+        """Each subclass names itself."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         started = time.perf_counter()
@@ -58,5 +60,6 @@ class TimedAction(Action):
             elapsed = (time.perf_counter() - started) * 1000
             dispatcher.utter_message(json_message={TIMING_KEY: {"action": self.name(), "ms": round(elapsed, 2)}})
 
+    @abstractmethod
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """The action's work; `run` wraps it with timing."""

@@ -38,7 +38,8 @@ def build_request(tracker: Tracker, *, exclude: list[str], max_miles: float | No
 def describe(n: int, match: Match) -> str:
     """One match in at most two SMS segments: name, when, where, distance, cost, how to join."""
     parts = [f"{n}) {match.name}", match.when, match.where]
-    extras = [p for p in (f"{match.distance_miles:.1f} miles away" if match.distance_miles is not None else "", match.cost) if p]
+    cost = "free" if match.cost.lower() == "free" else match.cost
+    extras = [p for p in (f"{match.distance_miles:.1f} miles away" if match.distance_miles is not None else "", cost) if p]
     text = ". ".join(p.rstrip(".") for p in parts if p) + ". "
     if extras:
         text += ", ".join(extras) + ". "
@@ -158,7 +159,7 @@ class ActionChooseMatch(TimedAction):
         _, item = chosen(tracker)
         if item is None:
             dispatcher.utter_message(text=_which(tracker))
-            return []
+            return [FollowupAction("action_listen")]
         with db() as session:
             record_referral(session, item["id"])
             person = person_for(session, tracker)
@@ -167,7 +168,7 @@ class ActionChooseMatch(TimedAction):
         dispatcher.utter_message(text=f"Great choice: {item['name']}. {item['how_to_join']}")
         if not consent:
             dispatcher.utter_message(response="utter_chosen_no_consent")
-            return events
+            return events + [FollowupAction("action_listen")]
         return events + [SlotSet("checkin_period", None), SlotSet("wellbeing_score", None), FollowupAction("goal_form")]
 
 

@@ -97,7 +97,7 @@ class Stack:
         port = port or free_port()
         cmd = [
             sys.executable, "-m", "uvicorn", "bot.app:create_app", "--factory", "--host", "127.0.0.1",
-            "--port", str(port), "--no-access-log",
+            "--port", str(port), "--no-access-log", "--ws", "none",  # rasa-sdk pins an old websockets
         ]
         return self._spawn("app", cmd, port, "/healthz", self.env(APP_PORT=str(port), **extra_env))
 
