@@ -1,5 +1,5 @@
 # One entry point. `make run` and `make test` are the two commands in the README.
-.PHONY: run test bench setup lock-app lock-rasa clean
+.PHONY: run test bench bench-sms bench-directory setup lock-app lock-rasa clean
 
 run: setup
 	.venv/app/bin/python -m bot.cli run
@@ -9,6 +9,12 @@ test:
 
 bench: setup
 	PYTHONPATH=. .venv/app/bin/python -m bench.run
+
+bench-sms: setup
+	PYTHONPATH=. .venv/app/bin/python -m bench.sms
+
+bench-directory: setup
+	PYTHONPATH=. .venv/app/bin/python bench/directory_bench.py
 
 setup:
 	bash scripts/bootstrap.sh

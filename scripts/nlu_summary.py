@@ -17,7 +17,7 @@ def main(results: Path) -> int:
     intents = json.loads((results / "intent_report.json").read_text())
     accuracy = intents["accuracy"]
     print(f"held-out intent accuracy: {accuracy:.3f}  (weighted F1 {intents['weighted avg']['f1-score']:.3f})")
-    for entity_file in sorted(results.glob("*Extractor_report.json")) + sorted(results.glob("DIETClassifier_report.json")):
+    for entity_file in sorted(results.glob("CRFEntityExtractor_report.json")) + sorted(results.glob("DIETClassifier_report.json")):
         entities = json.loads(entity_file.read_text())
         micro = entities.get("micro avg") or entities.get("weighted avg") or {}
         print(f"held-out entity micro F1 ({entity_file.stem.removesuffix('_report')}): {micro.get('f1-score', 0):.3f}")
