@@ -7,6 +7,7 @@ Not a test: it prints figures for the closing notes. Options: --conversations N,
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.config import PROJECT_ROOT
 from bot.db import session_scope
 from bot.demo import load_demo_data
 from bot.migrate import upgrade
@@ -79,6 +81,7 @@ def main() -> None:
     if args.skip_training:
         model, seconds = ensure_model()
     else:
+        shutil.rmtree(PROJECT_ROOT / ".rasa" / "cache", ignore_errors=True)  # time a cold training, not a cached one
         model, seconds = ensure_model(force=True)
     root = Path(tempfile.mkdtemp(prefix="cc-bench-"))
     database_url = f"sqlite:///{root / 'app.db'}"

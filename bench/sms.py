@@ -43,7 +43,7 @@ def sms_resident(fake: FakeTwilio, number: str, out: list[float], errors: list[s
             if time.perf_counter() > deadline:
                 errors.append("no reply within 60s")
                 return
-            time.sleep(0.01)
+            time.sleep(0.05)
         out.append((time.perf_counter() - started) * 1000)
         time.sleep(0.3)  # let the rest of the turn's parts arrive before the next text
 
