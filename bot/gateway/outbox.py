@@ -130,6 +130,9 @@ class OutboxWorker:
                 session.commit()
                 return
             message.attempts += 1
+            # Never hold a database transaction across the network call: with SQLite a write lock
+            # held while awaiting would stall every other writer in the process.
+            session.commit()
             try:
                 provider_id = await sender.send(message, address)
             except PermanentSendError as exc:

@@ -40,7 +40,7 @@ _RISK = {
         r"end it all", r"take (?:my|me) own life", r"(?:want|wanna|going|gonna) (?:to )?die\b",
         r"(?:don'?t|dont|do not) want to (?:be here|live|be alive|wake up)", r"better off dead",
         r"no (?:point|reason) (?:in )?(?:living|going on|being alive)", r"not (?:want|wanting) to live",
-        r"jump (?:off|in front)", r"hang(?:ing)? my ?self",
+        r"jump (?:off|in front)", r"hang(?:ing)? my ?self", r"never wake up", r"disappear (?:forever|for good)",
     ],
     "self_harm": [
         r"self[- ]?harm\w*", r"(?:cut|cutting|hurt|hurting|harm|harming|burn|burning) (?:my ?self|me ?self)",

@@ -9,6 +9,7 @@ CRISIS = [
     ("thinking about ending my life", "suicide"),
     ("im gonna end it all tonight", "suicide"),
     ("kms", "suicide"),
+    ("i just want to disappear forever and never wake up", "suicide"),
     ("I've been self harming again", "self_harm"),
     ("i been cutting myself", "self_harm"),
     ("I took too many pills", "self_harm"),
