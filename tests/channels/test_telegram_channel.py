@@ -116,7 +116,8 @@ def test_group_chats_are_ignored(app: RunningApp, fake_telegram: FakeTelegram) -
 def test_flood_control_is_retried_later_without_asking_telegram_too_soon(
     app: RunningApp, fake_telegram: FakeTelegram,
 ) -> None:
-    fake_telegram.fail_next_send(429, "Too Many Requests: retry after 1", retry_after=1)
+    # A 3 s wait leaves room for the early retry below even on a loaded 2-core machine.
+    fake_telegram.fail_next_send(429, "Too Many Requests: retry after 3", retry_after=3)
     fake_telegram.post_update(message_update(CHAT, "hi"))
     wait_for(lambda: [m.attempts for m in app.outbound("telegram")] == [1], what="the refused attempt")
     assert app.statuses("telegram") == ["queued"]
@@ -125,7 +126,7 @@ def test_flood_control_is_retried_later_without_asking_telegram_too_soon(
     wait_for(lambda: [m.attempts for m in app.outbound("telegram")] == [2], what="the early retry")
     assert fake_telegram.send_attempts() == 1
 
-    time.sleep(1.0)
+    time.sleep(3.0)
     app.make_due()
     wait_for(lambda: app.statuses("telegram") == ["sent"], what="the message to go")
     assert fake_telegram.send_attempts() == 2
