@@ -129,25 +129,30 @@ class OutboxWorker:
                 message.last_error = "no sender configured for this channel"
                 session.commit()
                 return
-            message.attempts += 1
             # Never hold a database transaction across the network call: with SQLite a write lock
-            # held while awaiting would stall every other writer in the process.
+            # held while awaiting would stall every other writer in the process. The attempt is
+            # recorded with its outcome, below.
             session.commit()
+            error: Exception | None = None
+            provider_id: str | None = None
             try:
                 provider_id = await sender.send(message, address)
-            except PermanentSendError as exc:
-                message.status, message.last_error = "failed", str(exc)[:255]
-            except Exception as exc:  # transient by default: a crash must not lose the reply
-                message.last_error = f"{type(exc).__name__}: {exc}"[:255]
-                if message.attempts >= self._max_attempts:
-                    message.status = "failed"
-                else:
-                    wait = max(backoff(message.attempts), timedelta(seconds=float(getattr(exc, "retry_after", 0) or 0)))
-                    message.next_attempt_at = utcnow() + wait
-            else:
+            except Exception as exc:  # transient unless it says otherwise: a crash must not lose the reply
+                error = exc
+            message.attempts += 1
+            if error is None:
                 message.status = "delivered" if message.channel == "webchat" else "sent"
                 message.provider_id = provider_id
                 message.sent_at = utcnow()
+            elif isinstance(error, PermanentSendError):
+                message.status, message.last_error = "failed", str(error)[:255]
+            else:
+                message.last_error = f"{type(error).__name__}: {error}"[:255]
+                if message.attempts >= self._max_attempts:
+                    message.status = "failed"
+                else:
+                    wait = max(backoff(message.attempts), timedelta(seconds=float(getattr(error, "retry_after", 0) or 0)))
+                    message.next_attempt_at = utcnow() + wait
             session.commit()
             log_event(
                 "outbound_attempt", outbound_id=message.id, channel=message.channel, status=message.status,
