@@ -227,25 +227,30 @@ def list_service_at_locations(
     end_time: str | None = None,
     postcode: str | None = None,
     proximity_miles: float | None = None,
+    status: str | None = None,
     full: bool = False,
 ) -> tuple[list[ServiceAtLocation], int]:
     """GET /service_at_locations; the service filters apply to each row's service."""
     conditions = _service_filters(
         search=search, taxonomy_term_id=taxonomy_term_id, taxonomy_id=taxonomy_id,
         organization_id=organization_id, modified_after=modified_after, minimum_age=minimum_age,
-        maximum_age=maximum_age, day=day, start_time=start_time, end_time=end_time, status=None,
+        maximum_age=maximum_age, day=day, start_time=start_time, end_time=end_time, status=status,
     )
     shape = FULL if full else SERVICE_AT_LOCATION_LIST_ITEM
     query = select(ServiceAtLocation).join(Service, Service.id == ServiceAtLocation.service_id).where(*conditions)
     if not postcode:
         return _paged(session, query, [Service.name, ServiceAtLocation.id], page, per_page, shape)
     place = _place(session, postcode)
-    rows = session.execute(
+    located = (
         select(ServiceAtLocation.id, Location.latitude, Location.longitude)
         .join(Service, Service.id == ServiceAtLocation.service_id)
         .join(Location, Location.id == ServiceAtLocation.location_id)
         .where(*conditions)
-    ).all()
+    )
+    if proximity_miles is not None:  # only rows in the surrounding box can be near enough
+        lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(place.lat, place.lon, proximity_miles)  # type: ignore[arg-type]
+        located = located.where(Location.latitude.between(lat_lo, lat_hi), Location.longitude.between(lon_lo, lon_hi))
+    rows = session.execute(located).all()
     distances: dict[str, float | None] = {}
     for sal_id, lat, lon in rows:
         d = None

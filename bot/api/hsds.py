@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from bot.api.cors import PREFLIGHT_HEADERS, CorsRoute, NotFound
 from bot.api.params import BadParameter, Params
-from bot.api.queries import list_service_at_locations
 from community_directory import queries, serialise
 from community_directory.exporting import HSDS_PROFILE
 from community_directory.geography import PostcodeLookup, lookup_postcode
@@ -149,9 +148,9 @@ def list_sals(request: Request) -> JSONResponse:
     with _sessions(request) as session:
         place = _place(session, params)
         miles = params.proximity_miles(place.query if place else None)
-        items, total = list_service_at_locations(
-            session, page=page, per_page=per_page, place=place, proximity_miles=miles, status=status,
-            full=full, **filters,
+        items, total = queries.list_service_at_locations(
+            session, page=page, per_page=per_page, status=status, full=full, **filters,
+            postcode=place.postcode if place else None, proximity_miles=miles,
         )
         write = serialise.service_at_location_full if full else serialise.service_at_location_list_item
         contents = [write(s, include_local=True) for s in items]
