@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from community_directory.importing.report import ProgressCallback
 from community_directory.models import Postcode
+from community_directory.places import find_place
 
 BUNDLED_NSPL = Path(__file__).parent / "data" / "nspl" / "NSPL_NOV_2021_UK_SR.csv"
 IMD_DECILE_WIDTH = 3284.4  # 32,844 English LSOAs / 10
@@ -144,56 +145,14 @@ def lookup_postcode(session: Session, text: str) -> PostcodeLookup:
 
 # -- Sunderland place names (what residents say instead of a postcode) --------------------
 
-# Approximate centres; Washington, Houghton-le-Spring and Hetton have NE/DH postcodes, so
-# they are given here by position rather than by an SR postcode.
-PLACES: dict[str, tuple[float, float]] = {
-    "sunderland city centre": (54.9059, -1.3826),
-    "city centre": (54.9059, -1.3826),
-    "hendon": (54.8985, -1.3705),
-    "millfield": (54.9035, -1.4000),
-    "roker": (54.9215, -1.3690),
-    "seaburn": (54.9345, -1.3710),
-    "fulwell": (54.9275, -1.3850),
-    "southwick": (54.9170, -1.4090),
-    "marley pots": (54.9265, -1.4020),
-    "witherwack": (54.9310, -1.4130),
-    "pallion": (54.9080, -1.4160),
-    "castletown": (54.9200, -1.4360),
-    "hylton castle": (54.9250, -1.4330),
-    "hylton red house": (54.9330, -1.4240),
-    "red house": (54.9330, -1.4240),
-    "town end farm": (54.9310, -1.4420),
-    "pennywell": (54.8960, -1.4380),
-    "grindon": (54.8920, -1.4250),
-    "hastings hill": (54.8880, -1.4400),
-    "thorney close": (54.8820, -1.4230),
-    "farringdon": (54.8770, -1.4130),
-    "silksworth": (54.8790, -1.3980),
-    "doxford": (54.8640, -1.4180),
-    "doxford park": (54.8640, -1.4180),
-    "ryhope": (54.8700, -1.3620),
-    "ashbrooke": (54.8950, -1.3880),
-    "washington": (54.9000, -1.5200),
-    "houghton-le-spring": (54.8410, -1.4680),
-    "houghton le spring": (54.8410, -1.4680),
-    "houghton": (54.8410, -1.4680),
-    "hetton": (54.8220, -1.4480),
-    "hetton-le-hole": (54.8220, -1.4480),
-    "easington lane": (54.8140, -1.4270),
-    "shiney row": (54.8610, -1.4950),
-    "seaham": (54.8390, -1.3430),
-}
-
-
 def lookup_place(text: str) -> PostcodeLookup | None:
-    """A Sunderland place name the NLU extracted ("Hendon"), as an approximate position."""
-    key = re.sub(r"\s+", " ", (text or "").strip().lower())
-    key = key.removeprefix("the ")
-    if key not in PLACES:
+    """A Sunderland place name ("Hendon"), as an approximate position; the names and centres
+    live in community_directory.places, the one gazetteer the bot and the CLI share."""
+    place = find_place(text or "")
+    if place is None:
         return None
-    lat, lon = PLACES[key]
-    return PostcodeLookup(text, None, "place", lat, lon, message=(
-        f"I've used the middle of {text.strip().title()}. A postcode would make distances more accurate."))
+    return PostcodeLookup(text, None, "place", place.lat, place.lon, message=(
+        f"I've used the middle of {place.name}. A postcode would make distances more accurate."))
 
 
 # -- loading the ONS file ---------------------------------------------------------------
