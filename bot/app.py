@@ -16,6 +16,7 @@ from bot.channels import sms, telegram, webchat
 from bot.config import Settings, load_settings
 from bot.console import directory as console_directory
 from bot.console import handoffs as console_handoffs
+from bot.console import outcomes as console_outcomes
 from bot.console import routes as console_routes
 from bot.console.auth import LoginRequired
 from bot.db import session_factory
@@ -24,6 +25,7 @@ from bot.gateway.outbox import ChannelSender, OutboxWorker
 from bot.gateway.processor import Gateway
 from bot.gateway.rasa_client import RasaClient
 from bot.rasa_tracker import tracker_forgetter
+from bot.retention import RetentionScheduler
 
 
 def build_senders(settings: Settings) -> dict[str, ChannelSender]:
@@ -52,10 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.settings, app.state.sessions, app.state.gateway, app.state.outbox = settings, sessions, gateway, outbox
         follow_ups = FollowUpScheduler(sessions, rasa, interval_seconds=settings.follow_up_interval_seconds, notify=outbox.notify)
+        retention = RetentionScheduler(
+            sessions, settings.rasa_tracker_db, no_consent_hours=settings.retention_no_consent_hours,
+            message_days=settings.retention_message_days, interval_seconds=settings.retention_interval_seconds,
+        )
         tasks = [
             asyncio.create_task(outbox.run()),
             asyncio.create_task(gateway.sweep_forever()),
             asyncio.create_task(follow_ups.run()),
+            asyncio.create_task(retention.run()),
         ]
         try:
             yield
@@ -63,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gateway.stop()
             outbox.stop()
             follow_ups.stop()
+            retention.stop()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -97,5 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_routes.router)
     app.include_router(console_handoffs.router)
     app.include_router(console_directory.router)
+    app.include_router(console_outcomes.router)
     app.include_router(directory_api.router)
     return app

@@ -8,6 +8,7 @@ import json
 import sys
 
 from bot.config import ConfigError, load_settings
+from bot.console.auth import ROLES
 from bot.db import session_scope
 
 
@@ -17,13 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply database migrations")
     user = sub.add_parser("create-user", help="create or update a console user")
     user.add_argument("username")
-    user.add_argument("--role", required=True, choices=["link_worker", "curator", "admin"])
+    user.add_argument("--role", required=True, choices=list(ROLES))
     user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     sub.add_parser("load-demo", help="load SR postcodes, the demo directory and demo console users")
     export = sub.add_parser("export-person", help="print everything held about one person as JSON")
     export.add_argument("person_id")
     erase = sub.add_parser("erase-person", help="erase everything held about one person")
     erase.add_argument("person_id")
+    sub.add_parser("purge-expired", help="delete what is past its retention time now (the app also does this hourly)")
     sub.add_parser("run", help="set up and start Rasa, the action server and the app (what `make run` does)")
     args = parser.parse_args(argv)
 
@@ -50,12 +52,15 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"User {args.username} ({args.role}) is ready.")
     elif args.command == "load-demo":
-        from bot.demo import create_demo_users, load_demo_data
+        from bot.demo import create_demo_users, load_demo_data, load_demo_outcomes
 
         with session_scope(settings.database_url) as session:
             counts = load_demo_data(session)
             create_demo_users(session)
+            demo_people = load_demo_outcomes(session) if settings.demo_mode else 0
         print(f"Loaded {counts['postcodes']} postcodes and {counts['services']} directory services.")
+        if demo_people:
+            print(f"Added {demo_people} made-up people to the demo outcomes report.")
     elif args.command == "export-person":
         from bot.records.erasure import export_person
 
@@ -73,6 +78,16 @@ def main(argv: list[str] | None = None) -> int:
         if old_conversation:
             forget_conversation(settings.rasa_tracker_db, old_conversation)
         print("Erased.")
+    elif args.command == "purge-expired":
+        from bot.db import session_factory
+        from bot.retention import purge_expired
+
+        counts = purge_expired(
+            session_factory(settings.database_url), settings.rasa_tracker_db,
+            no_consent_hours=settings.retention_no_consent_hours, message_days=settings.retention_message_days,
+        )
+        for name, value in vars(counts).items():
+            print(f"{name.replace('_', ' ')}: {value}")
     elif args.command == "run":
         from bot.devserver import run
 

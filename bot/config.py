@@ -114,6 +114,11 @@ class Settings:
     unverified_flag_months: int
     unverified_grace_months: int
     demo_mode: bool
+    # Defaults here too, so code that builds Settings by hand keeps working.
+    outcomes_min_cell: int = 5
+    retention_no_consent_hours: int = 24
+    retention_message_days: int = 30
+    retention_interval_seconds: float = 3600.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -158,4 +163,11 @@ def load_settings() -> Settings:
         unverified_flag_months=_int("UNVERIFIED_FLAG_MONTHS", 6, minimum=1),
         unverified_grace_months=_int("UNVERIFIED_GRACE_MONTHS", 3, minimum=0),
         demo_mode=_bool("DEMO_MODE", True),
+        # Outcome cells from fewer people than this are hidden (2 at least: 1 would show individuals).
+        outcomes_min_cell=_int("OUTCOMES_MIN_CELL", 5, minimum=2),
+        # Conversations of people who did not agree to keep data go after this long idle.
+        retention_no_consent_hours=_int("RETENTION_NO_CONSENT_HOURS", 24, minimum=1),
+        # Everyone's answered or delivered messages and idle Rasa conversations go after this long.
+        retention_message_days=_int("RETENTION_MESSAGE_DAYS", 30, minimum=1),
+        retention_interval_seconds=_float("RETENTION_INTERVAL_SECONDS", 3600.0, minimum=1.0),
     )

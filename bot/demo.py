@@ -1,7 +1,8 @@
-"""Demo set-up for `make run`: postcodes, the demo directory and console logins.
+"""Demo set-up for `make run`: postcodes, the demo directory, console logins and demo outcomes.
 
-Demo logins are printed by the run command and only created when DEMO_MODE is on (the
-default for a local run). Each step is idempotent, so running it again changes nothing.
+Demo logins and made-up outcomes are only created when DEMO_MODE is on (the default for a local
+run). Demo people's consent rows carry the channel "demo", so the outcomes page can say how many
+of the people it counts are made up. Each step is idempotent, so running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.console.auth import create_user
 DEMO_USERS = (
     ("linkworker", "linkworker-demo-1", "link_worker"),
     ("curator", "curator-demo-1", "curator"),
+    ("partner", "partner-demo-1", "partner"),
     ("admin", "admin-demo-123", "admin"),
 )
 NSPL_FILE = PROJECT_ROOT / "community_directory" / "data" / "nspl" / "NSPL_NOV_2021_UK_SR.csv"
@@ -39,3 +41,10 @@ def create_demo_users(session: Session) -> list[tuple[str, str, str]]:
     for username, password, role in DEMO_USERS:
         create_user(session, username, password, role)
     return list(DEMO_USERS)
+
+
+def load_demo_outcomes(session: Session) -> int:
+    """Made-up people with goals, check-ins and scores, so the outcomes page has something to show."""
+    from bot.demo_outcomes import seed_demo_outcomes
+
+    return seed_demo_outcomes(session)

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 from bot.config import VAR_DIR, Settings
 from bot.db import session_scope
-from bot.demo import create_demo_users, load_demo_data
+from bot.demo import create_demo_users, load_demo_data, load_demo_outcomes
 from bot.migrate import upgrade
 from bot.stack import Stack
 from bot.training import ensure_model
@@ -31,7 +31,10 @@ def run(settings: Settings) -> int:
     with session_scope(settings.database_url) as session:
         counts = load_demo_data(session)
         users = create_demo_users(session) if settings.demo_mode else []
+        demo_people = load_demo_outcomes(session) if settings.demo_mode else 0
     print(f"==> Demo data: {counts['services']} directory services, {counts['postcodes']} SR postcodes")
+    if demo_people:
+        print(f"==> Demo outcomes: {demo_people} made-up people (shown as demo data on /console/outcomes)")
     model, trained = ensure_model()
     print(f"==> Rasa model: {model.name}" + (f" (trained in {trained:.0f}s)" if trained else " (unchanged, not retrained)"))
 

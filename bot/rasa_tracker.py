@@ -27,3 +27,18 @@ def forget_conversation(tracker_db_url: str, conversation_id: str) -> int:
 
 def tracker_forgetter(tracker_db_url: str) -> Callable[[str], None]:
     return lambda conversation_id: forget_conversation(tracker_db_url, conversation_id) and None
+
+
+def idle_conversations(tracker_db_url: str, before: float) -> dict[str, float]:
+    """Sender ids whose latest event is older than `before` (epoch seconds), with that time."""
+    with engine_for(tracker_db_url).connect() as conn:
+        try:
+            rows = conn.execute(
+                text("SELECT sender_id, MAX(timestamp) FROM events GROUP BY sender_id HAVING MAX(timestamp) < :before"),
+                {"before": before},
+            ).all()
+        except Exception as exc:  # no table yet: Rasa has stored nothing
+            if "no such table" in str(exc).lower() or "does not exist" in str(exc).lower():
+                return {}
+            raise
+    return {sender_id: float(latest) for sender_id, latest in rows}

@@ -22,3 +22,38 @@ def test_invalid_values_are_named(monkeypatch, name, value):
     with pytest.raises(ConfigError) as err:
         load_settings()
     assert name in str(err.value)
+
+
+def test_outcome_and_retention_defaults(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    for name in ("OUTCOMES_MIN_CELL", "RETENTION_NO_CONSENT_HOURS", "RETENTION_MESSAGE_DAYS", "RETENTION_INTERVAL_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.outcomes_min_cell == 5
+    assert settings.retention_no_consent_hours == 24
+    assert settings.retention_message_days == 30
+    assert settings.retention_interval_seconds == 3600.0
+
+
+def test_outcome_and_retention_settings_are_read(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("OUTCOMES_MIN_CELL", "10")
+    monkeypatch.setenv("RETENTION_NO_CONSENT_HOURS", "6")
+    monkeypatch.setenv("RETENTION_MESSAGE_DAYS", "90")
+    monkeypatch.setenv("RETENTION_INTERVAL_SECONDS", "60")
+    settings = load_settings()
+    assert (settings.outcomes_min_cell, settings.retention_no_consent_hours) == (10, 6)
+    assert (settings.retention_message_days, settings.retention_interval_seconds) == (90, 60.0)
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [("OUTCOMES_MIN_CELL", "1"), ("OUTCOMES_MIN_CELL", "five"), ("RETENTION_NO_CONSENT_HOURS", "0"),
+     ("RETENTION_MESSAGE_DAYS", "a month"), ("RETENTION_INTERVAL_SECONDS", "0.5")],
+)
+def test_invalid_outcome_and_retention_values_are_named(monkeypatch, name, value):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert name in str(err.value)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import ConsoleUser
 
-ROLES = ("link_worker", "curator", "admin")
+ROLES = ("link_worker", "curator", "partner", "admin")  # partner: aggregated outcomes only
 _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown users keeps timing the same as for real ones.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))

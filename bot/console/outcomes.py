@@ -1,0 +1,58 @@
+"""Outcomes for partners (and admins): aggregated tables and a CSV of the same, never a person.
+
+Link workers and curators are refused: they work with people and listings, and a report that
+is only for funders and partners is one less screen in which small numbers could be misread.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from bot.console.auth import require_user
+from bot.console.routes import page
+from bot.logging_setup import log_event
+from bot.reports.export import report_csv
+from bot.reports.outcomes import COLUMNS, OutcomesReport, build_report
+
+router = APIRouter(prefix="/console")
+ROLE = "partner"
+
+
+def _period(request: Request) -> tuple[date, date]:
+    """From ?start=&end= (YYYY-MM-DD); by default the last 12 months up to today."""
+    today = date.today()
+    try:
+        end = date.fromisoformat(request.query_params.get("end") or today.isoformat())
+        start = date.fromisoformat(request.query_params.get("start") or (end - timedelta(days=365)).isoformat())
+    except ValueError:
+        raise HTTPException(400, "Dates must look like 2024-03-31.") from None
+    if start > end:
+        raise HTTPException(400, "The start date must be on or before the end date.")
+    return start, end
+
+
+def _report(request: Request) -> OutcomesReport:
+    start, end = _period(request)
+    with request.app.state.sessions() as session:
+        return build_report(session, start, end, request.app.state.settings.outcomes_min_cell)
+
+
+@router.get("/outcomes", response_class=HTMLResponse)
+async def outcomes(request: Request) -> Response:
+    user = require_user(request, ROLE)
+    report = _report(request)
+    log_event("outcomes_viewed", role=user["role"])
+    return page(request, "outcomes.html", report=report, labels=COLUMNS)
+
+
+@router.get("/outcomes.csv")
+async def outcomes_csv(request: Request) -> Response:
+    user = require_user(request, ROLE)
+    report = _report(request)
+    log_event("outcomes_downloaded", role=user["role"])
+    name = f"outcomes-{report.start.isoformat()}-to-{report.end.isoformat()}.csv"
+    return Response(report_csv(report), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,1 @@
+"""Aggregate reports for partners and commissioners: never a person's data."""

@@ -1,0 +1,110 @@
+"""The outcomes page and CSV: partners and admins only, aggregates only."""
+
+import re
+from dataclasses import replace
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.app import create_app
+from bot.config import load_settings
+from bot.console.auth import create_user
+from bot.demo import DEMO_USERS
+from bot.demo_outcomes import seed_demo_outcomes
+from bot.records.consent import KEEP_DATA, record_consent
+from bot.records.goals import create_goal, record_outcome
+from bot.records.people import get_or_create_address
+
+PASSWORDS = {"lw": "a-long-password", "cur": "another-long-password", "partner": "partner-password-1", "boss": "admin-password-1"}
+
+
+@pytest.fixture
+def client(database_url, session):
+    for name, role in [("lw", "link_worker"), ("cur", "curator"), ("partner", "partner"), ("boss", "admin")]:
+        create_user(session, name, PASSWORDS[name], role)
+    for i in range(6):
+        person = get_or_create_address(session, "sms", f"+44770090{i:04d}").person
+        keep = record_consent(session, person, KEEP_DATA, True, "Can I keep your answers?", "sms")
+        person.imd_decile = 2
+        goal = create_goal(session, person, keep, "Go to the walking group", need="physical_activity")
+        record_outcome(session, person, "wellbeing_start", score=4, goal=goal)
+    loner = get_or_create_address(session, "sms", "+447700999001").person
+    record_consent(session, loner, KEEP_DATA, True, "Can I keep your answers?", "sms")
+    loner.imd_decile = 10
+    session.commit()
+    settings = replace(load_settings(), database_url=database_url, rasa_url="http://127.0.0.1:9")
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def login(client, username):
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/console/login").text).group(1)
+    return client.post("/console/login", data={"username": username, "password": PASSWORDS[username], "csrf": token})
+
+
+@pytest.mark.parametrize("username", ["partner", "boss"])
+def test_partners_and_admins_see_the_tables_and_csv(client, username):
+    home = login(client, username).text
+    assert 'href="/console/outcomes"' in home
+    page = client.get("/console/outcomes").text
+    assert "By deprivation decile" in page and "By need" in page
+    assert "1 (most deprived)" in page and "fewer than 5" in page and "not shown" in page
+    assert "+44770" not in page and "walking group" not in page  # aggregates, never a person
+    assert "Demo data" not in page
+    response = client.get("/console/outcomes.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    lines = response.text.splitlines()
+    assert lines[0].startswith("period_start,period_end,table,group,people,")
+    all_people = next(line for line in lines if ",By deprivation decile,All people," in line)
+    assert ",7,6,6," in all_people  # 7 people, 6 set a goal, 6 goals
+
+
+@pytest.mark.parametrize("username", ["lw", "cur"])
+def test_link_workers_and_curators_cannot_see_outcomes(client, username):
+    home = login(client, username).text
+    assert 'href="/console/outcomes"' not in home
+    assert client.get("/console/outcomes").status_code == 403
+    assert client.get("/console/outcomes.csv").status_code == 403
+
+
+def test_partners_cannot_see_handoffs_or_the_directory(client):
+    login(client, "partner")
+    assert client.get("/console/handoffs").status_code == 403
+    assert client.get("/console/directory").status_code == 403
+
+
+def test_anonymous_users_are_sent_to_login(client):
+    assert client.get("/console/outcomes.csv", follow_redirects=False).headers["location"] == "/console/login"
+
+
+def test_period_is_chosen_and_checked(client):
+    login(client, "partner")
+    assert "1 January 2020" in client.get("/console/outcomes?start=2020-01-01&end=2020-12-31").text
+    empty = client.get("/console/outcomes.csv?start=2020-01-01&end=2020-12-31").text
+    assert ",By deprivation decile,All people,0,0,0," in empty
+    assert client.get("/console/outcomes?start=yesterday").status_code == 400
+    assert client.get("/console/outcomes?start=2024-02-01&end=2024-01-01").status_code == 400
+
+
+def test_demo_people_are_labelled_as_demo(client, session):
+    seed_demo_outcomes(session, people=40)
+    session.commit()
+    login(client, "partner")
+    assert "40 of these people are made up for the demo" in client.get("/console/outcomes").text
+
+
+def test_demo_has_a_partner_login():
+    assert ("partner", "partner-demo-1", "partner") in DEMO_USERS
+
+
+def test_cli_creates_a_partner(database_url, session, monkeypatch, capsys):
+    import io
+
+    from bot.cli import main
+    from bot.models import ConsoleUser
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("partner-password-2\n"))
+    assert main(["create-user", "funder", "--role", "partner", "--password-stdin"]) == 0
+    assert session.query(ConsoleUser).filter_by(username="funder").one().role == "partner"

@@ -1,0 +1,190 @@
+"""The outcomes report: people counted, paired wellbeing, response rate, consent and suppression."""
+
+import csv
+import io
+from datetime import date, datetime, timedelta, timezone
+
+from bot.demo_outcomes import seed_demo_outcomes
+from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
+from bot.records.goals import create_goal, record_outcome, schedule_check_in
+from bot.records.people import get_or_create_address
+from bot.reports.export import report_csv
+from bot.reports.outcomes import build_report
+from bot.reports.suppression import SECONDARY, SMALL, protect_column
+
+TODAY = date.today()
+_counter = iter(range(10_000))
+
+
+def journey(session, *, decile=None, need="loneliness", start=None, follow=None, progress=None, asked=True,
+            consent=True, goal=True, days_ago=10):
+    """One resident's journey, written the way the actions write it (bot/records)."""
+    person = get_or_create_address(session, "sms", f"+4477009{next(_counter):05d}").person
+    keep = record_consent(session, person, KEEP_DATA, True, "Can I keep your answers?", "sms")
+    keep.created_at = datetime.now(timezone.utc) - timedelta(days=days_ago)
+    person.imd_decile = decile
+    if goal:
+        g = create_goal(session, person, keep, "Go to the lunch club", need=need)
+        if start is not None:
+            record_outcome(session, person, "wellbeing_start", score=start, goal=g)
+        if asked:
+            follow_consent = record_consent(session, person, FOLLOW_UP, True, "Can I text you?", "sms")
+            check_in = schedule_check_in(session, g, follow_consent, "1_week")
+            check_in.status = "sent"
+            if progress is not None:
+                check_in.status = "answered"
+                record_outcome(session, person, "goal_progress", value=progress, goal=g)
+                if follow is not None:
+                    record_outcome(session, person, "wellbeing_follow_up", score=follow, goal=g)
+    if not consent:
+        record_consent(session, person, KEEP_DATA, False, "Can I keep your answers?", "sms")
+    session.flush()
+    return person
+
+
+def row(table, key):
+    return next(r for r in table.rows if r.key == key).cells
+
+
+def test_protect_column_hides_small_cells_and_one_more_so_they_cannot_be_subtracted():
+    marks, total = protect_column([12, 3, 9, 0, 20], 44, 5)
+    assert marks == [None, SMALL, SECONDARY, None, None] and total is None
+    # Two small cells adding up to fewer than 5 are not enough: both would be known to be 1 or 2.
+    marks, total = protect_column([1, 2, 30, 8], 41, 5)
+    assert marks == [SMALL, SMALL, None, SECONDARY] and total is None
+    # Nothing left to hide: the total goes instead.
+    marks, total = protect_column([3, 0, 0], 3, 5)
+    assert marks == [SMALL, None, None] and total == SMALL
+    marks, total = protect_column([7, 0], 7, 5)
+    assert marks == [None, None] and total is None
+    marks, total = protect_column([2, 0, 0], 9, 5)  # a table whose rows do not add up (needs)
+    assert marks == [SMALL, None, None] and total == SECONDARY
+
+
+def test_numbers_by_decile_are_counted_in_people_with_paired_wellbeing(session):
+    # Decile 1: six people, five answered, wellbeing paired for four of them plus one with both.
+    for start, follow, progress in [(3, 6, "done"), (4, 6, "done"), (2, 5, "partly"), (5, 5, "not_yet"), (3, 7, "done")]:
+        journey(session, decile=1, start=start, follow=follow, progress=progress)
+    journey(session, decile=1, start=2)  # asked, never answered: in the response rate, not in the wellbeing change
+    # Decile 2: five people, none answered yet (one not asked at all).
+    for _ in range(4):
+        journey(session, decile=2, start=6)
+    journey(session, decile=2, start=6, asked=False)
+    # Decile 9: two people only.
+    journey(session, decile=9, start=7, follow=9, progress="done")
+    journey(session, decile=9, start=8, follow=8, progress="partly")
+    # No postcode given: five people, a score only at check-in for one (not paired).
+    for start, follow in [(4, 7), (5, 8), (6, 6), (3, 5)]:
+        journey(session, decile=None, start=start, follow=follow, progress="done")
+    journey(session, decile=None, start=None, follow=8, progress="partly")
+    session.commit()
+
+    report = build_report(session, TODAY - timedelta(days=30), TODAY)
+    d1 = row(report.by_decile, "1")
+    assert (d1["people"].value, d1["goal_setters"].value, d1["asked"].value, d1["answered"].value) == (6, 6, 6, 5)
+    # Decile 9's two answers are hidden, so one more "answered" cell goes (the smallest, first):
+    # decile 1's, and its response rate with it (5 of 6 would give the 5 back).
+    assert d1["answered"].mark == SECONDARY and d1["response_rate"].text("response_rate", 5) == "not shown"
+    assert d1["done"].value == 3 and d1["done"].mark == SMALL
+    assert d1["paired"].value == 5
+    assert d1["mean_start"].text("mean_start", 5) == "3.4"      # (3+4+2+5+3)/5: the unanswered 2 is left out
+    assert d1["mean_follow_up"].text("mean_follow_up", 5) == "5.8"
+    assert d1["mean_change"].text("mean_change", 5) == "+2.4"
+
+    d2 = row(report.by_decile, "2")
+    assert (d2["people"].value, d2["asked"].value, d2["answered"].value) == (5, 4, 0)
+    assert d2["asked"].text("asked", 5) == "fewer than 5" and d2["answered"].text("answered", 5) == "0"
+    assert d2["response_rate"].text("response_rate", 5) == "fewer than 5"
+    assert d2["paired"].text("paired", 5) == "0" and d2["mean_change"].text("mean_change", 5) == "-"
+
+    d9 = row(report.by_decile, "9")
+    assert d9["people"].text("people", 5) == "fewer than 5"
+    assert d9["mean_change"].text("mean_change", 5) == "fewer than 5"
+    # Two people in decile 9 are hidden; one more cell goes so 18 - (6 + 5 + 5) cannot give them back.
+    people_marks = [r.cells["people"].mark for r in report.by_decile.rows]
+    assert people_marks.count(SMALL) == 1 and people_marks.count(SECONDARY) == 1
+    hidden = sum(r.cells["people"].value for r in report.by_decile.rows if r.cells["people"].mark)
+    assert hidden >= 5
+
+    unknown = row(report.by_decile, "not known")
+    assert unknown["answered"].mark is None and unknown["response_rate"].text("response_rate", 5) == "100%"
+    assert unknown["paired"].value == 4 and unknown["mean_start"].mark == SMALL
+
+    total = report.by_decile.total.cells
+    assert (total["people"].value, total["answered"].value, total["paired"].value) == (18, 12, 11)
+    assert total["people"].mark is None
+    assert total["mean_change"].text("mean_change", 5) == "+2.0"  # 22 points over 11 people
+    for r in report.by_decile.rows:
+        for col, cell in r.cells.items():
+            if cell.mark:
+                assert cell.text(col, 5) in ("fewer than 5", "not shown")
+
+
+def test_only_people_with_a_standing_yes_in_the_period_are_counted(session):
+    for _ in range(5):
+        journey(session, decile=3, start=5, follow=7, progress="done")
+    journey(session, decile=3, start=1, follow=1, progress="not_yet", consent=False)  # said yes, then no
+    journey(session, decile=3, start=1, follow=1, progress="not_yet", days_ago=400)  # before the period
+    never_asked = get_or_create_address(session, "sms", "+447700999999").person
+    never_asked.imd_decile = 3  # no consent row at all: must not be counted
+    session.commit()
+
+    report = build_report(session, TODAY - timedelta(days=30), TODAY)
+    d3 = row(report.by_decile, "3")
+    assert d3["people"].value == 5 and d3["mean_change"].text("mean_change", 5) == "+2.0"
+    assert report.by_decile.total.cells["people"].value == 5
+    assert report.demo_people == 0
+
+
+def test_needs_table_groups_goals_by_need(session):
+    for _ in range(6):
+        journey(session, decile=4, need="money", start=3, follow=5, progress="done")
+    for _ in range(5):
+        journey(session, decile=4, need="food", start=3, follow=4, progress="partly")
+    journey(session, decile=4, need="creative", start=3, follow=4, progress="partly")
+    journey(session, decile=4, need=None, start=4, asked=False)
+    session.commit()
+    report = build_report(session, TODAY - timedelta(days=30), TODAY)
+    money, food = row(report.by_need, "money"), row(report.by_need, "food")
+    assert (money["goal_setters"].value, money["done"].value, money["mean_change"].text("mean_change", 5)) == (6, 6, "+2.0")
+    assert row(report.by_need, "creative")["paired"].mark == SMALL
+    # One hidden paired cell: the smallest other one (food, 5) goes too, with its means.
+    assert food["paired"].mark == SECONDARY and food["mean_change"].text("mean_change", 5) == "not shown"
+    # Two hidden goal-setter cells of one person each (1 + 1 < 5) are not enough either.
+    assert row(report.by_need, "not known")["goal_setters"].text("goal_setters", 5) == "fewer than 5"
+    assert food["goal_setters"].text("goal_setters", 5) == "not shown"
+    assert "people" not in report.by_need.columns
+
+
+def test_threshold_is_configurable(session):
+    for _ in range(3):
+        journey(session, decile=5, start=5, follow=6, progress="done")
+    session.commit()
+    assert row(build_report(session, TODAY - timedelta(days=30), TODAY, min_cell=5).by_decile, "5")["people"].mark == SMALL
+    shown = build_report(session, TODAY - timedelta(days=30), TODAY, min_cell=3).by_decile
+    assert row(shown, "5")["people"].mark is None and row(shown, "5")["people"].value == 3
+
+
+def test_csv_has_the_same_cells_as_the_page(session):
+    for _ in range(6):
+        journey(session, decile=1, start=4, follow=6, progress="done")
+    journey(session, decile=8, start=4, follow=6, progress="done")
+    session.commit()
+    report = build_report(session, TODAY - timedelta(days=30), TODAY)
+    rows = list(csv.DictReader(io.StringIO(report_csv(report))))
+    decile_rows = [r for r in rows if r["table"] == "By deprivation decile"]
+    assert len(decile_rows) == 12 and len(rows) == 12 + 17
+    first = decile_rows[0]
+    assert first["group"] == "1 (most deprived)" and first["people"] == "not shown"  # 7 - 1 would give decile 8 back
+    assert next(r for r in decile_rows if r["group"] == "8")["people"] == "fewer than 5"
+    assert decile_rows[-1]["people"] == "7" and decile_rows[-1]["mean_change"] == "+2.0"
+    assert all(r["people"] == "" for r in rows if r["table"] == "By need")
+
+
+def test_demo_outcomes_are_labelled_and_added_once(session):
+    added = seed_demo_outcomes(session, people=60)
+    assert added == 60 and seed_demo_outcomes(session) == 0
+    session.commit()
+    report = build_report(session, TODAY - timedelta(days=365), TODAY)
+    assert report.demo_people == report.by_decile.total.cells["people"].value == 60
+    assert report.by_decile.total.cells["asked"].value > report.by_decile.total.cells["answered"].value > 0
