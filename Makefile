@@ -1,5 +1,5 @@
 # One entry point. `make run` and `make test` are the two commands in the README.
-.PHONY: run test bench bench-sms bench-directory setup lock-app lock-rasa clean
+.PHONY: run test bench bench-sms bench-nlu bench-directory setup lock-app lock-rasa clean
 
 run: setup
 	.venv/app/bin/python -m bot.cli run
@@ -12,6 +12,9 @@ bench: setup
 
 bench-sms: setup
 	PYTHONPATH=. .venv/app/bin/python -m bench.sms
+
+bench-nlu: setup
+	PYTHONPATH=. .venv/app/bin/python -m bench.nlu_cv
 
 bench-directory: setup
 	PYTHONPATH=. .venv/app/bin/python bench/directory_bench.py

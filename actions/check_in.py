@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import TimedAction, db, person_for
 from actions.goals import validate_score
+from actions.scores import parse_progress
 from bot.models import FollowUp, utcnow
 from bot.records.goals import latest_goal, record_outcome
 
@@ -26,8 +27,11 @@ class ActionCheckIn(TimedAction):
             person = person_for(session, tracker)
             goal = latest_goal(session, person.id) if person else None
             name = goal.service_name if goal else None
-        place = f" to {name}" if name else ""
-        dispatcher.utter_message(text=f"Hi, it is Community Connect. You planned to go{place}. How did it go?")
+            goal_text = goal.text if goal else None
+        if goal_text:
+            dispatcher.utter_message(response="utter_check_in_goal", goal=goal_text)
+        else:
+            dispatcher.utter_message(response="utter_check_in_hello")
         return [SlotSet("progress", None), SlotSet("wellbeing_score", None), SlotSet("chosen_service_name", name)]
 
 
@@ -36,7 +40,9 @@ class ValidateCheckinForm(FormValidationAction):
         return "validate_checkin_form"
 
     def validate_progress(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return {"progress": value if value in PROGRESS else None}
+        if value in PROGRESS:
+            return {"progress": value}
+        return {"progress": parse_progress(str(value or ""))}
 
     def validate_wellbeing_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return validate_score(value, dispatcher, tracker)

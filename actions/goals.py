@@ -1,7 +1,8 @@
-"""Saving the goal a person chose, and the check-in they agreed to."""
+"""The goal a person sets in their own words, read back to them, and the check-in they agree to."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -10,21 +11,57 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import TimedAction, channel_of, db, person_for, response_text
-from actions.scores import parse_score
+from actions.scores import parse_period, parse_score
+from bot.gateway.sms_text import is_gsm7
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, active_consent, record_consent
 from bot.records.goals import CHECKIN_PERIODS, create_goal, record_outcome, schedule_check_in
 
 PERIOD_WORDS = {"1_week": "in a week", "2_weeks": "in 2 weeks", "1_month": "in a month"}
+GOAL_MAX_CHARS = 100  # so the read-back still fits one SMS
+_KEEP_SUGGESTED = re.compile(r"^\s*(ok(ay)?|yes|yeah|yep|fine|that'?s fine|sounds good|go on|sure|y)\s*[.!]*\s*$", re.I)
+_PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def suggested_goal(tracker: Tracker) -> str:
+    return f"go to {tracker.get_slot('chosen_service_name') or 'the group'}"
+
+
+def tidy_goal(text: str) -> str:
+    """The person's words, kept as typed but SMS-safe and short enough to read back."""
+    text = "".join(ch for ch in text.translate(_PLAIN) if ch.isspace() or is_gsm7(ch))
+    text = " ".join(text.split()).strip(" .")
+    if len(text) > GOAL_MAX_CHARS:
+        text = text[: GOAL_MAX_CHARS - 3].rsplit(" ", 1)[0] + "..."
+    return text
 
 
 class ValidateGoalForm(FormValidationAction):
     def name(self) -> str:
         return "validate_goal_form"
 
+    def validate_goal_text(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        text = str(value or "")
+        if text.startswith("/"):  # a button press, not words
+            return {"goal_text": None}
+        short_yes = tracker.latest_message.get("intent", {}).get("name") == "affirm" and len(text) < 20
+        if _KEEP_SUGGESTED.match(text) or short_yes:
+            # They took the suggested wording: nothing new to read back.
+            return {"goal_text": suggested_goal(tracker), "goal_confirmed": True}
+        goal = tidy_goal(text)
+        if len(goal) < 3:
+            return {"goal_text": None}
+        return {"goal_text": goal}
+
+    def validate_goal_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value is True:
+            return {"goal_confirmed": True}
+        dispatcher.utter_message(response="utter_goal_again")
+        return {"goal_confirmed": None, "goal_text": None}
+
     def validate_checkin_period(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value in CHECKIN_PERIODS or value == "none":
             return {"checkin_period": value}
-        return {"checkin_period": None}
+        return {"checkin_period": parse_period(str(value or ""))}
 
     def validate_wellbeing_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         return validate_score(value, dispatcher, tracker)
@@ -44,16 +81,18 @@ class ActionSaveGoal(TimedAction):
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         service_name = tracker.get_slot("chosen_service_name")
+        goal_text = tracker.get_slot("goal_text") or suggested_goal(tracker)
         period = tracker.get_slot("checkin_period")
         needs = tracker.get_slot("needs") or []
+        reset = [SlotSet(name, None) for name in ("checkin_period", "wellbeing_score", "goal_text", "goal_confirmed")]
         with db() as session:
             person = person_for(session, tracker)
             keep = active_consent(session, person.id, KEEP_DATA) if person else None
             if person is None or keep is None:
                 dispatcher.utter_message(response="utter_chosen_no_consent")
-                return []
+                return reset
             goal = create_goal(
-                session, person, keep, f"Go to {service_name}", need=needs[0] if needs else None,
+                session, person, keep, goal_text, need=needs[0] if needs else None,
                 service_id=tracker.get_slot("chosen_service_id"), service_name=service_name,
             )
             wants_checkin = period in CHECKIN_PERIODS
@@ -66,7 +105,7 @@ class ActionSaveGoal(TimedAction):
             if score and score != "skip":
                 record_outcome(session, person, "wellbeing_start", score=int(score), goal=goal)
         if wants_checkin:
-            dispatcher.utter_message(text=f"Your goal: go to {service_name}. I will text you {PERIOD_WORDS[period]} to see how it went.")
+            dispatcher.utter_message(response="utter_goal_saved_checkin", goal=goal_text, when=PERIOD_WORDS[period])
         else:
-            dispatcher.utter_message(text=f"Your goal: go to {service_name}. Good luck.")
-        return [SlotSet("checkin_period", None), SlotSet("wellbeing_score", None)]
+            dispatcher.utter_message(response="utter_goal_saved", goal=goal_text)
+        return reset

@@ -18,12 +18,22 @@ _DIGIT = re.compile(r"\b(\d{1,2})\b")
 _WORDS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "last": -1}
 
 
+CONSTRAINT_SLOTS = ("days", "time_of_day", "cost", "access", "age_group", "language")
+WHEN_SLOTS = ("days", "time_of_day")
+_WIDEN_DAYS = re.compile(r"\b(any ?(day|time)|other days?|anytime|whenever|different (day|time))\b", re.I)
+_WIDEN_DISTANCE = re.compile(r"\b(further|farther|wider|more miles|travel)\b", re.I)
+
+
+def constraint_slots_set(tracker: Tracker) -> bool:
+    return any(tracker.get_slot(name) for name in CONSTRAINT_SLOTS)
+
+
 def build_request(tracker: Tracker, *, exclude: list[str], max_miles: float | None = None) -> MatchRequest:
     return MatchRequest(
         needs=list(tracker.get_slot("needs") or []),
         lat=tracker.get_slot("lat"),
         lon=tracker.get_slot("lon"),
-        max_miles=max_miles,
+        max_miles=max_miles or tracker.get_slot("max_miles"),
         days=list(tracker.get_slot("days") or []),
         time_of_day=tracker.get_slot("time_of_day"),
         free_only=tracker.get_slot("cost") == "free",
@@ -82,6 +92,8 @@ class ActionFindMatches(TimedAction):
 
 
 class ActionMoreMatches(TimedAction):
+    """More like these; or, after "no matches", the wider search the person picked (any day, further)."""
+
     def name(self) -> str:
         return "action_more_matches"
 
@@ -89,7 +101,29 @@ class ActionMoreMatches(TimedAction):
         if not tracker.get_slot("needs"):
             dispatcher.utter_message(response="utter_ask_needs")
             return [FollowupAction("needs_form")]
+        widen = wanted_widening(tracker)
+        if widen == "days":
+            return [SlotSet(name, None) for name in WHEN_SLOTS] + search(
+                dispatcher, tracker, exclude=[], widen=False, without=WHEN_SLOTS)
+        if widen == "distance":
+            return [SlotSet("max_miles", WIDER_MILES)] + search(
+                dispatcher, tracker, exclude=list(tracker.get_slot("shown_ids") or []), widen=False, max_miles=WIDER_MILES)
         return search(dispatcher, tracker, exclude=list(tracker.get_slot("shown_ids") or []), widen=True)
+
+
+def wanted_widening(tracker: Tracker) -> str | None:
+    """"days" or "distance" from the button payload, or from words like "any day" / "further away"."""
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") == "widen" and entity.get("value") in ("days", "distance"):
+            return str(entity["value"])
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):
+        return None
+    if _WIDEN_DAYS.search(text):
+        return "days"
+    if _WIDEN_DISTANCE.search(text):
+        return "distance"
+    return None
 
 
 class ActionDifferentMatches(TimedAction):
@@ -98,16 +132,24 @@ class ActionDifferentMatches(TimedAction):
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_ask_different")
-        return [SlotSet("needs", None), SlotSet("shown_ids", []), SlotSet("offered", []), SlotSet("has_matches", None)]
+        return [SlotSet("needs", None), SlotSet("shown_ids", []), SlotSet("offered", []), SlotSet("has_matches", None),
+                SlotSet("preferences", None)]
 
 
-def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[str], widen: bool) -> list[dict[str, Any]]:
+def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[str], widen: bool,
+           max_miles: float | None = None, without: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    request = build_request(tracker, exclude=exclude, max_miles=max_miles)
+    if "days" in without:
+        request.days = []
+    if "time_of_day" in without:
+        request.time_of_day = None
     with db() as session:
-        matches = find_matches(session, build_request(tracker, exclude=exclude))
-        if not matches and widen:
-            matches = find_matches(session, build_request(tracker, exclude=exclude, max_miles=WIDER_MILES))
+        matches = find_matches(session, request)
+        if not matches and widen and not tracker.get_slot("max_miles"):
+            request.max_miles = WIDER_MILES
+            matches = find_matches(session, request)
     if not matches:
-        dispatcher.utter_message(response="utter_no_more_matches" if exclude else "utter_no_matches")
+        say_none_found(dispatcher, tracker, request, shown_before=bool(exclude))
         return [SlotSet("has_matches", bool(exclude)), SlotSet("offered", [])]
     if not exclude:
         dispatcher.utter_message(response="utter_searching")
@@ -118,6 +160,24 @@ def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[
         SlotSet("shown_ids", exclude + [m.service_id for m in matches]),
         SlotSet("has_matches", True),
     ]
+
+
+def say_none_found(dispatcher: CollectingDispatcher, tracker: Tracker, request: MatchRequest, *, shown_before: bool) -> None:
+    """Say so honestly, then offer only the widenings that could help, and always a person."""
+    buttons: list[dict[str, str]] = []
+    if request.days or request.time_of_day:
+        buttons.append({"title": "Any day or time", "payload": '/request_more{"widen": "days"}'})
+    if (request.max_miles or 0) < WIDER_MILES:
+        buttons.append({"title": "Look further away", "payload": '/request_more{"widen": "distance"}'})
+    buttons += [{"title": "Something different", "payload": "/request_different"},
+                {"title": "Talk to a person", "payload": "/request_human"}]
+    if shown_before:
+        name = "utter_no_more_matches"
+    elif request.days or request.time_of_day:
+        name = "utter_no_matches_then"
+    else:
+        name = "utter_no_matches"
+    dispatcher.utter_message(response=name, buttons=buttons)
 
 
 def chosen(tracker: Tracker) -> tuple[int | None, dict[str, Any] | None]:
@@ -169,7 +229,8 @@ class ActionChooseMatch(TimedAction):
         if not consent:
             dispatcher.utter_message(response="utter_chosen_no_consent")
             return events + [FollowupAction("action_listen")]
-        return events + [SlotSet("checkin_period", None), SlotSet("wellbeing_score", None), FollowupAction("goal_form")]
+        fresh = [SlotSet(name, None) for name in ("goal_text", "goal_confirmed", "checkin_period", "wellbeing_score")]
+        return events + fresh + [FollowupAction("goal_form")]
 
 
 def _which(tracker: Tracker) -> str:

@@ -14,9 +14,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import db, person_for
+from actions.matching import PAGE, build_request, constraint_slots_set
+from community_directory.matching import find_matches
 from community_directory.needs import NEED_KEYS, needs_in_text
 from community_directory.places import find_place
+from community_directory.preferences import preferences_in_text
 
+ASK_PREFERENCES_ABOVE = PAGE  # only ask when a preference would change what they are shown
+
+# Messages that are about the conversation, not about what matters: "how does this WORK?" is not
+# a need for a job, so the keyword net stays out of them.
+NOT_ABOUT_NEEDS = frozenset({
+    "help", "bot_challenge", "chitchat", "out_of_scope", "request_human", "thanks", "goodbye", "forget_me",
+    "crisis", "opt_out", "start_again", "greet", "affirm", "deny",
+})
 POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.IGNORECASE)
 OUTWARD = re.compile(r"^\s*([A-Z]{1,2}\d[A-Z\d]?)\s*$", re.IGNORECASE)
 
@@ -33,9 +44,27 @@ class ValidateNeedsForm(FormValidationAction):
     def name(self) -> str:
         return "validate_needs_form"
 
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        """Needs and place always; "anything I should know?" only when it would change the answer.
+
+        It matters when there are more matches than one page and the person has not already said
+        when they are free, what they can pay or how they get about.
+        """
+        slots = ["needs", "location"]
+        if tracker.get_slot("preferences") is not None:
+            return slots + ["preferences"]
+        if not tracker.get_slot("needs") or tracker.get_slot("lat") is None or constraint_slots_set(tracker):
+            return slots
+        request = build_request(tracker, exclude=[])
+        request.limit = ASK_PREFERENCES_ABOVE + 1
+        with db() as session:
+            many = len(find_matches(session, request)) > ASK_PREFERENCES_ABOVE
+        return slots + ["preferences"] if many else slots
+
     async def extract_needs(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = tracker.latest_message.get("text") or ""
-        if text.startswith("/"):
+        if text.startswith("/") or tracker.latest_message.get("intent", {}).get("name") in NOT_ABOUT_NEEDS:
             return {}
         from_text = needs_in_text(text)
         if not from_text:
@@ -82,3 +111,20 @@ class ValidateNeedsForm(FormValidationAction):
             return {"location": place.name, "lat": place.lat, "lon": place.lon}
         dispatcher.utter_message(response="utter_location_not_found")
         return {"location": None}
+
+    def validate_preferences(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Keep what the model heard, add what the keyword net heard; "no" or nothing usable means no limits."""
+        if value == "none":
+            return {"preferences": "none"}
+        text = tracker.latest_message.get("text") or ""
+        heard = preferences_in_text(text)
+        slots: dict[str, Any] = {"preferences": "given" if heard.narrows or constraint_slots_set(tracker) else "none"}
+        if heard.days and not tracker.get_slot("days"):
+            slots["days"] = heard.days
+        if heard.time_of_day and not tracker.get_slot("time_of_day"):
+            slots["time_of_day"] = heard.time_of_day
+        if heard.free_only:
+            slots["cost"] = "free"
+        if heard.access:
+            slots["access"] = list(dict.fromkeys(list(tracker.get_slot("access") or []) + heard.access))
+        return slots

@@ -16,7 +16,7 @@ def parse_score(value: Any, text: str = "") -> int | str | None:
         if candidate is None:
             continue
         raw = str(candidate).strip().lower()
-        if raw == "skip" or re.search(r"\bskip\b|rather not|don'?t want to say", raw):
+        if raw in ("skip", "no", "no thanks", "pass") or re.search(r"\bskip\b|rather not|don'?t want to say|not say", raw):
             return "skip"
         match = _NUMBER.search(raw)
         if match:
@@ -25,3 +25,37 @@ def parse_score(value: Any, text: str = "") -> int | str | None:
             if re.search(rf"\b{word}\b", raw):
                 return number
     return None
+
+
+_PERIODS = (
+    ("2_weeks", r"\b(2|two) ?weeks?\b|fortnight"),
+    ("1_month", r"\bmonth\b|\b(4|four) ?weeks\b"),
+    ("1_week", r"\b(1|one|a) ?week\b|next week|a week"),
+    ("none", r"^\s*(no|nope|no thanks?|don'?t|do not|never|not)\b"),
+)
+
+
+def parse_period(text: str) -> str | None:
+    """"in a fortnight" -> 2_weeks; "no thanks" -> none; None when it says neither."""
+    raw = (text or "").strip().lower()
+    for period, pattern in _PERIODS:
+        if re.search(pattern, raw):
+            return period
+    return None
+
+
+_PROGRESS = (
+    ("partly", r"\b(a bit|bit|partly|sort of|kind of|once|some of|half)\b"),
+    ("not_yet", r"\b(not yet|no|didn'?t|did not|haven'?t|have not|couldn'?t|not been)\b"),
+    ("done", r"\b(yes|yeah|yep|went|been|did|loved|great|good)\b"),
+)
+
+
+def parse_progress(text: str) -> str | None:
+    """"went once" -> partly; "not been yet" -> not_yet; "yes loved it" -> done."""
+    raw = (text or "").strip().lower()
+    for progress, pattern in _PROGRESS:
+        if re.search(pattern, raw):
+            return progress
+    return None
+

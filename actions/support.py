@@ -39,7 +39,7 @@ class ActionRequestHuman(TimedAction):
             person = person_for(session, tracker)
             if person is not None:
                 request_handoff(session, person.id, "asked", context=shared_context(tracker, bool(person.consent_to_keep)))
-        dispatcher.utter_message(text="OK. I have asked a link worker to get in touch. They work weekdays, 9 to 5.")
+        dispatcher.utter_message(response="utter_handoff_requested")
         return [SlotSet("fallback_count", 0)]
 
 
@@ -68,7 +68,7 @@ class ActionForgetMe(TimedAction):
             person = person_for(session, tracker)
             if person is not None:
                 erase_person(session, person.id, channel_of(tracker))
-        dispatcher.utter_message(text="Done. I have deleted what I kept about you. Text hi if you want to start again.")
+        dispatcher.utter_message(response="utter_forgotten")
         return [ActiveLoop(None), AllSlotsReset()]
 
 
@@ -97,10 +97,7 @@ class ActionFallback(TimedAction):
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count >= MAX_FALLBACKS:
-            dispatcher.utter_message(
-                text="Sorry, I am still not sure what you mean. Would you like to talk to a person?",
-                buttons=[{"title": "Yes, a person", "payload": "/request_human"}, {"title": "No, keep going", "payload": "/help"}],
-            )
+            dispatcher.utter_message(response="utter_offer_person")
             return [SlotSet("fallback_count", 0)]
         dispatcher.utter_message(response="utter_default")
         return [SlotSet("fallback_count", count)]

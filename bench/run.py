@@ -23,7 +23,7 @@ from bot.migrate import upgrade
 from bot.stack import Stack
 from bot.training import ensure_model
 
-SCRIPT = ["hi", "1", "I would like to meet people, I get lonely", "SR2 8PN", "tell me more about 2", "1", "2"]
+SCRIPT = ["hi", "1", "I would like to meet people, I get lonely", "SR2 8PN", "no", "tell me more about 2", "1", "ok", "2"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -60,7 +60,7 @@ def webchat_conversation(base: str) -> list[float]:
 
 def rest_conversation(base: str) -> list[float]:
     """The same script straight to Rasa's REST channel; option numbers sent as the payloads they stand for."""
-    payloads = {1: "/affirm", 5: '/choose_option{"number": "1"}', 6: '/choose_checkin{"checkin_period": "2_weeks"}'}
+    payloads = {1: "/affirm", 6: '/choose_option{"number": "1"}', 8: '/choose_checkin{"checkin_period": "2_weeks"}'}
     sender = uuid.uuid4().hex
     times = []
     with httpx.Client(base_url=base, timeout=60) as client:

@@ -27,7 +27,7 @@ from bot.stack import Stack, free_port
 from bot.training import ensure_model
 from tests.fakes.twilio import FakeTwilio
 
-SCRIPT = ["hi", "1", "I would like to meet people", "SR2 8PN", "1", "4"]
+SCRIPT = ["hi", "1", "I would like to meet people", "SR2 8PN", "no", "1", "ok", "4"]
 ACCOUNT, TOKEN, OUR_NUMBER = "AC" + "0" * 32, "bench-auth-token-0123456789", "+447700900000"
 
 
@@ -49,7 +49,7 @@ def sms_resident(fake: FakeTwilio, number: str, out: list[float], errors: list[s
 
 
 def rest_resident(rasa_url: str, out: list[float]) -> None:
-    payloads = {1: "/affirm", 4: '/choose_option{"number": "1"}', 5: "/deny"}
+    payloads = {1: "/affirm", 5: '/choose_option{"number": "1"}', 7: "/deny"}
     sender = uuid.uuid4().hex
     with httpx.Client(timeout=60) as client:
         for i, text in enumerate(SCRIPT):

@@ -18,7 +18,8 @@ class Need:
 
 
 NEEDS: tuple[Need, ...] = (
-    Need("loneliness", "meeting people", ("lonely", "alone", "friend", "company", "social", "chat", "isolat", "meet people", "lunch club", "coffee morning")),
+    Need("loneliness", "meeting people", ("lonely", "alone", "friend", "company", "social", "chat", "isolat", "meet people", "lunch club", "coffee morning",
+                                             "on my own", "by myself", "nobody to talk", "no one to talk", "noone to talk", "see anyone", "get out of the house", "get out the house")),
     Need("physical_activity", "getting active", ("walk", "exercise", "active", "fit", "sport", "swim", "dance", "yoga", "gym", "football", "keep fit")),
     Need("creative", "arts and crafts", ("art", "craft", "paint", "draw", "knit", "sew", "music", "sing", "choir", "write", "photo")),
     Need("learning", "learning something new", ("learn", "course", "class", "study", "english", "reading", "maths", "history", "lecture")),

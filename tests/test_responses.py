@@ -14,6 +14,14 @@ from bot.gateway.sms_text import count_segments, is_gsm7
 from bot.readability import measure
 
 ROOT = Path(__file__).resolve().parent.parent
+# Worst cases for the values filled in at run time: a long listing name, a goal at its
+# 100-character cap (actions/goals.py), the longest check-in period.
+EXAMPLE_VALUES = {
+    "chosen_service_name": "Hendon and Grangetown Walking for Health",
+    "goal_text": "go to the walking group every Tuesday with my sister and then have a cuppa at the cafe after",
+    "goal": "go to the walking group every Tuesday with my sister and then have a cuppa at the cafe after",
+    "when": "in 2 weeks",
+}
 
 
 def domain_responses() -> dict[str, str]:
@@ -25,7 +33,7 @@ def domain_responses() -> dict[str, str]:
                 buttons = variant.get("buttons") or []
                 if buttons:  # as SMS shows it: numbered options under the text
                     text += "\n" + "\n".join(f"{n} {b['title']}" for n, b in enumerate(buttons, start=1))
-                found[f"{name}[{i}]"] = text
+                found[f"{name}[{i}]"] = text.format(**EXAMPLE_VALUES) if "{" in text else text
     return found
 
 
@@ -57,3 +65,20 @@ def test_message_reads_at_age_eleven_or_below(name):
 def test_messages_average_a_reading_age_of_nine_or_below():
     ages = [measure(t).reading_age for t in ALL.values()]
     assert statistics.mean(ages) <= 9.0
+
+
+def test_example_goal_is_at_the_cap_the_goal_form_keeps():
+    from actions.goals import GOAL_MAX_CHARS
+
+    assert GOAL_MAX_CHARS - 10 <= len(EXAMPLE_VALUES["goal_text"]) <= GOAL_MAX_CHARS
+
+
+def test_every_placeholder_in_a_response_has_an_example_value():
+    import re
+
+    for file in sorted((ROOT / "domain").glob("*.yml")):
+        for name, variants in (yaml.safe_load(file.read_text()).get("responses") or {}).items():
+            for variant in variants:
+                for key in re.findall(r"{(\w+)}", variant["text"]):
+                    assert key in EXAMPLE_VALUES, f"{name} uses {{{key}}}"
+

@@ -1,0 +1,66 @@
+"""What a resident's answer says about when, cost and getting there, read without the NLU model.
+
+The model's entities come first; this is the second net for short SMS answers such as
+"tues or weds", "mornings", "free pls" or "I use a wheelchair", so an answer to
+"anything I should know?" is never silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_DAY_PATTERNS: dict[str, str] = {
+    "monday": r"mon(day)?s?",
+    "tuesday": r"tue?s?(day)?s?",
+    "wednesday": r"wed(nesday|s)?s?|weds",
+    "thursday": r"thu(r|rs)?(sday)?s?",
+    "friday": r"fri(day)?s?",
+    "saturday": r"sat(urday)?s?",
+    "sunday": r"sun(day)?s?",
+    "weekend": r"week ?ends?",
+    "weekdays": r"week ?days?|during the week|mon(day)? to fri(day)?",
+}
+_TIMES: dict[str, str] = {
+    "morning": r"mornings?|am\b|before (lunch|dinner)",
+    "afternoon": r"afternoons?|after (lunch|dinner)|pm\b",
+    "evening": r"evenings?|nights?|after work|after tea",
+}
+_FREE = r"\bfree\b|no cost|skint|can'?t (afford|pay)|no money|not pay|nothing that costs"
+_ACCESS: dict[str, str] = {
+    "wheelchair": r"wheel ?chair|step[- ]?free|no steps|ramp",
+    "mobility": r"walking (stick|frame)|zimmer|mobility|can'?t walk (far|much)|bad (legs?|knees?|hips?)",
+    "no_transport": r"no (car|transport|bus)|don'?t drive|can'?t drive|walking distance|on foot",
+}
+_ANY = re.compile(r"\b(any ?(day|time|when)|anytime|whenever|don'?t mind|not fussed|no preference)\b", re.I)
+
+
+@dataclass
+class Preferences:
+    days: list[str] = field(default_factory=list)
+    time_of_day: str | None = None
+    free_only: bool = False
+    access: list[str] = field(default_factory=list)
+    any_time: bool = False  # "any day is fine": an answer, but no limit
+
+    @property
+    def narrows(self) -> bool:
+        return bool(self.days or self.time_of_day or self.free_only or self.access)
+
+
+def preferences_in_text(text: str) -> Preferences:
+    """Days, time of day, free only and access needs named in free text."""
+    lowered = (text or "").lower()
+    found = Preferences(any_time=bool(_ANY.search(lowered)))
+    for day, pattern in _DAY_PATTERNS.items():
+        if re.search(rf"\b({pattern})\b", lowered):
+            found.days.append(day)
+    if "weekdays" in found.days and "monday" in found.days and "friday" in found.days:
+        found.days = ["weekdays"]  # "monday to friday"
+    for name, pattern in _TIMES.items():
+        if re.search(rf"\b({pattern})", lowered):
+            found.time_of_day = name
+            break
+    found.free_only = bool(re.search(_FREE, lowered))
+    found.access = [name for name, pattern in _ACCESS.items() if re.search(pattern, lowered)]
+    return found

@@ -1,0 +1,41 @@
+"""Short SMS answers to "anything I should know?" are read, and the unrelated ones are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from community_directory.preferences import preferences_in_text
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "time_of_day"),
+    [
+        ("tues or weds", ["tuesday", "wednesday"], None),
+        ("Thursday mornings", ["thursday"], "morning"),
+        ("only weekends", ["weekend"], None),
+        ("monday to friday after work", ["weekdays"], "evening"),
+        ("i work so evenings", [], "evening"),
+        ("no", [], None),
+    ],
+)
+def test_days_and_times(text, days, time_of_day):
+    heard = preferences_in_text(text)
+    assert heard.days == days
+    assert heard.time_of_day == time_of_day
+
+
+def test_free_and_access_needs():
+    heard = preferences_in_text("has to be free, I use a wheelchair and I don't drive")
+    assert heard.free_only
+    assert heard.access == ["wheelchair", "no_transport"]
+    assert heard.narrows
+
+
+def test_any_day_is_an_answer_without_limits():
+    heard = preferences_in_text("any day is fine")
+    assert heard.any_time and not heard.narrows
+
+
+def test_ordinary_words_are_not_read_as_days_or_money():
+    heard = preferences_in_text("I just want to meet some people and feel better")
+    assert not heard.narrows
