@@ -201,12 +201,17 @@ class OutboundMessage(Base):
 
 
 class DeliveryEvent(Base):
-    """A status callback from a provider (queued, sent, delivered, undelivered, failed)."""
+    """A status callback from a provider (queued, sent, delivered, undelivered, failed).
+
+    `outbound_id` is empty while the provider's id is not yet saved on our message (see
+    `bot/channels/sms_status.py`); the outbox links it when it is.
+    """
 
     __tablename__ = "delivery_event"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     outbound_id: Mapped[str | None] = mapped_column(ForeignKey("outbound_message.id", ondelete="CASCADE"), nullable=True, index=True)
-    provider_id: Mapped[str] = mapped_column(String(128))
+    # Indexed: a callback can beat the sid being saved, so each send looks for early ones by it.
+    provider_id: Mapped[str] = mapped_column(String(128), index=True)
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

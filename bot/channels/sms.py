@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, HTTPException, Request, Response
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from twilio.base.exceptions import TwilioRestException
 from twilio.http import AsyncHttpClient
@@ -21,23 +21,18 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot.channels import sms_status
+from bot.channels.sms_status import UNSUBSCRIBED, mark_opted_out
 from bot.config import Settings
 from bot.gateway.outbox import PermanentSendError, TransientSendError
 from bot.logging_setup import log_event
-from bot.models import ChannelAddress, DeliveryEvent, OutboundMessage, utcnow
+from bot.models import ChannelAddress, OutboundMessage
 
 router = APIRouter()
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 STATUS_PATH = "/sms/status"
 
-# Twilio status -> ours. Twilio's own queued/sending are not mapped: "queued" in our outbox
-# means "not yet handed to Twilio", and moving a message back there would send it twice.
-_STATUS_MAP = {"sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
-               "failed": "failed", "canceled": "failed"}
-_RANK = {"sent": 1, "undelivered": 2, "failed": 2, "delivered": 3}  # delivered is final
-
-UNSUBSCRIBED = 21610  # the recipient texted STOP to our Twilio number
 _TRANSIENT_CODES = frozenset({20003, 20429, 20500, 20503})  # auth misconfigured, rate limit, Twilio faults
 
 
@@ -70,7 +65,8 @@ async def inbound(request: Request) -> Response:
     accepted = gateway.accept("sms", sender, sid, text=str(form.get("Body") or "") or None, has_media=media > 0)
     if not accepted.duplicate:
         gateway.schedule(accepted.address_id)
-    log_event("sms_inbound", inbound_id=accepted.inbound_id, duplicate=accepted.duplicate)
+    # Pictures are noted (has_media, and the count here) but never fetched: words are what we answer.
+    log_event("sms_inbound", inbound_id=accepted.inbound_id, duplicate=accepted.duplicate, media=max(media, 0))
     return Response(EMPTY_TWIML, media_type="application/xml")
 
 
@@ -82,27 +78,9 @@ async def status_callback(request: Request) -> Response:
     if not sid or not raw:
         raise HTTPException(400, "MessageSid and MessageStatus are required")
     code = str(form.get("ErrorCode") or "") or None
-    with request.app.state.sessions() as session:
-        message = session.scalar(
-            select(OutboundMessage).where(OutboundMessage.channel == "sms", OutboundMessage.provider_id == sid)
-        )
-        session.add(DeliveryEvent(outbound_id=message.id if message else None, provider_id=sid, status=raw[:16],
-                                  error_code=code[:16] if code else None))
-        new = _STATUS_MAP.get(raw)
-        if message is not None and new and _RANK.get(new, 0) > _RANK.get(message.status, 99):
-            message.status = new
-            if new in ("undelivered", "failed"):
-                message.last_error = f"twilio error {code}" if code else f"twilio {raw}"
-            if code == str(UNSUBSCRIBED):
-                _mark_opted_out(session.get(ChannelAddress, message.address_id))
-        session.commit()
-        log_event("sms_status", outbound_id=message.id if message else None, status=raw, error_code=code)
+    outbound_id = sms_status.record_callback(request.app.state.sessions, sid, raw, code)
+    log_event("sms_status", outbound_id=outbound_id, status=raw, error_code=code)
     return Response(status_code=204)
-
-
-def _mark_opted_out(address: ChannelAddress | None) -> None:
-    if address is not None and not address.opted_out:
-        address.opted_out, address.opted_out_at = True, utcnow()
 
 
 # -- sending --------------------------------------------------------------------------------------
@@ -164,6 +142,10 @@ class TwilioSender:
             raise TransientSendError(f"network: {type(exc).__name__}") from None
         return sent.sid
 
+    def after_sent(self, session: Session, message: OutboundMessage) -> None:
+        """Called by the outbox once the sid is saved: status callbacks may have beaten it here."""
+        sms_status.link_early_events(session, message)
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
@@ -177,5 +159,5 @@ def _classify(exc: TwilioRestException, address: ChannelAddress) -> Exception:
     if exc.status == 429 or exc.status >= 500 or code in _TRANSIENT_CODES:
         return TransientSendError(f"twilio {exc.status} error {code}")
     if code == UNSUBSCRIBED:
-        _mark_opted_out(address)  # committed by the outbox with the message's failed status
+        mark_opted_out(address)  # committed by the outbox with the message's failed status
     return PermanentSendError(f"twilio {exc.status} error {code}")

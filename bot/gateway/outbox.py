@@ -37,6 +37,10 @@ class ChannelSender(Protocol):
         """Deliver one message; return the provider's id for it."""
 
 
+# A sender may also have `after_sent(session, message)`, called once the provider's id is saved
+# (SMS links the status callbacks that arrived before it). Optional, so it is not in the Protocol.
+
+
 def enqueue(
     session: Session,
     address: ChannelAddress,
@@ -154,6 +158,10 @@ class OutboxWorker:
                     wait = max(backoff(message.attempts), timedelta(seconds=float(getattr(error, "retry_after", 0) or 0)))
                     message.next_attempt_at = utcnow() + wait
             session.commit()
+            after_sent = getattr(sender, "after_sent", None)
+            if error is None and provider_id and after_sent is not None:
+                after_sent(session, message)
+                session.commit()
             log_event(
                 "outbound_attempt", outbound_id=message.id, channel=message.channel, status=message.status,
                 attempts=message.attempts, segments=message.segments,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ if str(ROOT) not in sys.path:  # so `pytest` works as well as `python -m pytest`
 from bot.app import create_app  # noqa: E402
 from bot.channels import telegram as telegram_channel  # noqa: E402
 from bot.db import session_factory  # noqa: E402
+from bot.gateway import outbox as outbox_module  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
 from tests.channels.helpers import (  # noqa: E402
     ACCOUNT_SID, AUTH_TOKEN, BOT_TOKEN, PUBLIC_URL, TELEGRAM_SECRET, RunningApp, make_settings,
@@ -75,6 +77,9 @@ def app(
         fake.reset()
     if request.node.get_closest_marker("telegram_pacing") is None:  # tests with several replies run faster
         monkeypatch.setattr(telegram_channel, "PER_CHAT_SECONDS", 0.2)
+    # A failed send is retried only when the test says so (`make_due`), never because a slow
+    # machine let the real 2-second backoff run out between two steps of a test.
+    monkeypatch.setattr(outbox_module, "backoff", lambda attempts: timedelta(minutes=10))
     settings = make_settings(
         tmp_path, rasa_url=fake_rasa.url, twilio_api_base=fake_twilio.url, telegram_api_base=fake_telegram.url,
     )

@@ -24,7 +24,9 @@ PUBLIC_URL = "https://connect.example.org"  # the app sits behind a proxy at thi
 T = TypeVar("T")
 
 
-def wait_for(predicate: Callable[[], T], timeout: float = 5.0, what: str = "condition") -> T:
+def wait_for(predicate: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
+    """Poll until `predicate` is truthy. The default deadline is generous: it only matters when the
+    test is failing anyway, and a loaded 2-core CI machine can take seconds to run a step."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -67,7 +69,7 @@ class RunningApp:
             session.execute(update(OutboundMessage).where(OutboundMessage.status == "queued").values(next_attempt_at=utcnow()))
             session.commit()
 
-    def quiet(self, timeout: float = 5.0) -> None:
+    def quiet(self, timeout: float = 20.0) -> None:
         """Wait until every message is handled and nothing is left to send."""
 
         def settled() -> bool:

@@ -1,6 +1,8 @@
 """End-to-end fixtures: the real Rasa server, the real action server and the application.
 
 Nothing is mocked. If any process cannot start or is not ready, the fixture fails the tests.
+SMS is on too: the app's real twilio client sends to a fake Twilio on 127.0.0.1, which also
+signs and posts residents' texts to the app, so every test shares one stack whatever its channel.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ import pytest
 from bot.db import session_scope
 from bot.demo import load_demo_data
 from bot.migrate import upgrade
-from bot.stack import Stack
+from bot.stack import Stack, free_port
+from tests.fakes.twilio import FakeTwilio
+
+TWILIO_ACCOUNT, TWILIO_TOKEN, OUR_NUMBER = "AC" + "e2e0" * 8, "e2e-auth-token-0123456789abcdef", "+447700900000"
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +33,18 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path):
+def fake_twilio():
+    """Twilio and the residents' phones; the stack's app is known to it by its own address."""
+    fake = FakeTwilio(TWILIO_ACCOUNT, TWILIO_TOKEN)
+    fake.server.start()
+    try:
+        yield fake
+    finally:
+        fake.server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path, fake_twilio: FakeTwilio):
     root = tmp_path_factory.mktemp("e2e")
     database_url = f"sqlite:///{root / 'app.db'}"
     upgrade(database_url)
@@ -39,7 +55,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path):
         running.start_actions()
         running.wait_ready("actions", timeout=60)
         running.start_rasa(model_path)
-        running.start_app(RASA_RETRY_SECONDS="0.5", RASA_TIMEOUT_SECONDS="20")
+        port = free_port()
+        fake_twilio.public_url = fake_twilio.app_url = f"http://127.0.0.1:{port}"
+        running.start_app(
+            port, RASA_RETRY_SECONDS="0.5", RASA_TIMEOUT_SECONDS="20", PUBLIC_URL=fake_twilio.public_url,
+            TWILIO_ACCOUNT_SID=TWILIO_ACCOUNT, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, TWILIO_FROM_NUMBER=OUR_NUMBER,
+            TWILIO_API_BASE=fake_twilio.url,
+        )
         running.wait_ready("rasa", timeout=300)
         running.wait_ready("app", timeout=60)
         yield running

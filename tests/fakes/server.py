@@ -25,7 +25,7 @@ class ThreadedServer:
 
     def start(self) -> ThreadedServer:
         self._thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # the app's start-up, on a loaded machine
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("test server did not start")

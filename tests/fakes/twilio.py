@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from twilio.request_validator import RequestValidator
 
@@ -39,6 +39,7 @@ class FakeTwilio:
         self._lock = threading.Lock()
         self.app = FastAPI()
         self.app.post("/2010-04-01/Accounts/{account}/Messages.json")(self._create_message)
+        self.app.get("/media/{name}")(self._media)
         self.server = ThreadedServer(self.app)
         self.url = self.server.url
         self.reset()
@@ -48,9 +49,17 @@ class FakeTwilio:
         with self._lock:
             self.sent: list[Sms] = []
             self.requests = 0
+            self.media_fetches = 0  # the app has no reason to download a resident's picture
             self._failures: list[tuple[int, int]] = []
             self.outcomes: dict[str, str] = {}  # number -> "undelivered" (default: delivered)
             self.callback_delay = 0.2
+            # The statuses each message reports, in the order they are posted (None: "sent" then
+            # the number's outcome). Twilio's callbacks are separate requests and can overtake each
+            # other, so tests can post them in any order...
+            self.callback_statuses: list[str] | None = None
+            # ...and even before Twilio's answer to the send (with the sid) reaches the app.
+            self.callbacks_before_response = False
+            self.error_codes: dict[str, str] = {"undelivered": "30003"}  # status -> ErrorCode sent with it
             self.public_url = ""  # what the app is known as
             self.app_url = ""  # where the "proxy" forwards to
 
@@ -70,7 +79,7 @@ class FakeTwilio:
         """POST as Twilio would: signed for the public URL, delivered to the app's real address."""
         sig = self.sign(self.public_url + path, params) if signature is None else signature
         headers = {"X-Twilio-Signature": sig} if sig else {}
-        return httpx.post(self.app_url + path, data=params, headers=headers, timeout=10)
+        return httpx.post(self.app_url + path, data=params, headers=headers, timeout=30)  # a loaded CI machine
 
     def text_in(self, number: str, body: str, *, sid: str | None = None, num_media: int = 0,
                 signature: str | None = None) -> httpx.Response:
@@ -79,12 +88,17 @@ class FakeTwilio:
             "MessageSid": sid or f"SM{uuid.uuid4().hex}", "AccountSid": self.account_sid, "From": number,
             "To": "+447700900000", "Body": body, "NumMedia": str(num_media),
         }
-        if num_media:
-            params["MediaUrl0"] = f"{self.url}/media/1.jpg"
-            params["MediaContentType0"] = "image/jpeg"
+        for i in range(num_media):
+            params[f"MediaUrl{i}"] = f"{self.url}/media/{i}.jpg"
+            params[f"MediaContentType{i}"] = "image/jpeg"
         return self.post_signed("/sms/inbound", params, signature=signature)
 
     # -- the API --------------------------------------------------------------------------------
+    async def _media(self, name: str) -> Response:
+        with self._lock:
+            self.media_fetches += 1
+        return Response(b"\xff\xd8\xff\xd9", media_type="image/jpeg")
+
     async def _create_message(self, account: str, request: Request) -> JSONResponse:
         form = await request.form()
         auth = request.headers.get("authorization", "")
@@ -98,22 +112,26 @@ class FakeTwilio:
             sms = Sms(f"SM{uuid.uuid4().hex}", str(form["To"]), str(form["From"]), str(form["Body"]),
                       str(form.get("StatusCallback") or "") or None)
             self.sent.append(sms)
-            outcome = self.outcomes.get(sms.to, "delivered")
+            statuses = list(self.callback_statuses or ("sent", self.outcomes.get(sms.to, "delivered")))
+            early = self.callbacks_before_response
         if sms.status_callback:
-            asyncio.get_running_loop().create_task(self._callbacks(sms, outcome))
+            if early:  # each callback answered by the app before the send's own answer goes back
+                await self._callbacks(sms, statuses, delay=0.0)
+            else:
+                asyncio.get_running_loop().create_task(self._callbacks(sms, statuses, delay=self.callback_delay))
         return JSONResponse(_instance(sms, account), status_code=201)
 
-    async def _callbacks(self, sms: Sms, outcome: str) -> None:
-        """'sent' then the final status, a moment later, as a carrier reports it."""
+    async def _callbacks(self, sms: Sms, statuses: list[str], delay: float) -> None:
+        """Post each status in turn, a moment apart, as a carrier reports it."""
         target = sms.status_callback or ""
         url = target.replace(self.public_url, self.app_url, 1) if self.public_url else target
         async with httpx.AsyncClient(timeout=10) as client:
-            for status in ("sent", outcome):
-                await asyncio.sleep(self.callback_delay)
+            for status in statuses:
+                await asyncio.sleep(delay)
                 params = {"MessageSid": sms.sid, "MessageStatus": status, "AccountSid": self.account_sid,
                           "To": sms.to, "From": sms.from_}
-                if status == "undelivered":
-                    params["ErrorCode"] = "30003"
+                if status in self.error_codes:
+                    params["ErrorCode"] = self.error_codes[status]
                 try:
                     await client.post(url, data=params, headers={"X-Twilio-Signature": self.sign(target, params)})
                 except httpx.HTTPError:

@@ -2,7 +2,7 @@ import asyncio
 import sqlite3
 
 from bot.db import session_factory
-from bot.gateway.outbox import OutboxWorker, enqueue
+from bot.gateway.outbox import OutboxWorker, backoff, enqueue
 from bot.models import ChannelAddress, OutboundMessage
 from bot.records.people import get_or_create_address
 
@@ -40,3 +40,7 @@ def test_no_database_lock_is_held_while_a_message_is_being_sent(database_url, se
     session.expire_all()
     sent = session.query(OutboundMessage).one()
     assert (sent.status, sent.attempts, sent.provider_id) == ("sent", 1, "SM123")
+
+
+def test_backoff_doubles_from_two_seconds_up_to_five_minutes():
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 8, 9, 20)] == [2, 4, 8, 256, 300, 300]

@@ -1,0 +1,94 @@
+"""Twilio delivery status: callbacks come in any order, and can come before we know the sid.
+
+Each status callback is its own HTTP request, so they can overtake each other, and the first can
+reach us while our send is still waiting for Twilio's answer that carries the message's sid. So
+every callback is kept as a `DeliveryEvent` (unlinked if its sid is not saved yet), the outbox
+links the early ones when it saves the sid, and a message's status is the furthest point the
+reports say it reached, whatever order they arrived in.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.models import ChannelAddress, DeliveryEvent, OutboundMessage, utcnow
+
+UNSUBSCRIBED = 21610  # the recipient texted STOP to our Twilio number
+
+# Twilio status -> ours. Twilio's accepted/queued/sending are recorded but change nothing: a
+# message with a sid is already "sent" (Twilio has it) and "queued" in our outbox means "not yet
+# handed to Twilio", so moving a message back there would send it twice.
+_OURS = {"sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
+         "failed": "failed", "canceled": "failed"}
+# How far along each of our statuses is. Twilio's order is queued < sending < sent < final; of the
+# finals, a delivery receipt wins over a failure (carriers do report "delivered" after
+# "undelivered"), and nothing moves a message on from "delivered". Statuses not listed here
+# ("queued" in our outbox, "suppressed") were never handed to Twilio: callbacks do not touch them.
+_RANK = {"sent": 1, "undelivered": 2, "failed": 2, "delivered": 3}
+
+
+def later_status(current: str, reported: str) -> str:
+    """Our status after Twilio reports `reported`: it only ever moves forward."""
+    new = _OURS.get(reported.lower())
+    if new is None or current not in _RANK:
+        return current
+    return new if _RANK[new] > _RANK[current] else current
+
+
+def record_callback(sessions: sessionmaker[Session], sid: str, reported: str, error_code: str | None) -> str | None:
+    """Keep one callback and apply it; returns the id of our message, if we know it yet."""
+    with sessions() as session:
+        message = _by_sid(session, sid)
+        session.add(DeliveryEvent(outbound_id=message.id if message else None, provider_id=sid,
+                                  status=reported[:16], error_code=error_code[:16] if error_code else None))
+        if message is not None:
+            _apply(session, message, reported, error_code)
+        session.commit()
+        if message is not None:
+            return message.id
+    # Unknown sid. If another process saved it between our look-up and our commit, its link step
+    # may have run before our event was visible: look once more, so neither side misses the other.
+    with sessions() as session:
+        message = _by_sid(session, sid)
+        if message is None:
+            return None
+        link_early_events(session, message)
+        session.commit()
+        return message.id
+
+
+def link_early_events(session: Session, message: OutboundMessage) -> None:
+    """Attach callbacks that arrived before this message's sid was saved, and apply them in order."""
+    if not message.provider_id:
+        return
+    early = session.scalars(
+        select(DeliveryEvent)
+        .where(DeliveryEvent.provider_id == message.provider_id, DeliveryEvent.outbound_id.is_(None))
+        .order_by(DeliveryEvent.received_at, DeliveryEvent.id)
+    )
+    for event in early:
+        event.outbound_id = message.id
+        _apply(session, message, event.status, event.error_code)
+
+
+def _by_sid(session: Session, sid: str) -> OutboundMessage | None:
+    return session.scalar(
+        select(OutboundMessage).where(OutboundMessage.channel == "sms", OutboundMessage.provider_id == sid)
+    )
+
+
+def _apply(session: Session, message: OutboundMessage, reported: str, error_code: str | None) -> None:
+    new = later_status(message.status, reported)
+    if new == message.status:
+        return
+    message.status = new
+    if new in ("undelivered", "failed"):
+        message.last_error = f"twilio error {error_code}" if error_code else f"twilio {reported.lower()}"
+    if error_code == str(UNSUBSCRIBED):
+        mark_opted_out(session.get(ChannelAddress, message.address_id))
+
+
+def mark_opted_out(address: ChannelAddress | None) -> None:
+    if address is not None and not address.opted_out:
+        address.opted_out, address.opted_out_at = True, utcnow()
