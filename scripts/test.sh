@@ -23,7 +23,7 @@ rm -rf results && mkdir -p results
 "$RASA" test core --model "$MODEL" --stories tests/stories --out results/core --fail-on-prediction-errors --no-plot
 
 echo "==> rasa test nlu: held-out set (never used for training)"
-"$RASA" test nlu --model "$MODEL" --nlu tests/nlu/held_out.yml --out results/nlu --no-plot >results/nlu.log 2>&1 || { tail -30 results/nlu.log; exit 1; }
+"$RASA" test nlu --model "$MODEL" --nlu tests/nlu/held_out.yml --out results/nlu --no-plot --successes >results/nlu.log 2>&1 || { tail -30 results/nlu.log; exit 1; }
 "$PY" scripts/nlu_summary.py results/nlu
 
 echo "==> pytest (unit, integration and end-to-end)"

@@ -1,0 +1,21 @@
+"""The keyword net under the NLU: several needs in one message are all heard, typos and sports by name too."""
+
+from community_directory.needs import needs_in_text
+
+
+def test_several_needs_in_one_rambling_message_are_all_heard():
+    text = ("since the op i'm stuck in, lonley and fed up, the flat has mould and i cant keep up with the bills, "
+            "i used to love bowls")
+    assert set(needs_in_text(text)) >= {"loneliness", "mental_wellbeing", "housing", "money", "physical_activity"}
+
+
+def test_text_speak_and_typos():
+    assert needs_in_text("i wnt 2 volenteer") == ["volunteering"]
+    assert needs_in_text("need sum mates") == ["loneliness"]
+    assert needs_in_text("cumputer help") == ["digital_skills"]
+
+
+def test_new_stems_do_not_fire_inside_other_words_or_everyday_phrases():
+    assert needs_in_text("the bus is running late") == []  # "running club", not "running"
+    assert needs_in_text("my sister will come with me") == []
+    assert needs_in_text("can you phone me back") == []
