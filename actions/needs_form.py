@@ -83,7 +83,9 @@ class ValidateNeedsForm(FormValidationAction):
 
     def validate_needs(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         values = value if isinstance(value, list) else [value]
-        known = list(dict.fromkeys(v for v in values if v in NEED_KEYS))
+        # A span the model found but no synonym maps ("paint again") is read by the keyword net.
+        mapped = [[v] if v in NEED_KEYS else needs_in_text(str(v or "")) for v in values]
+        known = list(dict.fromkeys(k for keys in mapped for k in keys))
         if not known:
             dispatcher.utter_message(response="utter_needs_not_understood")
             return {"needs": None}

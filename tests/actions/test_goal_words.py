@@ -47,3 +47,4 @@ def test_widening_is_read_from_buttons_and_words():
     assert wanted_widening(tracker("any day is fine", "request_more")) == "days"
     assert wanted_widening(tracker("i can go further", "request_more")) == "distance"
     assert wanted_widening(tracker("more please", "request_more")) is None
+
