@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from community_directory.database import create_tables, make_engine
 from community_directory.hsds_schema import OBJECTS
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-HSDS_EXAMPLES = SHARED / "hsds" / "examples"
+# A copy of the published HSDS 3.0 examples, in the repository so a fresh clone has them.
+HSDS_EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "hsds" / "examples"
 EXAMPLE_CSV = HSDS_EXAMPLES / "csv"
 TODAY = date(2026, 11, 23)  # the demo's verification dates are moved relative to this
 

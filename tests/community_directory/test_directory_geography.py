@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 from pathlib import Path
 
@@ -23,9 +24,12 @@ from community_directory.geography import (
 from community_directory.models import Postcode
 
 
-def test_bundled_file_is_the_shared_one_with_attribution() -> None:
-    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "nspl" / BUNDLED_NSPL.name
-    assert BUNDLED_NSPL.read_bytes() == shared.read_bytes()
+# SHA-256 of the ONS file as published in the reference data (data/nspl/NSPL_NOV_2021_UK_SR.csv).
+NSPL_SHA256 = "297efcf01cfd8a2b518e7b21b9d7ac037eff16bc05e2200edd34dbf43f88d5d5"
+
+
+def test_bundled_file_is_the_published_one_with_attribution() -> None:
+    assert hashlib.sha256(BUNDLED_NSPL.read_bytes()).hexdigest() == NSPL_SHA256
     attribution = (BUNDLED_NSPL.parent / "ATTRIBUTION.md").read_text(encoding="utf-8")
     for line in ("Open Government Licence v3.0", "Contains OS data © Crown copyright and database right",
                  "Contains Royal Mail data © Royal Mail copyright and database right",
