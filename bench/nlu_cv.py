@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -43,14 +43,17 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
     rasa = ROOT / ".venv" / "rasa" / "bin" / "rasa"
-    with tempfile.TemporaryDirectory(prefix="cc-nlu-cv-") as out:
-        started = time.perf_counter()
-        done = subprocess.run(
-            [str(rasa), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml", "--cross-validation",
-             "--folds", str(args.folds), "--out", out],
-            cwd=ROOT, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        )
-        elapsed = time.perf_counter() - started
+    out = ROOT / "results" / "nlu-cv"  # rasa's reports and log stay here for a closer look
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(rasa), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml", "--cross-validation",
+         "--folds", str(args.folds), "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    elapsed = time.perf_counter() - started
+    (out / "rasa.log").write_text(done.stdout + done.stderr)
     if done.returncode != 0:
         print(done.stdout[-3000:] + done.stderr[-3000:], file=sys.stderr)
         return done.returncode
@@ -58,7 +61,7 @@ def main() -> int:
     if "intent" not in results:
         print("could not read rasa's cross-validation output", file=sys.stderr)
         return 1
-    print(f"NLU {args.folds}-fold cross-validation on data/nlu ({elapsed:.0f} s); mean (std) over folds")
+    print(f"NLU {args.folds}-fold cross-validation on data/nlu ({elapsed:.0f} s); mean (std) over folds; log in {out}")
     for section, metrics in results.items():
         for name in sorted(metrics):
             if name.startswith("test"):
