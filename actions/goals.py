@@ -12,14 +12,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import TimedAction, channel_of, db, person_for, response_text
 from actions.scores import parse_period, parse_score
-from bot.gateway.sms_text import is_gsm7
+from bot.gateway.sms_text import to_gsm7
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, active_consent, record_consent
 from bot.records.goals import CHECKIN_PERIODS, create_goal, record_outcome, schedule_check_in
 
 PERIOD_WORDS = {"1_week": "in a week", "2_weeks": "in 2 weeks", "1_month": "in a month"}
 GOAL_MAX_CHARS = 100  # so the read-back still fits one SMS
 _KEEP_SUGGESTED = re.compile(r"^\s*(ok(ay)?|yes|yeah|yep|fine|that'?s fine|sounds good|go on|sure|y)\s*[.!]*\s*$", re.I)
-_PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
 def suggested_goal(tracker: Tracker) -> str:
@@ -28,8 +27,7 @@ def suggested_goal(tracker: Tracker) -> str:
 
 def tidy_goal(text: str) -> str:
     """The person's words, kept as typed but SMS-safe and short enough to read back."""
-    text = "".join(ch for ch in text.translate(_PLAIN) if ch.isspace() or is_gsm7(ch))
-    text = " ".join(text.split()).strip(" .")
+    text = " ".join(to_gsm7(text).split()).strip(" .")
     if len(text) > GOAL_MAX_CHARS:
         text = text[: GOAL_MAX_CHARS - 3].rsplit(" ", 1)[0] + "..."
     return text

@@ -28,12 +28,12 @@ def constraint_slots_set(tracker: Tracker) -> bool:
     return any(tracker.get_slot(name) for name in CONSTRAINT_SLOTS)
 
 
-def build_request(tracker: Tracker, *, exclude: list[str], max_miles: float | None = None) -> MatchRequest:
+def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
     return MatchRequest(
         needs=list(tracker.get_slot("needs") or []),
         lat=tracker.get_slot("lat"),
         lon=tracker.get_slot("lon"),
-        max_miles=max_miles or tracker.get_slot("max_miles"),
+        max_miles=tracker.get_slot("max_miles"),
         days=list(tracker.get_slot("days") or []),
         time_of_day=tracker.get_slot("time_of_day"),
         free_only=tracker.get_slot("cost") == "free",
@@ -103,12 +103,14 @@ class ActionMoreMatches(TimedAction):
             return [FollowupAction("needs_form")]
         widen = wanted_widening(tracker)
         if widen == "days":
-            return [SlotSet(name, None) for name in WHEN_SLOTS] + search(
-                dispatcher, tracker, exclude=[], widen=False, without=WHEN_SLOTS)
-        if widen == "distance":
-            return [SlotSet("max_miles", WIDER_MILES)] + search(
-                dispatcher, tracker, exclude=list(tracker.get_slot("shown_ids") or []), widen=False, max_miles=WIDER_MILES)
-        return search(dispatcher, tracker, exclude=list(tracker.get_slot("shown_ids") or []), widen=True)
+            events = [SlotSet(name, None) for name in WHEN_SLOTS]
+        elif widen == "distance":
+            events = [SlotSet("max_miles", WIDER_MILES)]
+        else:
+            events = []
+        tracker.add_slots(events)  # so the search below already uses the wider limits
+        exclude = [] if widen == "days" else list(tracker.get_slot("shown_ids") or [])
+        return events + search(dispatcher, tracker, exclude=exclude, widen=widen is None)
 
 
 def wanted_widening(tracker: Tracker) -> str | None:
@@ -136,13 +138,8 @@ class ActionDifferentMatches(TimedAction):
                 SlotSet("preferences", None)]
 
 
-def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[str], widen: bool,
-           max_miles: float | None = None, without: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    request = build_request(tracker, exclude=exclude, max_miles=max_miles)
-    if "days" in without:
-        request.days = []
-    if "time_of_day" in without:
-        request.time_of_day = None
+def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[str], widen: bool) -> list[dict[str, Any]]:
+    request = build_request(tracker, exclude=exclude)
     with db() as session:
         matches = find_matches(session, request)
         if not matches and widen and not tracker.get_slot("max_miles"):

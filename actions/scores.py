@@ -35,13 +35,15 @@ _PERIODS = (
 )
 
 
+def _first_match(table: tuple[tuple[str, str], ...], text: str) -> str | None:
+    """The value of the first pattern in `table` that the text matches (order is precedence)."""
+    raw = (text or "").strip().lower()
+    return next((value for value, pattern in table if re.search(pattern, raw)), None)
+
+
 def parse_period(text: str) -> str | None:
     """"in a fortnight" -> 2_weeks; "no thanks" -> none; None when it says neither."""
-    raw = (text or "").strip().lower()
-    for period, pattern in _PERIODS:
-        if re.search(pattern, raw):
-            return period
-    return None
+    return _first_match(_PERIODS, text)
 
 
 _PROGRESS = (
@@ -53,9 +55,5 @@ _PROGRESS = (
 
 def parse_progress(text: str) -> str | None:
     """"went once" -> partly; "not been yet" -> not_yet; "yes loved it" -> done."""
-    raw = (text or "").strip().lower()
-    for progress, pattern in _PROGRESS:
-        if re.search(pattern, raw):
-            return progress
-    return None
+    return _first_match(_PROGRESS, text)
 

@@ -24,7 +24,7 @@ PUBLIC_URL = "https://connect.example.org"  # the app sits behind a proxy at thi
 T = TypeVar("T")
 
 
-def wait_for(predicate: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
+def wait_for(predicate: Callable[[], T], timeout: float = 20.0, what: str = "condition", interval: float = 0.02) -> T:
     """Poll until `predicate` is truthy. The default deadline is generous: it only matters when the
     test is failing anyway, and a loaded 2-core CI machine can take seconds to run a step."""
     deadline = time.monotonic() + timeout
@@ -34,7 +34,7 @@ def wait_for(predicate: Callable[[], T], timeout: float = 20.0, what: str = "con
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+        time.sleep(interval)
 
 
 @dataclass

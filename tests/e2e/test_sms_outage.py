@@ -16,7 +16,6 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -25,6 +24,7 @@ from bot.db import session_scope
 from bot.gateway import messages as texts
 from bot.models import ChannelAddress, InboundMessage, OutboundMessage
 from bot.stack import Stack
+from tests.channels.helpers import wait_for
 from tests.fakes.twilio import FakeTwilio
 
 pytestmark = pytest.mark.e2e
@@ -37,14 +37,6 @@ KILL_WHEN_ANSWERED = TOTAL // 2  # the greetings are answered and the consent an
 PATIENCE_WHILE_DOWN = 5.0  # seconds a resident waits for a reply before texting again anyway
 PATIENCE_WHILE_UP = 120.0  # Rasa is up: the reply will come, however loaded the machine
 NUMBERS = [f"+4477009{51000 + n:05d}" for n in range(RESIDENTS)]
-
-
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.25)
 
 
 @dataclass
@@ -144,7 +136,7 @@ def test_sms_burst_through_a_rasa_kill_and_restart_is_answered_exactly_once(stac
     try:
         for thread in threads:
             thread.start()
-        wait_until(lambda: _counts(stack)[1] >= KILL_WHEN_ANSWERED, 300, f"{KILL_WHEN_ANSWERED} texts answered")
+        wait_for(lambda: _counts(stack)[1] >= KILL_WHEN_ANSWERED, 300, f"{KILL_WHEN_ANSWERED} texts answered", interval=0.25)
         stack.kill("rasa")
         rasa_down.set()
         stored_at_kill, answered_at_kill, _ = _counts(stack)
@@ -162,7 +154,7 @@ def test_sms_burst_through_a_rasa_kill_and_restart_is_answered_exactly_once(stac
         stack.restart_rasa(model_path)
         stack.wait_ready("rasa", timeout=300)
         back_after = time.monotonic() - started
-        wait_until(lambda: _all_answered_and_sent(stack, fake_twilio), 300, "every text answered and every reply sent")
+        wait_for(lambda: _all_answered_and_sent(stack, fake_twilio), 300, "every text answered and every reply sent", interval=0.25)
         # Nothing more may arrive: a duplicate would show up as an extra text.
         settled = [len(fake_twilio.received(n)) for n in NUMBERS]
         time.sleep(3)
