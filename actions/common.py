@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import load_settings
 from bot.db import session_scope
-from bot.gateway.rasa_client import TIMING_KEY
+from bot.dialogue.rasa_client import TIMING_KEY
 from bot.models import Person
 from bot.records.people import person_by_conversation
 

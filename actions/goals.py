@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import TimedAction, channel_of, db, person_for, response_text
 from actions.scores import parse_period, parse_score
-from bot.gateway.sms_text import to_gsm7
+from bot.text.sms_text import to_gsm7
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, active_consent, record_consent
 from bot.records.goals import CHECKIN_PERIODS, create_goal, record_outcome, schedule_check_in
 

@@ -18,10 +18,10 @@ import httpx
 
 from bot.config import PROJECT_ROOT
 from bot.db import session_scope
-from bot.demo import load_demo_data
+from bot.devtools.demo import load_demo_data
 from bot.migrate import upgrade
-from bot.stack import Stack
-from bot.training import ensure_model
+from bot.devtools.stack import Stack
+from bot.devtools.training import ensure_model
 
 SCRIPT = ["hi", "1", "I would like to meet people, I get lonely", "SR2 8PN", "no", "tell me more about 2", "1", "ok", "2"]
 

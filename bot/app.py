@@ -20,12 +20,12 @@ from bot.console import outcomes as console_outcomes
 from bot.console import routes as console_routes
 from bot.console.auth import LoginRequired
 from bot.db import session_factory
-from bot.followups import FollowUpScheduler
+from bot.jobs.followups import FollowUpScheduler
 from bot.gateway.outbox import ChannelSender, OutboxWorker
 from bot.gateway.processor import Gateway
-from bot.gateway.rasa_client import RasaClient
-from bot.rasa_tracker import tracker_forgetter
-from bot.retention import RetentionScheduler
+from bot.dialogue.rasa_client import RasaClient
+from bot.dialogue.tracker_store import tracker_forgetter
+from bot.jobs.retention import RetentionScheduler
 
 
 def build_senders(settings: Settings) -> dict[str, ChannelSender]:

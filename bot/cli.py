@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"User {args.username} ({args.role}) is ready.")
     elif args.command == "load-demo":
-        from bot.demo import create_demo_users, load_demo_data, load_demo_outcomes
+        from bot.devtools.demo import create_demo_users, load_demo_data, load_demo_outcomes
 
         with session_scope(settings.database_url) as session:
             counts = load_demo_data(session)
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(export_person(session, args.person_id), indent=2))
     elif args.command == "erase-person":
         from bot.records.erasure import erase_person
-        from bot.rasa_tracker import forget_conversation
+        from bot.dialogue.tracker_store import forget_conversation
         from bot.models import Person
 
         with session_scope(settings.database_url) as session:
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Erased.")
     elif args.command == "purge-expired":
         from bot.db import session_factory
-        from bot.retention import purge_expired
+        from bot.jobs.retention import purge_expired
 
         counts = purge_expired(
             session_factory(settings.database_url), settings.rasa_tracker_db,
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, value in vars(counts).items():
             print(f"{name.replace('_', ' ')}: {value}")
     elif args.command == "run":
-        from bot.devserver import run
+        from bot.devtools.devserver import run
 
         return run(settings)
     return 0

@@ -15,7 +15,7 @@ echo "==> rasa data validate"
 "$RASA" data validate --domain domain --data data --config config.yml --max-history 5
 
 echo "==> Rasa model"
-MODEL=$("$PY" -m bot.training)
+MODEL=$("$PY" -m bot.devtools.training)
 echo "$MODEL"
 
 echo "==> rasa test: test stories"

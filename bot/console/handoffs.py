@@ -9,7 +9,7 @@ from sqlalchemy import case, select
 from bot.console.auth import check_csrf, require_user
 from bot.console.routes import page
 from bot.gateway.outbox import enqueue
-from bot.gateway.sms_text import count_segments, to_gsm7
+from bot.text.sms_text import count_segments, to_gsm7
 from bot.models import AuditLog, ChannelAddress, Handoff, utcnow
 
 router = APIRouter(prefix="/console/handoffs")

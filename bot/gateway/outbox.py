@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.gateway.sms_text import count_segments
+from bot.text.sms_text import count_segments
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, OutboundMessage, utcnow
 

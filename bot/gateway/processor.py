@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.gateway import messages as texts
 from bot.gateway.keywords import control_word
 from bot.gateway.outbox import OutboxWorker, enqueue
-from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.dialogue.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.render import map_option_reply, map_payload, render
 from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE, check_message
 from bot.logging_setup import log_event

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.gateway.sms_text import split_for_sms, to_gsm7
+from bot.text.sms_text import split_for_sms, to_gsm7
 
 NUMBERED_CHANNELS = frozenset({"sms", "webchat"})
 _NUMBER_REPLY = re.compile(r"^\s*(?:no\.?\s*|number\s*|option\s*)?(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)

@@ -22,7 +22,7 @@ from bot.records.consent import KEEP_DATA
 from bot.reports.suppression import SECONDARY, SMALL, protect_column
 from community_directory.needs import NEEDS
 
-DEMO_CHANNEL = "demo"  # consents made up by bot.demo carry this channel
+DEMO_CHANNEL = "demo"  # consents made up by bot.devtools.demo carry this channel
 COUNTS = ("people", "goal_setters", "asked", "answered", "done", "partly", "paired")
 COLUMNS: dict[str, str] = {
     "people": "People who agreed to us keeping their answers",

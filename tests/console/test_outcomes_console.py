@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.config import load_settings
 from bot.console.auth import create_user
-from bot.demo import DEMO_USERS
-from bot.demo_outcomes import seed_demo_outcomes
+from bot.devtools.demo import DEMO_USERS
+from bot.devtools.demo_outcomes import seed_demo_outcomes
 from bot.records.consent import KEEP_DATA, record_consent
 from bot.records.goals import create_goal, record_outcome
 from bot.records.people import get_or_create_address

@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from bot.db import session_scope
-from bot.demo import load_demo_data
+from bot.devtools.demo import load_demo_data
 from bot.migrate import upgrade
-from bot.stack import Stack, free_port
+from bot.devtools.stack import Stack, free_port
 from tests.fakes.twilio import FakeTwilio
 
 TWILIO_ACCOUNT, TWILIO_TOKEN, OUR_NUMBER = "AC" + "e2e0" * 8, "e2e-auth-token-0123456789abcdef", "+447700900000"
@@ -26,7 +26,7 @@ TWILIO_ACCOUNT, TWILIO_TOKEN, OUR_NUMBER = "AC" + "e2e0" * 8, "e2e-auth-token-01
 
 @pytest.fixture(scope="session")
 def model_path() -> Path:
-    from bot.training import ensure_model
+    from bot.devtools.training import ensure_model
 
     given = os.environ.get("CC_RASA_MODEL")
     return Path(given) if given else ensure_model()[0]

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import session_factory, session_scope
-from bot.followups import FollowUpScheduler
-from bot.gateway.rasa_client import RasaClient
+from bot.jobs.followups import FollowUpScheduler
+from bot.dialogue.rasa_client import RasaClient
 from bot.models import FollowUp, Goal, Outcome
 from community_directory.models import Service
 from tests.e2e.records import kept_for, listed, options

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, func, select, text
 from bot.db import session_scope
 from bot.gateway import messages as texts
 from bot.models import ChannelAddress, InboundMessage, OutboundMessage
-from bot.stack import Stack
+from bot.devtools.stack import Stack
 from tests.channels.helpers import wait_for
 from tests.fakes.twilio import FakeTwilio
 

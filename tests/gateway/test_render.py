@@ -1,5 +1,5 @@
 from bot.gateway.render import map_option_reply, map_payload, render
-from bot.gateway.sms_text import is_gsm7
+from bot.text.sms_text import is_gsm7
 
 MESSAGES = [
     {"text": "Hi 😀 it’s me"},

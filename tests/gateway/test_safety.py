@@ -1,7 +1,7 @@
 import pytest
 
 from bot.gateway.safety import SAFETY_MESSAGE, check_message
-from bot.gateway.sms_text import count_segments, is_gsm7
+from bot.text.sms_text import count_segments, is_gsm7
 
 CRISIS = [
     ("I want to kill myself", "suicide"),

@@ -1,4 +1,4 @@
-from bot.gateway.sms_text import count_segments, is_gsm7, split_for_sms, to_gsm7
+from bot.text.sms_text import count_segments, is_gsm7, split_for_sms, to_gsm7
 
 
 def test_plain_text_is_one_gsm_segment_up_to_160_characters():

@@ -2,8 +2,8 @@ import asyncio
 from datetime import date
 
 from bot.db import session_factory
-from bot.followups import FollowUpScheduler
-from bot.gateway.rasa_client import RasaClient
+from bot.jobs.followups import FollowUpScheduler
+from bot.dialogue.rasa_client import RasaClient
 from bot.models import FollowUp, OutboundMessage
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
 from bot.records.goals import create_goal, schedule_check_in

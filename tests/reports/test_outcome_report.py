@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import date, datetime, timedelta, timezone
 
-from bot.demo_outcomes import seed_demo_outcomes
+from bot.devtools.demo_outcomes import seed_demo_outcomes
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
 from bot.records.goals import create_goal, record_outcome, schedule_check_in
 from bot.records.people import get_or_create_address

@@ -16,7 +16,7 @@ from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
 from bot.records.goals import create_goal, schedule_check_in
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
-from bot.retention import RetentionScheduler, purge_expired
+from bot.jobs.retention import RetentionScheduler, purge_expired
 
 T0 = datetime.now(timezone.utc)
 _numbers = iter(range(10_000))

@@ -45,6 +45,6 @@ def create_demo_users(session: Session) -> list[tuple[str, str, str]]:
 
 def load_demo_outcomes(session: Session) -> int:
     """Made-up people with goals, check-ins and scores, so the outcomes page has something to show."""
-    from bot.demo_outcomes import seed_demo_outcomes
+    from bot.devtools.demo_outcomes import seed_demo_outcomes
 
     return seed_demo_outcomes(session)

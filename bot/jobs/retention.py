@@ -28,7 +28,7 @@ from bot.models import (
     ChannelAddress, Consent, DeliveryEvent, FollowUp, Goal, Handoff, InboundMessage, Outcome, OutboundMessage,
     Person, utcnow,
 )
-from bot.rasa_tracker import forget_conversation, idle_conversations
+from bot.dialogue.tracker_store import forget_conversation, idle_conversations
 
 _BATCH = 500
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.gateway.outbox import enqueue
-from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.dialogue.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.render import render
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, Consent, FollowUp, Person, utcnow

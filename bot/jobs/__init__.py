@@ -1,0 +1,1 @@
+"""Background jobs run by the application: follow-up check-ins and retention."""

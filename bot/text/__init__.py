@@ -1,0 +1,1 @@
+"""Text rules every bot message obeys: GSM-7 and SMS segments, reading age."""
