@@ -1,0 +1,113 @@
+"""Every status and kind the application stores, defined once.
+
+The values are the strings already stored in the database, so rows written before these enums
+existed stay valid. Each enum is a `str`, so a value read back from the database compares equal
+to its member (`row.status == OutboundStatus.QUEUED`) and serialises as its plain value.
+Like GOV.UK Notify's constants module: one place to look up what a status can be.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class StoredValue(str, Enum):
+    """A value kept in a String column; `str()` and f-strings give the stored value."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(member.value for member in cls)
+
+
+class Channel(StoredValue):
+    SMS = "sms"
+    TELEGRAM = "telegram"
+    WEBCHAT = "webchat"
+
+
+class InboundStatus(StoredValue):
+    PENDING = "pending"  # stored, not yet answered
+    DONE = "done"  # answered (its text is then cleared)
+    FAILED = "failed"  # processing crashed repeatedly; a person was asked to pick it up
+
+
+class OutboundStatus(StoredValue):
+    """The outbox life cycle. Only moves forward (see `DELIVERY_ORDER`)."""
+
+    QUEUED = "queued"
+    SENT = "sent"  # the provider accepted it
+    DELIVERED = "delivered"  # the provider says the phone has it (web chat: shown on send)
+    UNDELIVERED = "undelivered"  # the provider could not deliver it
+    FAILED = "failed"  # we gave up, or it can never be sent
+    SUPPRESSED = "suppressed"  # never sent: the person had opted out
+
+
+# How far along each status is; a later callback never moves a message backwards.
+DELIVERY_ORDER: dict[str, int] = {
+    OutboundStatus.QUEUED: 0,
+    OutboundStatus.SENT: 1,
+    OutboundStatus.DELIVERED: 2,
+    OutboundStatus.UNDELIVERED: 2,
+    OutboundStatus.FAILED: 2,
+    OutboundStatus.SUPPRESSED: 2,
+}
+
+
+class MessageKind(StoredValue):
+    """Why an outbound message exists. Decides what may still be sent after an opt-out."""
+
+    REPLY = "reply"  # the dialogue's answer
+    HOLDING = "holding"  # "one moment" while the dialogue engine is down
+    SAFETY = "safety"  # the crisis safety message
+    FOLLOW_UP = "follow_up"  # a scheduled check-in
+    SYSTEM = "system"  # opt-out / opt-in confirmations and rate-limit notices
+    HUMAN = "human"  # written by a link worker in the console
+
+
+class GoalStatus(StoredValue):
+    OPEN = "open"
+    DONE = "done"
+    PARTLY = "partly"
+    NOT_YET = "not_yet"
+
+
+class FollowUpStatus(StoredValue):
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    ANSWERED = "answered"
+    CANCELLED = "cancelled"
+
+
+class OutcomeKind(StoredValue):
+    WELLBEING_START = "wellbeing_start"
+    WELLBEING_FOLLOW_UP = "wellbeing_follow_up"
+    GOAL_PROGRESS = "goal_progress"
+
+
+class HandoffReason(StoredValue):
+    ASKED = "asked"  # the person asked for a person
+    CRISIS = "crisis"
+    NOT_UNDERSTOOD = "not_understood"
+    NO_MATCH = "no_match"
+
+
+class HandoffStatus(StoredValue):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    CLOSED = "closed"
+
+
+class ConsentPurpose(StoredValue):
+    KEEP_DATA = "keep_data"
+    FOLLOW_UP = "follow_up"
+    SHARE_WITH_LINK_WORKER = "share_with_link_worker"
+
+
+class Role(StoredValue):
+    LINK_WORKER = "link_worker"
+    CURATOR = "curator"
+    PARTNER = "partner"
+    ADMIN = "admin"
