@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/system_deps.sh
 bash scripts/bootstrap.sh
 RASA=.venv/rasa/bin/rasa
 PY=.venv/app/bin/python
