@@ -64,6 +64,28 @@ def _url(name: str, default: str) -> str:
     return raw
 
 
+def _urls(name: str, default: str) -> str:
+    """One or more http(s) URLs, comma-separated (several Rasa servers)."""
+    raw = _env(name, default)
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts:
+        raise ConfigError(f"{name} must list at least one http(s) URL")
+    checked = []
+    for part in parts:
+        parsed = urlparse(part)
+        if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+            raise ConfigError(f"{name} must be http(s) URLs separated by commas, got {part!r}")
+        checked.append(part.rstrip("/"))
+    return ",".join(checked)
+
+
+def _redis_url(name: str) -> str:
+    raw = _env(name, "")
+    if raw and not raw.startswith(("redis://", "rediss://")):
+        raise ConfigError(f"{name} must be a redis:// URL or empty, got {raw.split(':', 1)[0]!r}")
+    return raw
+
+
 def _database_url(name: str, default: str) -> str:
     raw = _env(name, default)
     if not (raw.startswith("sqlite") or raw.startswith("postgresql")):
@@ -90,8 +112,8 @@ def _secret(name: str, default_file: Path) -> str:
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    rasa_url: str
-    rasa_tracker_db: str
+    rasa_url: str  # one or more Rasa servers, comma-separated; conversations are spread over them
+    rasa_tracker_db: str  # the one setting for Rasa's tracker store, read by Rasa and by the app
     action_server_url: str
     app_host: str
     app_port: int
@@ -119,6 +141,8 @@ class Settings:
     retention_no_consent_hours: int = 24
     retention_message_days: int = 30
     retention_interval_seconds: float = 3600.0
+    # Rasa's lock store: empty = in memory (one Rasa server); redis://... when several share a store.
+    rasa_lock_store_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -139,7 +163,7 @@ def load_settings() -> Settings:
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
     return Settings(
         database_url=_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'community_connect.db'}"),
-        rasa_url=_url("RASA_URL", "http://127.0.0.1:5005"),
+        rasa_url=_urls("RASA_URL", "http://127.0.0.1:5005"),
         rasa_tracker_db=_database_url("RASA_TRACKER_DB_URL", f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}"),
         action_server_url=_url("ACTION_SERVER_URL", "http://127.0.0.1:5055"),
         app_host=host,
@@ -170,4 +194,5 @@ def load_settings() -> Settings:
         # Everyone's answered or delivered messages and idle Rasa conversations go after this long.
         retention_message_days=_int("RETENTION_MESSAGE_DAYS", 30, minimum=1),
         retention_interval_seconds=_float("RETENTION_INTERVAL_SECONDS", 3600.0, minimum=1.0),
+        rasa_lock_store_url=_redis_url("RASA_LOCK_STORE_URL"),
     )

@@ -38,7 +38,9 @@ def run(settings: Settings) -> int:
     model, trained = ensure_model()
     print(f"==> Rasa model: {model.name}" + (f" (trained in {trained:.0f}s)" if trained else " (unchanged, not retrained)"))
 
-    stack = Stack(VAR_DIR / "logs", settings.database_url, sqlite_path(settings.rasa_tracker_db))
+    tracker = settings.rasa_tracker_db
+    stack = Stack(VAR_DIR / "logs", settings.database_url, sqlite_path(tracker) if tracker.startswith("sqlite") else tracker,
+                  lock_store_url=settings.rasa_lock_store_url)
     stopping = False
 
     def _stop(signum: int, frame: object) -> None:
@@ -50,7 +52,7 @@ def run(settings: Settings) -> int:
     try:
         stack.start_actions(_port(settings.action_server_url))
         stack.wait_ready("actions", timeout=60)
-        stack.start_rasa(model, _port(settings.rasa_url))
+        stack.start_rasa(model, _port(settings.rasa_url.split(",")[0]))
         stack.start_app(settings.app_port)
         print("==> Starting Rasa (about 30 seconds)...")
         stack.wait_ready("rasa", timeout=300)

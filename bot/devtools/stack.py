@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from bot.config import PROJECT_ROOT
+from bot.dialogue.endpoints import app_tracker_url, write_endpoints
 
 RASA_BIN = PROJECT_ROOT / ".venv" / "rasa" / "bin" / "rasa"
 
@@ -46,23 +47,31 @@ class Stack:
 
     var_dir: Path
     database_url: str
-    tracker_db: Path
+    tracker_db: Path | str  # a SQLite file, or any tracker store URL (postgresql://...)
     services: dict[str, Service] = field(default_factory=dict)
+    lock_store_url: str = ""  # redis://... when several Rasa servers share the tracker store
+
+    @property
+    def tracker_url(self) -> str:
+        if isinstance(self.tracker_db, Path):
+            return f"sqlite:///{self.tracker_db}"
+        return app_tracker_url(self.tracker_db)
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
             DATABASE_URL=self.database_url,
-            RASA_TRACKER_DB=str(self.tracker_db),
-            RASA_TRACKER_DB_URL=f"sqlite:///{self.tracker_db}",
+            RASA_TRACKER_DB_URL=self.tracker_url,
             PYTHONPATH=str(PROJECT_ROOT),
             PYTHONUNBUFFERED="1",
         )
+        env.pop("RASA_TRACKER_DB", None)
         if "actions" in self.services:
             env["ACTION_ENDPOINT_URL"] = self.services["actions"].url + "/webhook"
             env["ACTION_SERVER_URL"] = self.services["actions"].url
-        if "rasa" in self.services:
-            env["RASA_URL"] = self.services["rasa"].url
+        rasa_urls = [service.url for name, service in self.services.items() if name.startswith("rasa")]
+        if rasa_urls:
+            env["RASA_URL"] = ",".join(rasa_urls)
         env.update(extra)
         return env
 
@@ -80,18 +89,21 @@ class Stack:
         cmd = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
         return self._spawn("actions", cmd, port, "/health", self.env())
 
-    def start_rasa(self, model: Path, port: int | None = None) -> Service:
+    def start_rasa(self, model: Path, port: int | None = None, name: str = "rasa") -> Service:
+        """A Rasa server; give each of several a different `name` (rasa, rasa2, ...)."""
         port = port or free_port()
+        action_url = self.services["actions"].url + "/webhook" if "actions" in self.services else "http://127.0.0.1:5055/webhook"
+        endpoints_file = write_endpoints(self.var_dir / f"{name}-endpoints.yml", self.tracker_url, action_url, self.lock_store_url)
         cmd = [
             str(RASA_BIN), "run", "--enable-api", "--model", str(model), "--port", str(port), "-i", "127.0.0.1",
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            "--endpoints", str(endpoints_file), "--credentials", "credentials.yml",
         ]
-        return self._spawn("rasa", cmd, port, "/", self.env())
+        return self._spawn(name, cmd, port, "/", self.env())
 
-    def restart_rasa(self, model: Path) -> Service:
-        old = self.services["rasa"]
+    def restart_rasa(self, model: Path, name: str = "rasa") -> Service:
+        old = self.services[name]
         port = int(old.url.rsplit(":", 1)[1])
-        return self.start_rasa(model, port)
+        return self.start_rasa(model, port, name)
 
     def start_app(self, port: int | None = None, **extra_env: str) -> Service:
         port = port or free_port()

@@ -1,8 +1,18 @@
-"""Talking to the Rasa server over HTTP: the only way the application reaches the dialogue engine."""
+"""Talking to the Rasa servers over HTTP: the only way the application reaches the dialogue engine.
+
+Several Rasa servers can share one tracker store. Each conversation is routed to one of them by
+rendezvous hashing of its id, so the turns of one conversation never race across servers (Rasa's
+RedisLockStore has a known race when two servers take the same lock). If a server cannot be
+reached, its conversations move to the next server in their own ranking, and only theirs; it is
+tried again after `recheck_seconds`. Only a refused connection moves a turn: after a timeout the
+server may still be working on it, so the message stays pending rather than being sent twice.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,38 +34,98 @@ class RasaReply:
 TIMING_KEY = "_timing"  # custom payload key the action server uses to report its own time
 
 
+def split_urls(value: str | Sequence[str]) -> list[str]:
+    """`RASA_URL` may list several servers, comma-separated."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    urls = [item.strip().rstrip("/") for item in items if item.strip()]
+    if not urls:
+        raise ValueError("no Rasa server URL given")
+    return urls
+
+
+def ranking(conversation_id: str, urls: Sequence[str]) -> list[str]:
+    """Servers in this conversation's order of preference (rendezvous hashing: stable, and a
+    server going away moves only its own conversations)."""
+
+    def weight(url: str) -> bytes:
+        return hashlib.sha256(f"{url}|{conversation_id}".encode()).digest()
+
+    return sorted(urls, key=weight, reverse=True)
+
+
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._base = base_url.rstrip("/")
+    def __init__(
+        self, base_url: str | Sequence[str], timeout: float, transport: httpx.AsyncBaseTransport | None = None,
+        *, recheck_seconds: float = 5.0,
+    ) -> None:
+        self._urls = split_urls(base_url)
+        self._base = self._urls[0]
         self._client = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self._recheck_seconds = recheck_seconds
+        self._down_until: dict[str, float] = {}
+
+    @property
+    def urls(self) -> list[str]:
+        return list(self._urls)
 
     async def close(self) -> None:
         await self._client.aclose()
 
+    def server_for(self, conversation_id: str) -> str:
+        """The server this conversation's next turn goes to (the first of its ranking not known down)."""
+        return self._candidates(conversation_id)[0]
+
+    def _candidates(self, conversation_id: str) -> list[str]:
+        now = time.monotonic()
+        ranked = ranking(conversation_id, self._urls)
+        up = [url for url in ranked if self._down_until.get(url, 0.0) <= now]
+        return up or ranked  # all thought down: try them anyway, in order
+
     async def send(self, conversation_id: str, message: str, metadata: dict[str, Any] | None = None) -> RasaReply:
         body = {"sender": conversation_id, "message": message, "metadata": metadata or {}}
-        return await self._post("/webhooks/rest/webhook", body, lambda data: data)
+        return await self._post(conversation_id, "/webhooks/rest/webhook", body, lambda data: data)
 
     async def trigger_intent(self, conversation_id: str, intent: str, entities: dict[str, Any] | None = None) -> RasaReply:
         """Start a turn the bot begins itself (a follow-up), collecting the bot's messages."""
         body = {"name": intent, "entities": entities or {}}
         return await self._post(
-            f"/conversations/{conversation_id}/trigger_intent", body, lambda data: data.get("messages", [])
+            conversation_id, f"/conversations/{conversation_id}/trigger_intent", body,
+            lambda data: data.get("messages", []),
         )
 
     async def is_ready(self) -> bool:
-        try:
-            response = await self._client.get(f"{self._base}/", timeout=2.0)
-            return response.status_code == 200
-        except httpx.HTTPError:
-            return False
+        """At least one server answers."""
+        for url in self._urls:
+            try:
+                response = await self._client.get(f"{url}/", timeout=2.0)
+                if response.status_code == 200:
+                    self._down_until.pop(url, None)
+                    return True
+            except httpx.HTTPError:
+                continue
+        return False
 
-    async def _post(self, path: str, body: dict[str, Any], pick) -> RasaReply:  # type: ignore[no-untyped-def]
+    async def _post(self, conversation_id: str, path: str, body: dict[str, Any], pick) -> RasaReply:  # type: ignore[no-untyped-def]
         started = time.perf_counter()
-        try:
-            response = await self._client.post(f"{self._base}{path}", json=body)
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(type(exc).__name__) from exc
+        response: httpx.Response | None = None
+        last_error = "no server"
+        for url in self._candidates(conversation_id):
+            try:
+                response = await self._client.post(f"{url}{path}", json=body)
+            except httpx.ConnectError as exc:  # never reached the server: safe to try the next one
+                self._down_until[url] = time.monotonic() + self._recheck_seconds
+                last_error = type(exc).__name__
+                continue
+            except httpx.HTTPError as exc:  # it may have the turn: do not send it elsewhere
+                raise RasaUnavailable(type(exc).__name__) from exc
+            if response.status_code in (502, 503):  # starting or shutting down: nothing was processed
+                self._down_until[url] = time.monotonic() + self._recheck_seconds
+                last_error = f"HTTP {response.status_code}"
+                continue
+            self._down_until.pop(url, None)
+            break
+        if response is None or response.status_code in (502, 503):
+            raise RasaUnavailable(last_error)
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
             raise RasaUnavailable(f"HTTP {response.status_code}")

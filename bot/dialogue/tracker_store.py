@@ -11,7 +11,13 @@ from collections.abc import Callable
 
 from sqlalchemy import text
 
-from bot.db import engine_for
+from bot.db import engine_for as _engine_for
+from bot.dialogue.endpoints import app_tracker_url
+
+
+def engine_for(tracker_db_url: str):  # type: ignore[no-untyped-def]
+    """The tracker store as the app reaches it (the same URL Rasa is given, with the app's driver)."""
+    return _engine_for(app_tracker_url(tracker_db_url))
 
 
 def forget_conversation(tracker_db_url: str, conversation_id: str) -> int:
