@@ -64,6 +64,7 @@ class Stack:
             RASA_TRACKER_DB_URL=self.tracker_url,
             PYTHONPATH=str(PROJECT_ROOT),
             PYTHONUNBUFFERED="1",
+            RASA_TELEMETRY_ENABLED="false",  # no calls out from a server on loopback
         )
         env.pop("RASA_TRACKER_DB", None)
         if "actions" in self.services:

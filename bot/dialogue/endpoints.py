@@ -3,7 +3,7 @@
 One setting names the tracker store for both sides (`RASA_TRACKER_DB_URL`): the app reads and
 erases conversations through SQLAlchemy 2 with psycopg 3, Rasa writes them through SQLAlchemy 1.4
 with psycopg2, so only the driver part of the URL differs. Rasa's SQL tracker store accepts a whole
-URL in its `host` field. The lock store is Redis when `RASA_LOCK_STORE_URL` is set (several Rasa
+URL as its `url`. The lock store is Redis when `RASA_LOCK_STORE_URL` is set (several Rasa
 servers), else in memory (one server). The committed `endpoints.yml` is the single-server default
 for running Rasa by hand; the stack always passes the generated file.
 """
@@ -35,7 +35,7 @@ def endpoints(tracker_url: str, action_url: str, lock_store_url: str = "") -> di
     config: dict[str, Any] = {
         "action_endpoint": {"url": action_url},
         "tracker_store": {"type": "SQL", "dialect": urlparse(tracker_url).scheme.split("+")[0],
-                          "host": rasa_tracker_url(tracker_url)},
+                          "url": rasa_tracker_url(tracker_url)},
     }
     if lock_store_url:
         parsed = urlparse(lock_store_url)

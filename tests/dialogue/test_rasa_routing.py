@@ -76,7 +76,7 @@ def test_a_timeout_is_not_resent_to_another_server():
 def test_endpoints_for_postgres_and_redis():
     config = endpoints("postgresql+psycopg://cc@127.0.0.1:5432/tracker", "http://127.0.0.1:5055/webhook",
                        "redis://127.0.0.1:6380/2")
-    assert config["tracker_store"]["host"] == "postgresql://cc@127.0.0.1:5432/tracker"
+    assert config["tracker_store"]["url"] == "postgresql://cc@127.0.0.1:5432/tracker"
     assert config["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6380, "db": 2, "key_prefix": "cc"}
     assert endpoints("sqlite:////tmp/t.db", "http://x/webhook")["lock_store"] == {"type": "in_memory"}
     assert rasa_tracker_url("sqlite:////tmp/t.db") == "sqlite:////tmp/t.db"
