@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -34,9 +33,25 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-@lru_cache(maxsize=8)
+_ENGINES: dict[str, Engine] = {}
+_MAX_ENGINES = 8
+
+
 def engine_for(url: str) -> Engine:
-    return make_engine(url)
+    """One engine (and pool) per URL per process; the oldest is disposed past a handful, so
+    a process that touches many databases (the tests) never leaks connections."""
+    engine = _ENGINES.get(url)
+    if engine is None:
+        while len(_ENGINES) >= _MAX_ENGINES:
+            _ENGINES.pop(next(iter(_ENGINES))).dispose()
+        engine = _ENGINES[url] = make_engine(url)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection (before a database is copied, dropped or restored)."""
+    while _ENGINES:
+        _ENGINES.popitem()[1].dispose()
 
 
 def session_factory(url: str) -> sessionmaker[Session]:

@@ -238,3 +238,15 @@ class AuditLog(Base):
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(64), index=True)
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class JobLease(Base):
+    """Which process runs a periodic job (sweeps, retention) right now, and until when.
+
+    Several app processes share one database; a job whose lease has expired is taken over by
+    another, so a crashed process never stops the job for long (bot/jobs/leases.py)."""
+
+    __tablename__ = "job_lease"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(96))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

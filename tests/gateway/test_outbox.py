@@ -29,7 +29,10 @@ class WritingSender:
         return "SM123"
 
 
-def test_no_database_lock_is_held_while_a_message_is_being_sent(database_url, session):
+def test_no_database_lock_is_held_while_a_message_is_being_sent(sqlite_url):
+    """SQLite's single writer is the case that stalled: another writer must get in mid-send."""
+    database_url = sqlite_url
+    session = session_factory(database_url)()
     address = get_or_create_address(session, "sms", "+447700900300")
     enqueue(session, address, "Hello")
     session.commit()
