@@ -20,11 +20,11 @@ from bot.console import outcomes as console_outcomes
 from bot.console import routes as console_routes
 from bot.console.auth import LoginRequired
 from bot.db import session_factory
-from bot.jobs.followups import FollowUpScheduler
-from bot.gateway.outbox import OutboxWorker
-from bot.gateway.processor import Gateway
 from bot.dialogue.rasa_client import RasaClient
 from bot.dialogue.tracker_store import tracker_forgetter
+from bot.gateway.outbox import OutboxWorker
+from bot.gateway.processor import Gateway
+from bot.jobs.followups import FollowUpScheduler
 from bot.jobs.retention import RetentionScheduler
 
 

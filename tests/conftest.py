@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,13 @@ _TEMPLATE: dict[str, Path] = {}
 
 
 @pytest.fixture
-def database_url(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> str:
-    """A fresh database with every migration applied (migrated once per run, then copied)."""
+def database_url(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[str]:
+    """A fresh database with every migration applied (migrated once per run, then copied).
+
+    When the test ends, every status and kind it stored must be one bot/statuses.py defines.
+    """
     from bot.migrate import upgrade
+    from tests.stored_values import unknown_values
 
     if "db" not in _TEMPLATE:
         template = tmp_path_factory.mktemp("template") / "template.db"
@@ -24,7 +29,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> st
         _TEMPLATE["db"] = template
     target = tmp_path / "test.db"
     shutil.copy(_TEMPLATE["db"], target)
-    return f"sqlite:///{target}"
+    url = f"sqlite:///{target}"
+    yield url
+    assert unknown_values(url) == [], "values stored that bot/statuses.py does not define"
 
 
 @pytest.fixture
