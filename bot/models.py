@@ -80,7 +80,8 @@ class ChannelAddress(Base):
     __table_args__ = (UniqueConstraint("channel", "address"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))  # a registered channel (bot/channels/registry.py, bot.statuses.Channel)
+    # A registered channel (bot/channels/registry.py); the values are in bot.statuses.Channel.
+    channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(128))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, create_engine, select
 from bot.channels import registry
 from bot.models import Base, ChannelAddress, InboundMessage, OutboundMessage
 
-CHANNEL_COLUMNS = (ChannelAddress.__table__.c.channel, InboundMessage.__table__.c.channel, OutboundMessage.__table__.c.channel)
+CHANNEL_COLUMNS = tuple(model.__table__.c.channel for model in (ChannelAddress, InboundMessage, OutboundMessage))
 
 
 def enum_columns() -> list[Any]:
@@ -28,7 +28,9 @@ def unknown_values(database_url: str) -> list[str]:
     found: list[str] = []
     try:
         with engine.connect() as connection:
-            checks: list[tuple[ColumnElement[Any], set[str]]] = [(c, set(c.info["enum"].values())) for c in enum_columns()]
+            checks: list[tuple[ColumnElement[Any], set[str]]] = [
+                (c, set(c.info["enum"].values())) for c in enum_columns()
+            ]
             channels = {c.name for c in registry.channels()}
             checks += [(c, channels) for c in CHANNEL_COLUMNS]
             for column, allowed in checks:

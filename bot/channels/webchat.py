@@ -77,7 +77,9 @@ async def poll_messages(request: Request, after: int = 0) -> dict[str, Any]:
     if chat_id is None:
         return {"messages": []}
     with request.app.state.sessions() as session:
-        address = session.scalar(select(ChannelAddress).where(ChannelAddress.channel == Channel.WEBCHAT, ChannelAddress.address == chat_id))
+        address = session.scalar(
+            select(ChannelAddress).where(ChannelAddress.channel == Channel.WEBCHAT, ChannelAddress.address == chat_id)
+        )
         address_id = address.id if address else None
     return {"messages": _messages(request, address_id, after=after) if address_id else []}
 
@@ -85,7 +87,8 @@ async def poll_messages(request: Request, after: int = 0) -> dict[str, Any]:
 def _messages(request: Request, address_id: str, *, after: int, reply_to: str | None = None) -> list[dict[str, Any]]:
     with request.app.state.sessions() as session:
         query = select(OutboundMessage).where(
-            OutboundMessage.address_id == address_id, OutboundMessage.status.in_((OutboundStatus.QUEUED, OutboundStatus.DELIVERED))
+            OutboundMessage.address_id == address_id,
+            OutboundMessage.status.in_((OutboundStatus.QUEUED, OutboundStatus.DELIVERED)),
         )
         if reply_to is not None:
             query = query.where(OutboundMessage.in_reply_to == reply_to)

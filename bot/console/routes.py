@@ -54,8 +54,9 @@ async def logout(request: Request, csrf: str = Form("")) -> Response:
 async def home(request: Request) -> Response:
     require_user(request)
     with request.app.state.sessions() as session:
-        open_count = session.scalar(select(func.count()).select_from(Handoff).where(Handoff.status != HandoffStatus.CLOSED)) or 0
+        still_open = Handoff.status != HandoffStatus.CLOSED
+        open_count = session.scalar(select(func.count()).select_from(Handoff).where(still_open)) or 0
         urgent = session.scalar(
-            select(func.count()).select_from(Handoff).where(Handoff.status != HandoffStatus.CLOSED, Handoff.urgent.is_(True))
+            select(func.count()).select_from(Handoff).where(still_open, Handoff.urgent.is_(True))
         ) or 0
     return page(request, "home.html", open_handoffs=open_count, urgent_handoffs=urgent)

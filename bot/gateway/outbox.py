@@ -88,7 +88,8 @@ class OutboxWorker:
         with self._sessions() as session:
             queued = list(
                 session.scalars(
-                    select(OutboundMessage).where(OutboundMessage.status == OutboundStatus.QUEUED).order_by(OutboundMessage.sequence).limit(500)
+                    select(OutboundMessage).where(OutboundMessage.status == OutboundStatus.QUEUED)
+                    .order_by(OutboundMessage.sequence).limit(500)
                 )
             )
             heads: dict[str, OutboundMessage] = {}

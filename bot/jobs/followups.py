@@ -50,7 +50,9 @@ class FollowUpScheduler:
         """Send every check-in due by `today`; returns how many went out."""
         today = today or date.today()
         with self._sessions() as session:
-            due = list(session.scalars(select(FollowUp.id).where(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on <= today)))
+            due = list(session.scalars(
+                select(FollowUp.id).where(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on <= today)
+            ))
         sent = 0
         for follow_up_id in due:
             try:

@@ -164,9 +164,11 @@ def _purge_old_messages(sessions: sessionmaker[Session], before: datetime, count
     """Answered and sent messages older than the long window, whoever they belong to."""
     with sessions() as session:
         counts.inbound_deleted += _delete_messages(
-            session, InboundMessage, (InboundMessage.status != InboundStatus.PENDING) & (InboundMessage.received_at < before))
+            session, InboundMessage,
+            (InboundMessage.status != InboundStatus.PENDING) & (InboundMessage.received_at < before))
         counts.outbound_deleted += _delete_messages(
-            session, OutboundMessage, (OutboundMessage.status != OutboundStatus.QUEUED) & (OutboundMessage.created_at < before))
+            session, OutboundMessage,
+            (OutboundMessage.status != OutboundStatus.QUEUED) & (OutboundMessage.created_at < before))
         session.commit()
 
 

@@ -52,10 +52,14 @@ def erase_person(session: Session, person_id: str, channel: str) -> ErasureReque
     address_ids = [a.id for a in person.addresses]
     if address_ids:
         session.execute(
-            delete(OutboundMessage).where(OutboundMessage.address_id.in_(address_ids), OutboundMessage.status != OutboundStatus.QUEUED)
+            delete(OutboundMessage).where(
+                OutboundMessage.address_id.in_(address_ids), OutboundMessage.status != OutboundStatus.QUEUED
+            )
         )
         session.execute(
-            delete(InboundMessage).where(InboundMessage.address_id.in_(address_ids), InboundMessage.status == InboundStatus.DONE)
+            delete(InboundMessage).where(
+                InboundMessage.address_id.in_(address_ids), InboundMessage.status == InboundStatus.DONE
+            )
         )
     person.consent_to_keep = None
     person.postcode_district = None

@@ -17,7 +17,9 @@ def request_handoff(session: Session, person_id: str, reason: str, *, urgent: bo
     """Open one handoff per person at a time; a new request updates the open one."""
     if reason not in REASONS:
         raise ValueError(f"unknown handoff reason {reason!r}")
-    open_one = session.scalar(select(Handoff).where(Handoff.person_id == person_id, Handoff.status != HandoffStatus.CLOSED))
+    open_one = session.scalar(
+        select(Handoff).where(Handoff.person_id == person_id, Handoff.status != HandoffStatus.CLOSED)
+    )
     if open_one is not None:
         open_one.urgent = open_one.urgent or urgent
         if urgent:

@@ -82,7 +82,8 @@ def make_loopback(name: str, capabilities: Capabilities) -> Loopback:
         async def aclose(self) -> None:
             box["it"].closed.set()
 
-    loopback = Loopback(ChannelDefinition(name=name, router=router, make_sender=LoopbackSender, capabilities=capabilities))
+    definition = ChannelDefinition(name=name, router=router, make_sender=LoopbackSender, capabilities=capabilities)
+    loopback = Loopback(definition)
     box["it"] = loopback
     return loopback
 
@@ -109,7 +110,8 @@ def toy_channels() -> Iterator[None]:
 
 
 def _say(app: RunningApp, channel: str, text: str, message_id: str) -> None:
-    response = httpx.post(f"{app.url}/{channel}/inbound", json={"sender": "toy-person-1", "id": message_id, "text": text})
+    body = {"sender": "toy-person-1", "id": message_id, "text": text}
+    response = httpx.post(f"{app.url}/{channel}/inbound", json=body)
     assert response.status_code == 200, response.text
 
 
@@ -187,6 +189,7 @@ def test_no_code_outside_bot_channels_names_a_channel() -> None:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and node.value in names and (rel, node.value) not in _ALLOWED:
                 found.append(f"{rel}:{node.lineno} {node.value!r}")
-            if isinstance(node, ast.Attribute) and node.attr in members and getattr(node.value, "id", None) == "Channel":
+            channel_enum = isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "Channel"
+            if isinstance(node, ast.Attribute) and channel_enum and node.attr in members:
                 found.append(f"{rel}:{node.lineno} Channel.{node.attr}")
     assert found == []
