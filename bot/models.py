@@ -3,6 +3,9 @@
 What we keep about a person exists only because they agreed in the conversation (a Consent
 row says what, when and in which words). Message text is operational: kept only until it is
 answered or delivered, then cleared, so the database never becomes a transcript archive.
+
+Every status, kind, reason, purpose and role column holds values of one enum in bot/statuses.py,
+named in the column's `info["enum"]` (tests/test_statuses.py checks stored rows against it).
 """
 
 from __future__ import annotations
@@ -24,6 +27,19 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.statuses import (
+    ConsentPurpose,
+    FollowUpStatus,
+    GoalStatus,
+    HandoffReason,
+    HandoffStatus,
+    InboundStatus,
+    MessageKind,
+    OutboundStatus,
+    OutcomeKind,
+    Role,
+)
 
 
 def utcnow() -> datetime:
@@ -64,7 +80,8 @@ class ChannelAddress(Base):
     __table_args__ = (UniqueConstraint("channel", "address"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))  # sms | telegram | webchat
+    # A registered channel (bot/channels/registry.py); the values are in bot.statuses.Channel.
+    channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(128))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -79,10 +96,10 @@ class Consent(Base):
     __tablename__ = "consent"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(String(32))  # keep_data | follow_up | share_with_link_worker
+    purpose: Mapped[str] = mapped_column(String(32), info={"enum": ConsentPurpose})
     given: Mapped[bool] = mapped_column(Boolean)
     wording: Mapped[str] = mapped_column(Text)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))  # where it was given; "demo" for made-up demo people
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -98,7 +115,7 @@ class Goal(Base):
     need: Mapped[str | None] = mapped_column(String(32), nullable=True)
     service_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     service_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done | partly | not_yet
+    status: Mapped[str] = mapped_column(String(16), default=GoalStatus.OPEN, info={"enum": GoalStatus})
     checkin_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -112,7 +129,7 @@ class FollowUp(Base):
     goal_id: Mapped[str | None] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), nullable=True)
     consent_id: Mapped[str] = mapped_column(ForeignKey("consent.id", ondelete="CASCADE"))
     due_on: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | sent | answered | cancelled
+    status: Mapped[str] = mapped_column(String(16), default=FollowUpStatus.SCHEDULED, info={"enum": FollowUpStatus})
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
@@ -123,9 +140,9 @@ class Outcome(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     goal_id: Mapped[str | None] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), nullable=True)
-    kind: Mapped[str] = mapped_column(String(32))  # wellbeing_start | wellbeing_follow_up | goal_progress
+    kind: Mapped[str] = mapped_column(String(32), info={"enum": OutcomeKind})
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    value: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    value: Mapped[str | None] = mapped_column(String(32), nullable=True)  # goal progress: a GoalStatus
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -135,9 +152,9 @@ class Handoff(Base):
     __tablename__ = "handoff"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    reason: Mapped[str] = mapped_column(String(32))  # asked | crisis | not_understood | no_match
+    reason: Mapped[str] = mapped_column(String(32), info={"enum": HandoffReason})
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | claimed | closed
+    status: Mapped[str] = mapped_column(String(16), default=HandoffStatus.OPEN, info={"enum": HandoffStatus})
     # Only what the person agreed to share (needs, area, goal), never message text.
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -152,7 +169,7 @@ class ErasureRequest(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))  # the channel it was asked on
 
 
 class InboundMessage(Base):
@@ -164,13 +181,13 @@ class InboundMessage(Base):
         Index("ix_inbound_status_received", "status", "received_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))  # a registered channel
     provider_id: Mapped[str] = mapped_column(String(128))
     address_id: Mapped[str] = mapped_column(ForeignKey("channel_address.id", ondelete="CASCADE"), index=True)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)  # cleared once answered
     payload: Mapped[str | None] = mapped_column(Text, nullable=True)  # a button/option payload
     has_media: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | failed
+    status: Mapped[str] = mapped_column(String(16), default=InboundStatus.PENDING, info={"enum": InboundStatus})
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -183,13 +200,13 @@ class OutboundMessage(Base):
     __table_args__ = (Index("ix_outbound_status_next", "status", "next_attempt_at"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     address_id: Mapped[str] = mapped_column(ForeignKey("channel_address.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16), default="reply")  # reply | holding | safety | follow_up | system
+    channel: Mapped[str] = mapped_column(String(16))  # a registered channel
+    kind: Mapped[str] = mapped_column(String(16), default=MessageKind.REPLY, info={"enum": MessageKind})
     body: Mapped[str | None] = mapped_column(Text, nullable=True)
     options: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     in_reply_to: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | sent | delivered | undelivered | failed | suppressed
+    status: Mapped[str] = mapped_column(String(16), default=OutboundStatus.QUEUED, info={"enum": OutboundStatus})
     provider_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -212,7 +229,7 @@ class DeliveryEvent(Base):
     outbound_id: Mapped[str | None] = mapped_column(ForeignKey("outbound_message.id", ondelete="CASCADE"), nullable=True, index=True)
     # Indexed: a callback can beat the sid being saved, so each send looks for early ones by it.
     provider_id: Mapped[str] = mapped_column(String(128), index=True)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # the provider's own word, as reported (not ours)
     error_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -222,7 +239,7 @@ class ConsoleUser(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))  # link_worker | curator | admin
+    role: Mapped[str] = mapped_column(String(16), info={"enum": Role})
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -45,14 +45,16 @@ class OutboundStatus(StoredValue):
     SUPPRESSED = "suppressed"  # never sent: the person had opted out
 
 
-# How far along each status is; a later callback never moves a message backwards.
+# How far along each status is; a later report never moves a message backwards. Of the final
+# statuses, a delivery receipt wins over a failure: carriers do report "delivered" after
+# "undelivered", and nothing moves a message on from "delivered" (bot/channels/sms_status.py).
 DELIVERY_ORDER: dict[str, int] = {
     OutboundStatus.QUEUED: 0,
     OutboundStatus.SENT: 1,
-    OutboundStatus.DELIVERED: 2,
     OutboundStatus.UNDELIVERED: 2,
     OutboundStatus.FAILED: 2,
-    OutboundStatus.SUPPRESSED: 2,
+    OutboundStatus.DELIVERED: 3,
+    OutboundStatus.SUPPRESSED: 3,  # final: never handed to a provider
 }
 
 

@@ -63,11 +63,19 @@ def _postgres_url(server) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(params=ENGINES)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> str:
-    """A fresh database with every migration applied, on each engine in turn."""
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[str]:
+    """A fresh database with every migration applied, on each engine in turn.
+
+    When the test ends, every status and kind it stored must be one bot/statuses.py defines.
+    """
+    from tests.stored_values import unknown_values
+
     if request.param == "sqlite":
-        return _sqlite_url(tmp_path_factory, tmp_path)
-    return _postgres_url(request.getfixturevalue("postgres_server"))
+        url = _sqlite_url(tmp_path_factory, tmp_path)
+    else:
+        url = _postgres_url(request.getfixturevalue("postgres_server"))
+    yield url
+    assert unknown_values(url) == [], "values stored that bot/statuses.py does not define"
 
 
 @pytest.fixture

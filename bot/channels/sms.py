@@ -22,11 +22,13 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels import sms_status
+from bot.channels.base import Capabilities, ChannelDefinition, ChannelSender, PermanentSendError, TransientSendError
 from bot.channels.sms_status import UNSUBSCRIBED, mark_opted_out
 from bot.config import Settings
-from bot.gateway.outbox import PermanentSendError, TransientSendError
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, OutboundMessage
+from bot.statuses import Channel
+from bot.text.sms_text import count_segments
 
 router = APIRouter()
 
@@ -62,7 +64,7 @@ async def inbound(request: Request) -> Response:
     except ValueError:
         media = 0
     gateway = request.app.state.gateway
-    accepted = gateway.accept("sms", sender, sid, text=str(form.get("Body") or "") or None, has_media=media > 0)
+    accepted = gateway.accept(Channel.SMS, sender, sid, text=str(form.get("Body") or "") or None, has_media=media > 0)
     if not accepted.duplicate:
         gateway.schedule(accepted.address_id)
     # Pictures are noted (has_media, and the count here) but never fetched: words are what we answer.
@@ -120,10 +122,10 @@ class _HttpxTwilioClient(AsyncHttpClient):
         await self._client.aclose()
 
 
-class TwilioSender:
+class TwilioSender(ChannelSender):
     """Sends one outbox message as one SMS; sorts Twilio's errors into retry or give up."""
 
-    channel = "sms"
+    channel = Channel.SMS
 
     def __init__(self, settings: Settings) -> None:
         self._http = _HttpxTwilioClient(settings.twilio_api_base)
@@ -161,3 +163,15 @@ def _classify(exc: TwilioRestException, address: ChannelAddress) -> Exception:
     if code == UNSUBSCRIBED:
         mark_opted_out(address)  # committed by the outbox with the message's failed status
     return PermanentSendError(f"twilio {exc.status} error {code}")
+
+
+def _enabled(settings: Settings) -> bool:
+    return settings.twilio_enabled
+
+
+# Numbered options in GSM-7 text; segments counted (Twilio bills per segment); delivery receipts
+# arrive later as status callbacks.
+CHANNEL = ChannelDefinition(
+    name=Channel.SMS, router=router, make_sender=TwilioSender, enabled=_enabled,
+    capabilities=Capabilities(numbered_options=True, count_segments=count_segments),
+)

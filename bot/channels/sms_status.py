@@ -13,27 +13,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import ChannelAddress, DeliveryEvent, OutboundMessage, utcnow
+from bot.statuses import DELIVERY_ORDER, Channel, OutboundStatus
 
 UNSUBSCRIBED = 21610  # the recipient texted STOP to our Twilio number
 
 # Twilio status -> ours. Twilio's accepted/queued/sending are recorded but change nothing: a
 # message with a sid is already "sent" (Twilio has it) and "queued" in our outbox means "not yet
 # handed to Twilio", so moving a message back there would send it twice.
-_OURS = {"sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
-         "failed": "failed", "canceled": "failed"}
-# How far along each of our statuses is. Twilio's order is queued < sending < sent < final; of the
-# finals, a delivery receipt wins over a failure (carriers do report "delivered" after
-# "undelivered"), and nothing moves a message on from "delivered". Statuses not listed here
-# ("queued" in our outbox, "suppressed") were never handed to Twilio: callbacks do not touch them.
-_RANK = {"sent": 1, "undelivered": 2, "failed": 2, "delivered": 3}
+_OURS = {
+    "sent": OutboundStatus.SENT, "delivered": OutboundStatus.DELIVERED, "read": OutboundStatus.DELIVERED,
+    "undelivered": OutboundStatus.UNDELIVERED, "failed": OutboundStatus.FAILED, "canceled": OutboundStatus.FAILED,
+}
+# Messages still queued in our outbox, or suppressed, were never handed to Twilio: callbacks do
+# not touch them. For the rest, DELIVERY_ORDER says how far along each status is (a delivery
+# receipt wins over a failure, since carriers do report "delivered" after "undelivered").
+_NOT_HANDED_OVER = frozenset({OutboundStatus.QUEUED, OutboundStatus.SUPPRESSED})
 
 
 def later_status(current: str, reported: str) -> str:
     """Our status after Twilio reports `reported`: it only ever moves forward."""
     new = _OURS.get(reported.lower())
-    if new is None or current not in _RANK:
+    if new is None or current in _NOT_HANDED_OVER or current not in DELIVERY_ORDER:
         return current
-    return new if _RANK[new] > _RANK[current] else current
+    return new if DELIVERY_ORDER[new] > DELIVERY_ORDER[current] else current
 
 
 def record_callback(sessions: sessionmaker[Session], sid: str, reported: str, error_code: str | None) -> str | None:
@@ -74,7 +76,7 @@ def link_early_events(session: Session, message: OutboundMessage) -> None:
 
 def _by_sid(session: Session, sid: str) -> OutboundMessage | None:
     return session.scalar(
-        select(OutboundMessage).where(OutboundMessage.channel == "sms", OutboundMessage.provider_id == sid)
+        select(OutboundMessage).where(OutboundMessage.channel == Channel.SMS, OutboundMessage.provider_id == sid)
     )
 
 
@@ -83,7 +85,7 @@ def _apply(session: Session, message: OutboundMessage, reported: str, error_code
     if new == message.status:
         return
     message.status = new
-    if new in ("undelivered", "failed"):
+    if new in (OutboundStatus.UNDELIVERED, OutboundStatus.FAILED):
         message.last_error = f"twilio error {error_code}" if error_code else f"twilio {reported.lower()}"
     if error_code == str(UNSUBSCRIBED):
         mark_opted_out(session.get(ChannelAddress, message.address_id))

@@ -26,10 +26,11 @@ from sqlalchemy import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.channels.base import Capabilities, ChannelDefinition, ChannelSender, PermanentSendError, TransientSendError
 from bot.config import Settings
-from bot.gateway.outbox import PermanentSendError, TransientSendError
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, OutboundMessage, utcnow
+from bot.statuses import Channel
 
 router = APIRouter()
 
@@ -86,7 +87,7 @@ async def webhook(request: Request) -> Response:
         return Response(status_code=200)
     gateway = request.app.state.gateway
     accepted = gateway.accept(
-        "telegram", incoming.chat_id, str(update.update_id), text=incoming.text, payload=incoming.payload,
+        Channel.TELEGRAM, incoming.chat_id, str(update.update_id), text=incoming.text, payload=incoming.payload,
         has_media=incoming.has_media,
     )
     if not accepted.duplicate:
@@ -135,7 +136,7 @@ def _button_title(query: Any, key: str) -> str | None:
 def _address_state(request: Request, chat_id: str) -> tuple[bool, list[dict[str, Any]] | None]:
     with request.app.state.sessions() as session:
         address = session.scalar(
-            select(ChannelAddress).where(ChannelAddress.channel == "telegram", ChannelAddress.address == chat_id)
+            select(ChannelAddress).where(ChannelAddress.channel == Channel.TELEGRAM, ChannelAddress.address == chat_id)
         )
         if address is None:
             return False, None
@@ -207,10 +208,10 @@ async def _sleep_until(moment: float) -> None:
         await asyncio.sleep(delay)
 
 
-class TelegramSender:
+class TelegramSender(ChannelSender):
     """Sends one outbox message as one Telegram message (split only past 4096 characters)."""
 
-    channel = "telegram"
+    channel = Channel.TELEGRAM
 
     def __init__(self, settings: Settings, *, limiter: SendRateLimiter | None = None) -> None:
         self._bot = make_bot(settings)
@@ -279,3 +280,15 @@ def _seconds(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore")
         value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _enabled(settings: Settings) -> bool:
+    return settings.telegram_enabled
+
+
+# Options as inline buttons (see `keyboard`); not billed by segment; Telegram sends no receipts,
+# so a sent message stays "sent".
+CHANNEL = ChannelDefinition(
+    name=Channel.TELEGRAM, router=router, make_sender=TelegramSender, enabled=_enabled,
+    capabilities=Capabilities(numbered_options=False),
+)

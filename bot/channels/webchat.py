@@ -15,17 +15,24 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from bot.channels.base import Capabilities, ChannelDefinition, ChannelSender
+from bot.config import Settings
 from bot.models import ChannelAddress, OutboundMessage
+from bot.statuses import Channel, OutboundStatus
+from bot.text.sms_text import count_segments
 
 COOKIE = "webchat_id"
 PAGE = (Path(__file__).resolve().parent.parent / "static" / "webchat.html").read_text()
 router = APIRouter()
 
 
-class WebchatSender:
+class WebchatSender(ChannelSender):
     """Web chat 'delivery' is the page fetching the message, so sending just marks it ready."""
 
-    channel = "webchat"
+    channel = Channel.WEBCHAT
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        """Needs nothing from the settings; takes them to be built like every other sender."""
 
     async def send(self, message: OutboundMessage, address: ChannelAddress) -> str | None:
         return None
@@ -57,7 +64,7 @@ async def send_message(body: SendBody, request: Request) -> dict[str, Any]:
     if chat_id is None:
         raise HTTPException(400, "no web chat session: open /chat first")
     gateway = request.app.state.gateway
-    accepted = gateway.accept("webchat", chat_id, body.client_id, text=body.text)
+    accepted = gateway.accept(Channel.WEBCHAT, chat_id, body.client_id, text=body.text)
     if not accepted.duplicate:
         gateway.schedule(accepted.address_id)
     await gateway.wait_settled(accepted.inbound_id, timeout=request.app.state.settings.rasa_timeout_seconds + 5)
@@ -70,7 +77,9 @@ async def poll_messages(request: Request, after: int = 0) -> dict[str, Any]:
     if chat_id is None:
         return {"messages": []}
     with request.app.state.sessions() as session:
-        address = session.scalar(select(ChannelAddress).where(ChannelAddress.channel == "webchat", ChannelAddress.address == chat_id))
+        address = session.scalar(
+            select(ChannelAddress).where(ChannelAddress.channel == Channel.WEBCHAT, ChannelAddress.address == chat_id)
+        )
         address_id = address.id if address else None
     return {"messages": _messages(request, address_id, after=after) if address_id else []}
 
@@ -78,7 +87,8 @@ async def poll_messages(request: Request, after: int = 0) -> dict[str, Any]:
 def _messages(request: Request, address_id: str, *, after: int, reply_to: str | None = None) -> list[dict[str, Any]]:
     with request.app.state.sessions() as session:
         query = select(OutboundMessage).where(
-            OutboundMessage.address_id == address_id, OutboundMessage.status.in_(("queued", "delivered"))
+            OutboundMessage.address_id == address_id,
+            OutboundMessage.status.in_((OutboundStatus.QUEUED, OutboundStatus.DELIVERED)),
         )
         if reply_to is not None:
             query = query.where(OutboundMessage.in_reply_to == reply_to)
@@ -89,3 +99,11 @@ def _messages(request: Request, address_id: str, *, after: int, reply_to: str | 
             {"seq": m.sequence, "text": m.body, "kind": m.kind, "options": m.options or [], "segments": m.segments}
             for m in rows
         ]
+
+
+# Behaves like an SMS phone: numbered options, segments counted (the page shows them); the page
+# fetching the message is its delivery, so a send is stored as delivered. Always on.
+CHANNEL = ChannelDefinition(
+    name=Channel.WEBCHAT, router=router, make_sender=WebchatSender,
+    capabilities=Capabilities(numbered_options=True, count_segments=count_segments, delivered_on_send=True),
+)

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import ConsoleUser
+from bot.statuses import Role
 
-ROLES = ("link_worker", "curator", "partner", "admin")  # partner: aggregated outcomes only
+ROLES = Role.values()  # partner: aggregated outcomes only
 _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown users keeps timing the same as for real ones.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -73,6 +74,6 @@ def require_user(request: Request, *roles: str) -> dict[str, str]:
     user = request.session.get("user")
     if not user:
         raise LoginRequired()
-    if roles and user["role"] != "admin" and user["role"] not in roles:
+    if roles and user["role"] != Role.ADMIN and user["role"] not in roles:
         raise HTTPException(403, "Your account cannot see this page.")
     return user

@@ -20,11 +20,12 @@ from bot.console.auth import check_csrf, require_user
 from bot.console.directory_search import CHECKS, PER_PAGE, Filters, Rules, counts, search
 from bot.console.routes import page
 from bot.models import AuditLog
+from bot.statuses import Role
 from community_directory.models import Organization, Service, ServiceStatus
 from community_directory.schedules import DAY_NAMES, describe, read_schedules
 
 router = APIRouter(prefix="/console/directory")
-ROLE = "curator"
+ROLE = Role.CURATOR
 BASE = "/console/directory"
 STATE_LABELS = {"fresh": "Up to date", "flagged": "Needs verifying", "excluded": "Left out of matching",
                 "never": "Never checked"}

@@ -11,9 +11,10 @@ from bot.console.routes import page
 from bot.gateway.outbox import enqueue
 from bot.text.sms_text import count_segments, to_gsm7
 from bot.models import AuditLog, ChannelAddress, Handoff, utcnow
+from bot.statuses import HandoffStatus, MessageKind, Role
 
 router = APIRouter(prefix="/console/handoffs")
-ROLE = "link_worker"
+ROLE = Role.LINK_WORKER
 
 
 @router.get("", response_class=HTMLResponse)
@@ -22,7 +23,7 @@ async def queue(request: Request) -> Response:
     with request.app.state.sessions() as session:
         rows = list(
             session.scalars(
-                select(Handoff).where(Handoff.status != "closed")
+                select(Handoff).where(Handoff.status != HandoffStatus.CLOSED)
                 .order_by(case((Handoff.urgent.is_(True), 0), else_=1), Handoff.created_at)
             )
         )
@@ -43,7 +44,7 @@ async def claim(request: Request, handoff_id: str, csrf: str = Form("")) -> Resp
     check_csrf(request, csrf)
     with request.app.state.sessions() as session:
         handoff = _load(session, handoff_id)
-        handoff.status, handoff.claimed_by = "claimed", user["username"]
+        handoff.status, handoff.claimed_by = HandoffStatus.CLAIMED, user["username"]
         session.add(AuditLog(actor=user["username"], action="claim", entity="handoff", entity_id=handoff_id))
         session.commit()
     return RedirectResponse("/console/handoffs?done=claimed", status_code=303)
@@ -65,8 +66,8 @@ async def reply(request: Request, handoff_id: str, message: str = Form(...), csr
         )
         if address is None:
             raise HTTPException(409, "This person can no longer be reached.")
-        enqueue(session, address, text, kind="human")
-        handoff.status, handoff.claimed_by = "claimed", handoff.claimed_by or user["username"]
+        enqueue(session, address, text, kind=MessageKind.HUMAN)
+        handoff.status, handoff.claimed_by = HandoffStatus.CLAIMED, handoff.claimed_by or user["username"]
         session.add(AuditLog(actor=user["username"], action="reply", entity="handoff", entity_id=handoff_id,
                              changes={"segments": count_segments(text).segments}))
         session.commit()
@@ -80,7 +81,7 @@ async def hand_back(request: Request, handoff_id: str, csrf: str = Form("")) -> 
     check_csrf(request, csrf)
     with request.app.state.sessions() as session:
         handoff = _load(session, handoff_id)
-        handoff.status, handoff.closed_at = "closed", utcnow()
+        handoff.status, handoff.closed_at = HandoffStatus.CLOSED, utcnow()
         session.add(AuditLog(actor=user["username"], action="hand_back", entity="handoff", entity_id=handoff_id))
         session.commit()
     return RedirectResponse("/console/handoffs?done=closed", status_code=303)

@@ -16,9 +16,10 @@ from bot.console.routes import page
 from bot.logging_setup import log_event
 from bot.reports.export import report_csv
 from bot.reports.outcomes import COLUMNS, OutcomesReport, build_report
+from bot.statuses import Role
 
 router = APIRouter(prefix="/console")
-ROLE = "partner"
+ROLE = Role.PARTNER
 
 
 def _period(request: Request) -> tuple[date, date]:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.console.auth import authenticate, check_csrf, csrf_token, require_user
 from bot.logging_setup import log_event
 from bot.models import Handoff
+from bot.statuses import HandoffStatus
 
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 router = APIRouter(prefix="/console")
@@ -53,8 +54,9 @@ async def logout(request: Request, csrf: str = Form("")) -> Response:
 async def home(request: Request) -> Response:
     require_user(request)
     with request.app.state.sessions() as session:
-        open_count = session.scalar(select(func.count()).select_from(Handoff).where(Handoff.status != "closed")) or 0
+        still_open = Handoff.status != HandoffStatus.CLOSED
+        open_count = session.scalar(select(func.count()).select_from(Handoff).where(still_open)) or 0
         urgent = session.scalar(
-            select(func.count()).select_from(Handoff).where(Handoff.status != "closed", Handoff.urgent.is_(True))
+            select(func.count()).select_from(Handoff).where(still_open, Handoff.urgent.is_(True))
         ) or 0
     return page(request, "home.html", open_handoffs=open_count, urgent_handoffs=urgent)

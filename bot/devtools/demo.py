@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from bot.config import PROJECT_ROOT
 from bot.console.auth import create_user
+from bot.statuses import Role
 
 DEMO_USERS = (
-    ("linkworker", "linkworker-demo-1", "link_worker"),
-    ("curator", "curator-demo-1", "curator"),
-    ("partner", "partner-demo-1", "partner"),
-    ("admin", "admin-demo-123", "admin"),
+    ("linkworker", "linkworker-demo-1", Role.LINK_WORKER),
+    ("curator", "curator-demo-1", Role.CURATOR),
+    ("partner", "partner-demo-1", Role.PARTNER),
+    ("admin", "admin-demo-123", Role.ADMIN),
 )
 NSPL_FILE = PROJECT_ROOT / "community_directory" / "data" / "nspl" / "NSPL_NOV_2021_UK_SR.csv"
 

@@ -16,6 +16,7 @@ from bot.models import Consent, Person, utcnow
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
 from bot.records.goals import create_goal, record_outcome, schedule_check_in
 from bot.reports.outcomes import DEMO_CHANNEL
+from bot.statuses import FollowUpStatus, GoalStatus, OutcomeKind
 
 DEMO_PEOPLE = 300
 DEMO_WORDING = "DEMO DATA: a made-up person for the demo outcomes report (DEMO_MODE)."
@@ -49,7 +50,7 @@ def _journey(session: Session, rng: random.Random, began: datetime, now: datetim
     goal.created_at = began
     start = rng.randint(2, 7)
     if rng.random() < 0.85:
-        record_outcome(session, person, "wellbeing_start", score=start, goal=goal).recorded_at = began
+        record_outcome(session, person, OutcomeKind.WELLBEING_START, score=start, goal=goal).recorded_at = began
     if rng.random() < 0.2:
         return  # no check-in wanted
     follow = record_consent(session, person, FOLLOW_UP, True, DEMO_WORDING, DEMO_CHANNEL)
@@ -58,13 +59,13 @@ def _journey(session: Session, rng: random.Random, began: datetime, now: datetim
     due = datetime.combine(check_in.due_on, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=10)
     if due > now:
         return  # not due yet
-    check_in.status, check_in.sent_at = "sent", due
+    check_in.status, check_in.sent_at = FollowUpStatus.SENT, due
     if rng.random() < 0.35:
         return  # sent, never answered: shows up in the response rate
-    check_in.status = "answered"
-    progress = rng.choices(("done", "partly", "not_yet"), weights=(5, 3, 2))[0]
-    record_outcome(session, person, "goal_progress", value=progress, goal=goal).recorded_at = due
+    check_in.status = FollowUpStatus.ANSWERED
+    progress = rng.choices((GoalStatus.DONE, GoalStatus.PARTLY, GoalStatus.NOT_YET), weights=(5, 3, 2))[0]
+    record_outcome(session, person, OutcomeKind.GOAL_PROGRESS, value=progress, goal=goal).recorded_at = due
     if rng.random() < 0.9:
-        lift = {"done": 2, "partly": 1, "not_yet": 0}[progress] + rng.randint(-1, 2)
+        lift = {GoalStatus.DONE: 2, GoalStatus.PARTLY: 1, GoalStatus.NOT_YET: 0}[progress] + rng.randint(-1, 2)
         later = max(0, min(10, start + lift))
-        record_outcome(session, person, "wellbeing_follow_up", score=later, goal=goal).recorded_at = due
+        record_outcome(session, person, OutcomeKind.WELLBEING_FOLLOW_UP, score=later, goal=goal).recorded_at = due

@@ -10,35 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.text.sms_text import count_segments
+from bot.channels import registry
+from bot.channels.base import ChannelSender, PermanentSendError, TransientSendError
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, OutboundMessage, utcnow
+from bot.statuses import MessageKind, OutboundStatus
 
-SYSTEM_KINDS = frozenset({"system"})  # the opt-out confirmation is the one message allowed after STOP
+__all__ = ["ChannelSender", "OutboxWorker", "PermanentSendError", "TransientSendError", "backoff", "enqueue"]
 
-
-class TransientSendError(RuntimeError):
-    """Worth trying again later (network error, provider 5xx, rate limit)."""
-
-
-class PermanentSendError(RuntimeError):
-    """Will never succeed (invalid number, blocked chat): marked failed at once."""
-
-
-class ChannelSender(Protocol):
-    channel: str
-
-    async def send(self, message: OutboundMessage, address: ChannelAddress) -> str | None:
-        """Deliver one message; return the provider's id for it."""
-
-
-# A sender may also have `after_sent(session, message)`, called once the provider's id is saved
-# (SMS links the status callbacks that arrived before it). Optional, so it is not in the Protocol.
+SYSTEM_KINDS = frozenset({MessageKind.SYSTEM})  # the opt-out confirmation is the one message allowed after STOP
 
 
 def enqueue(
@@ -46,7 +31,7 @@ def enqueue(
     address: ChannelAddress,
     body: str,
     *,
-    kind: str = "reply",
+    kind: str = MessageKind.REPLY,
     options: list[dict[str, Any]] | None = None,
     in_reply_to: str | None = None,
 ) -> OutboundMessage:
@@ -55,7 +40,8 @@ def enqueue(
         address_id=address.id, channel=address.channel, kind=kind, body=body, options=options or None,
         in_reply_to=in_reply_to, sequence=sequence,
     )
-    if address.channel in ("sms", "webchat"):
+    count_segments = registry.capabilities(address.channel).count_segments
+    if count_segments is not None:
         counted = count_segments(body)
         message.segments, message.encoding = counted.segments, counted.encoding
     session.add(message)
@@ -102,7 +88,8 @@ class OutboxWorker:
         with self._sessions() as session:
             queued = list(
                 session.scalars(
-                    select(OutboundMessage).where(OutboundMessage.status == "queued").order_by(OutboundMessage.sequence).limit(500)
+                    select(OutboundMessage).where(OutboundMessage.status == OutboundStatus.QUEUED)
+                    .order_by(OutboundMessage.sequence).limit(500)
                 )
             )
             heads: dict[str, OutboundMessage] = {}
@@ -117,19 +104,19 @@ class OutboxWorker:
     async def _send_one(self, message_id: str) -> None:
         with self._sessions() as session:
             message = session.get(OutboundMessage, message_id)
-            if message is None or message.status != "queued":
+            if message is None or message.status != OutboundStatus.QUEUED:
                 return
             address = session.get(ChannelAddress, message.address_id)
             if address is None:
                 return
             if address.opted_out and message.kind not in SYSTEM_KINDS:
-                message.status = "suppressed"
+                message.status = OutboundStatus.SUPPRESSED
                 session.commit()
                 log_event("outbound_suppressed", outbound_id=message.id, channel=message.channel)
                 return
             sender = self._senders.get(message.channel)
             if sender is None:
-                message.status = "failed"
+                message.status = OutboundStatus.FAILED
                 message.last_error = "no sender configured for this channel"
                 session.commit()
                 return
@@ -145,22 +132,22 @@ class OutboxWorker:
                 error = exc
             message.attempts += 1
             if error is None:
-                message.status = "delivered" if message.channel == "webchat" else "sent"
+                delivered = registry.capabilities(message.channel).delivered_on_send
+                message.status = OutboundStatus.DELIVERED if delivered else OutboundStatus.SENT
                 message.provider_id = provider_id
                 message.sent_at = utcnow()
             elif isinstance(error, PermanentSendError):
-                message.status, message.last_error = "failed", str(error)[:255]
+                message.status, message.last_error = OutboundStatus.FAILED, str(error)[:255]
             else:
                 message.last_error = f"{type(error).__name__}: {error}"[:255]
                 if message.attempts >= self._max_attempts:
-                    message.status = "failed"
+                    message.status = OutboundStatus.FAILED
                 else:
                     wait = max(backoff(message.attempts), timedelta(seconds=float(getattr(error, "retry_after", 0) or 0)))
                     message.next_attempt_at = utcnow() + wait
             session.commit()
-            after_sent = getattr(sender, "after_sent", None)
-            if error is None and provider_id and after_sent is not None:
-                after_sent(session, message)
+            if error is None and provider_id:
+                sender.after_sent(session, message)
                 session.commit()
             log_event(
                 "outbound_attempt", outbound_id=message.id, channel=message.channel, status=message.status,

@@ -1,8 +1,10 @@
 """Turning the dialogue engine's messages into what each channel can show.
 
-SMS and the web chat (which behaves like an SMS phone) get plain GSM-7 text with numbered
-options; Telegram gets inline buttons. The options offered are remembered so that a reply of
-"2" (or a button press) maps back to what the dialogue offered.
+Channels with numbered options (their `Capabilities.numbered_options`, e.g. SMS) get plain
+GSM-7 text with the options as numbered lines, split into SMS-sized parts; the others get the
+text as written with the options attached, for the sender to show as buttons. The options
+offered are remembered so that a reply of "2" (or a button press) maps back to what the
+dialogue offered.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.channels import registry
 from bot.text.sms_text import split_for_sms, to_gsm7
 
-NUMBERED_CHANNELS = frozenset({"sms", "webchat"})
 _NUMBER_REPLY = re.compile(r"^\s*(?:no\.?\s*|number\s*|option\s*)?(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
 
 
@@ -25,6 +27,7 @@ class Outgoing:
 
 def render(messages: list[dict[str, Any]], channel: str) -> tuple[list[Outgoing], list[dict[str, Any]] | None]:
     """The texts to send, and the options now on offer (None when the last message offered none)."""
+    numbered = registry.capabilities(channel).numbered_options
     out: list[Outgoing] = []
     offered: list[dict[str, Any]] | None = None
     for message in messages:
@@ -37,7 +40,7 @@ def render(messages: list[dict[str, Any]], channel: str) -> tuple[list[Outgoing]
         if not text and not options:
             continue
         offered = options or None
-        if channel in NUMBERED_CHANNELS:
+        if numbered:
             body = to_gsm7(text)
             if options:
                 body += "\n" + "\n".join(f"{o['n']} {to_gsm7(o['title'])}" for o in options)

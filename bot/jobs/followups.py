@@ -19,6 +19,7 @@ from bot.dialogue.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.render import render
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, Consent, FollowUp, Person, utcnow
+from bot.statuses import FollowUpStatus, MessageKind
 
 CHECK_IN_INTENT = "EXTERNAL_check_in"
 
@@ -49,7 +50,9 @@ class FollowUpScheduler:
         """Send every check-in due by `today`; returns how many went out."""
         today = today or date.today()
         with self._sessions() as session:
-            due = list(session.scalars(select(FollowUp.id).where(FollowUp.status == "scheduled", FollowUp.due_on <= today)))
+            due = list(session.scalars(
+                select(FollowUp.id).where(FollowUp.status == FollowUpStatus.SCHEDULED, FollowUp.due_on <= today)
+            ))
         sent = 0
         for follow_up_id in due:
             try:
@@ -62,7 +65,7 @@ class FollowUpScheduler:
     async def _send(self, follow_up_id: str) -> int:
         with self._sessions() as session:
             follow_up = session.get(FollowUp, follow_up_id)
-            if follow_up is None or follow_up.status != "scheduled":
+            if follow_up is None or follow_up.status != FollowUpStatus.SCHEDULED:
                 return 0
             consent = session.get(Consent, follow_up.consent_id)
             address = session.scalar(
@@ -70,7 +73,7 @@ class FollowUpScheduler:
                 .order_by(ChannelAddress.created_at.desc()).limit(1)
             )
             if consent is None or not consent.given or consent.withdrawn_at is not None or address is None or address.opted_out:
-                follow_up.status = "cancelled"
+                follow_up.status = FollowUpStatus.CANCELLED
                 session.commit()
                 log_event("follow_up_cancelled", follow_up_id=follow_up_id)
                 return 0
@@ -86,9 +89,9 @@ class FollowUpScheduler:
                 return 0
             outgoing, offered = render(reply.messages, channel)
             for item in outgoing:
-                enqueue(session, address, item.body, kind="follow_up", options=item.options)
+                enqueue(session, address, item.body, kind=MessageKind.FOLLOW_UP, options=item.options)
             person.last_options = offered
-            follow_up.status, follow_up.sent_at = "sent", utcnow()
+            follow_up.status, follow_up.sent_at = FollowUpStatus.SENT, utcnow()
             session.commit()
         self._notify()
         log_event("follow_up_sent", follow_up_id=follow_up_id, channel=channel)

@@ -29,6 +29,7 @@ from bot.models import (
     Person, utcnow,
 )
 from bot.dialogue.tracker_store import forget_conversation, idle_conversations
+from bot.statuses import FollowUpStatus, HandoffStatus, InboundStatus, OutboundStatus
 
 _BATCH = 500
 
@@ -70,10 +71,10 @@ def _pending(person_id: object) -> list:  # type: ignore[type-arg]
     """Conditions under which nothing about the person may go yet."""
     inbound, outbound = _via_address(InboundMessage, person_id), _via_address(OutboundMessage, person_id)
     return [
-        inbound.where(InboundMessage.status == "pending"),
-        outbound.where(OutboundMessage.status == "queued"),
-        exists().where(Handoff.person_id == person_id, Handoff.status != "closed"),
-        exists().where(FollowUp.person_id == person_id, FollowUp.status == "scheduled"),
+        inbound.where(InboundMessage.status == InboundStatus.PENDING),
+        outbound.where(OutboundMessage.status == OutboundStatus.QUEUED),
+        exists().where(Handoff.person_id == person_id, Handoff.status != HandoffStatus.CLOSED),
+        exists().where(FollowUp.person_id == person_id, FollowUp.status == FollowUpStatus.SCHEDULED),
     ]
 
 
@@ -163,9 +164,11 @@ def _purge_old_messages(sessions: sessionmaker[Session], before: datetime, count
     """Answered and sent messages older than the long window, whoever they belong to."""
     with sessions() as session:
         counts.inbound_deleted += _delete_messages(
-            session, InboundMessage, (InboundMessage.status != "pending") & (InboundMessage.received_at < before))
+            session, InboundMessage,
+            (InboundMessage.status != InboundStatus.PENDING) & (InboundMessage.received_at < before))
         counts.outbound_deleted += _delete_messages(
-            session, OutboundMessage, (OutboundMessage.status != "queued") & (OutboundMessage.created_at < before))
+            session, OutboundMessage,
+            (OutboundMessage.status != OutboundStatus.QUEUED) & (OutboundMessage.created_at < before))
         session.commit()
 
 

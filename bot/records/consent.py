@@ -6,10 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Consent, Person, utcnow
+from bot.statuses import ConsentPurpose
 
-KEEP_DATA = "keep_data"
-FOLLOW_UP = "follow_up"
-SHARE_WITH_LINK_WORKER = "share_with_link_worker"
+# Short names for the purposes, as the actions use them.
+KEEP_DATA = ConsentPurpose.KEEP_DATA
+FOLLOW_UP = ConsentPurpose.FOLLOW_UP
+SHARE_WITH_LINK_WORKER = ConsentPurpose.SHARE_WITH_LINK_WORKER
 
 
 def record_consent(session: Session, person: Person, purpose: str, given: bool, wording: str, channel: str) -> Consent:

@@ -12,6 +12,7 @@ from bot.models import (
     ChannelAddress, Consent, ErasureRequest, FollowUp, Goal, Handoff, InboundMessage, Outcome,
     OutboundMessage, Person, utcnow,
 )
+from bot.statuses import InboundStatus, OutboundStatus
 
 _PERSON_TABLES = (Outcome, FollowUp, Goal, Handoff, Consent)
 
@@ -51,10 +52,14 @@ def erase_person(session: Session, person_id: str, channel: str) -> ErasureReque
     address_ids = [a.id for a in person.addresses]
     if address_ids:
         session.execute(
-            delete(OutboundMessage).where(OutboundMessage.address_id.in_(address_ids), OutboundMessage.status != "queued")
+            delete(OutboundMessage).where(
+                OutboundMessage.address_id.in_(address_ids), OutboundMessage.status != OutboundStatus.QUEUED
+            )
         )
         session.execute(
-            delete(InboundMessage).where(InboundMessage.address_id.in_(address_ids), InboundMessage.status == "done")
+            delete(InboundMessage).where(
+                InboundMessage.address_id.in_(address_ids), InboundMessage.status == InboundStatus.DONE
+            )
         )
     person.consent_to_keep = None
     person.postcode_district = None

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Consent, FollowUp, Goal, Outcome, Person
+from bot.statuses import OutcomeKind
 
 CHECKIN_PERIODS = {"1_week": 7, "2_weeks": 14, "1_month": 28}
 
@@ -54,7 +55,7 @@ def latest_goal(session: Session, person_id: str) -> Goal | None:
 def record_outcome(session: Session, person: Person, kind: str, *, score: int | None = None, value: str | None = None, goal: Goal | None = None) -> Outcome:
     outcome = Outcome(person_id=person.id, goal_id=goal.id if goal else None, kind=kind, score=score, value=value)
     session.add(outcome)
-    if goal is not None and kind == "goal_progress" and value:
+    if goal is not None and kind == OutcomeKind.GOAL_PROGRESS and value:
         goal.status = value
     session.flush()
     return outcome

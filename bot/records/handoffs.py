@@ -8,15 +8,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Handoff
+from bot.statuses import HandoffReason, HandoffStatus
 
-REASONS = frozenset({"asked", "crisis", "not_understood", "no_match"})
+REASONS = frozenset(HandoffReason)
 
 
 def request_handoff(session: Session, person_id: str, reason: str, *, urgent: bool = False, context: dict[str, Any] | None = None) -> Handoff:
     """Open one handoff per person at a time; a new request updates the open one."""
     if reason not in REASONS:
         raise ValueError(f"unknown handoff reason {reason!r}")
-    open_one = session.scalar(select(Handoff).where(Handoff.person_id == person_id, Handoff.status != "closed"))
+    open_one = session.scalar(
+        select(Handoff).where(Handoff.person_id == person_id, Handoff.status != HandoffStatus.CLOSED)
+    )
     if open_one is not None:
         open_one.urgent = open_one.urgent or urgent
         if urgent:

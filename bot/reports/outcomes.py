@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Consent, FollowUp, Goal, Outcome, Person
-from bot.records.consent import KEEP_DATA
 from bot.reports.suppression import SECONDARY, SMALL, protect_column
+from bot.statuses import ConsentPurpose, FollowUpStatus, GoalStatus, OutcomeKind
 from community_directory.needs import NEEDS
 
 DEMO_CHANNEL = "demo"  # consents made up by bot.devtools.demo carry this channel
@@ -143,7 +143,7 @@ def _cohort(session: Session, start: date, end: date) -> tuple[dict[str, int | N
     standing = (
         select(Consent.person_id, func.min(Consent.created_at).label("given_at"),
                func.max(Consent.channel).label("channel"))
-        .where(Consent.purpose == KEEP_DATA, Consent.given.is_(True), Consent.withdrawn_at.is_(None))
+        .where(Consent.purpose == ConsentPurpose.KEEP_DATA, Consent.given.is_(True), Consent.withdrawn_at.is_(None))
         .group_by(Consent.person_id)
         .subquery()
     )
@@ -184,11 +184,11 @@ def _counts(journeys: Iterable[_Journey]) -> dict[str, Cell]:
         n["people"] += 1
         n["goal_setters"] += bool(j.goals)
         goals += len(j.goals)
-        n["asked"] += any(f.status in ("sent", "answered") for f in j.follow_ups)
-        n["answered"] += any(f.status == "answered" for f in j.follow_ups)
+        n["asked"] += any(f.status in (FollowUpStatus.SENT, FollowUpStatus.ANSWERED) for f in j.follow_ups)
+        n["answered"] += any(f.status == FollowUpStatus.ANSWERED for f in j.follow_ups)
         statuses = {g.status for g in j.goals}
-        n["done"] += "done" in statuses
-        n["partly"] += "done" not in statuses and "partly" in statuses
+        n["done"] += GoalStatus.DONE in statuses
+        n["partly"] += GoalStatus.DONE not in statuses and GoalStatus.PARTLY in statuses
         pair = _pair(j.outcomes)
         if pair is not None:
             pairs.append(pair)
@@ -205,8 +205,8 @@ def _counts(journeys: Iterable[_Journey]) -> dict[str, Cell]:
 def _pair(outcomes: list[Outcome]) -> tuple[int, int] | None:
     """First starting score and latest check-in score, if the person gave both."""
     scored = sorted((o for o in outcomes if o.score is not None), key=lambda o: (_aware(o.recorded_at), o.id))
-    starts = [o.score for o in scored if o.kind == "wellbeing_start"]
-    later = [o.score for o in scored if o.kind == "wellbeing_follow_up"]
+    starts = [o.score for o in scored if o.kind == OutcomeKind.WELLBEING_START]
+    later = [o.score for o in scored if o.kind == OutcomeKind.WELLBEING_FOLLOW_UP]
     return (starts[0], later[-1]) if starts and later else None  # type: ignore[return-value]
 
 

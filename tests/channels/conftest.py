@@ -31,6 +31,7 @@ from tests.fakes.rasa import FakeRasa  # noqa: E402
 from tests.fakes.server import ThreadedServer  # noqa: E402
 from tests.fakes.telegram import FakeTelegram  # noqa: E402
 from tests.fakes.twilio import FakeTwilio  # noqa: E402
+from tests.stored_values import unknown_values  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +94,4 @@ def app(
         yield RunningApp(server.url, settings, session_factory(settings.database_url))
     finally:
         server.stop()
+    assert unknown_values(settings.database_url) == [], "values stored that bot/statuses.py does not define"

@@ -20,6 +20,7 @@ from bot.devtools.demo import load_demo_data
 from bot.migrate import upgrade
 from bot.devtools.stack import Stack, free_port
 from tests.fakes.twilio import FakeTwilio
+from tests.stored_values import unknown_values
 
 TWILIO_ACCOUNT, TWILIO_TOKEN, OUR_NUMBER = "AC" + "e2e0" * 8, "e2e-auth-token-0123456789abcdef", "+447700900000"
 
@@ -67,6 +68,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path, fake_twili
         yield running
     finally:
         running.stop()
+    assert unknown_values(database_url) == [], "values stored that bot/statuses.py does not define"
 
 
 class Phone:

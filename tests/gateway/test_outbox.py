@@ -1,13 +1,14 @@
 import asyncio
 import sqlite3
 
+from bot.channels.base import ChannelSender
 from bot.db import session_factory
 from bot.gateway.outbox import OutboxWorker, backoff, enqueue
 from bot.models import ChannelAddress, OutboundMessage
 from bot.records.people import get_or_create_address
 
 
-class WritingSender:
+class WritingSender(ChannelSender):
     """A sender whose network call takes a while, during which another process writes."""
 
     channel = "sms"

@@ -1,0 +1,89 @@
+"""What every channel provides, so the gateway and the outbox never need to know which one it is.
+
+A channel module (SMS, Telegram, web chat, ...) defines one `ChannelDefinition`: its webhook
+routes, how to build its sender from the settings, whether the settings turn it on, and its
+capabilities (how options are shown, whether SMS segments are counted, whether a send is already
+a delivery). `bot/channels/registry.py` lists the definitions; the app, the gateway and the
+outbox look channels up there by the name stored on each address and message.
+The recipe for adding a channel is in docs/channels.md.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.models import ChannelAddress, OutboundMessage
+from bot.text.sms_text import SegmentCount
+
+
+class TransientSendError(RuntimeError):
+    """Worth trying again later (network error, provider 5xx, rate limit).
+
+    A `retry_after` attribute (seconds), if set, is the shortest wait before the next try.
+    """
+
+
+class PermanentSendError(RuntimeError):
+    """Will never succeed (invalid number, blocked chat): marked failed at once."""
+
+
+class ChannelSender(ABC):
+    """Sends outbox messages on one channel. The outbox makes one call per message.
+
+    Raise `TransientSendError` to be retried with backoff, `PermanentSendError` to give up;
+    any other exception is treated as transient, so a crash never loses a reply.
+    """
+
+    channel: str  # the channel's stored name, as on `ChannelAddress.channel`
+
+    @abstractmethod
+    async def send(self, message: OutboundMessage, address: ChannelAddress) -> str | None:
+        """Deliver one message; return the provider's id for it (None if the channel has none)."""
+
+    def after_sent(self, session: Session, message: OutboundMessage) -> None:
+        """Called once the provider's id is saved (the outbox commits afterwards).
+
+        SMS uses it to link status callbacks that arrived before the id was known. Most channels
+        have nothing to do.
+        """
+
+    async def aclose(self) -> None:
+        """Release the sender's connections when the app stops."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show and report, in the terms the gateway and outbox need."""
+
+    # True: plain GSM-7 text with options as numbered lines ("1 Yes"), split into SMS-sized parts,
+    # and a reply of "2" picks option 2. False: the text as written, options sent as buttons.
+    numbered_options: bool = False
+    # How to count a message's SMS segments (stored on the message for cost and length checks);
+    # None: not counted, the channel does not bill by segment.
+    count_segments: Callable[[str], SegmentCount] | None = None
+    # True: a successful send is already delivery (no receipts will follow), stored as delivered.
+    delivered_on_send: bool = False
+
+
+def always(settings: Settings) -> bool:
+    """For channels that need no account or keys: always on."""
+    return True
+
+
+@dataclass(frozen=True)
+class ChannelDefinition:
+    """One channel, as the registry knows it."""
+
+    name: str  # stored on addresses and messages: a `bot.statuses.Channel` value
+    router: APIRouter  # its webhook routes, included in the app whether or not it is enabled
+    make_sender: Callable[[Settings], ChannelSender]  # called only when `enabled(settings)`
+    capabilities: Capabilities
+    # Whether the settings turn it on. When off, no sender is built (its queued messages fail
+    # with "no sender configured"), and its webhooks should answer 404.
+    enabled: Callable[[Settings], bool] = always
