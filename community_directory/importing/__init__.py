@@ -22,7 +22,6 @@ from community_directory.importing import csv_package
 from community_directory.importing.json_documents import Flattener, load_json_file
 from community_directory.importing.report import ImportFailed, ImportReport, Problem, ProgressCallback, TableCounts
 from community_directory.importing.writer import RowHook, TableWriter
-from community_directory.search_index import refresh_search_index, services_for_locations, services_for_terms
 
 __all__ = [
     "ImportFailed",
@@ -131,10 +130,7 @@ def _transaction(session: Session, writer: TableWriter, report: ImportReport, ru
                  *, dry_run: bool, commit: bool) -> ImportReport:
     try:
         run()
-        services = set(writer.touched["service"])
-        services |= services_for_locations(session, writer.touched["location"])
-        services |= services_for_terms(session, writer.touched["taxonomy_term"])
-        refresh_search_index(session, services)
+        writer.rows.refresh_index()
         session.flush()
     except ImportFailed as exc:
         session.rollback()
