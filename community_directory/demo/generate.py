@@ -159,11 +159,9 @@ class Builder:
                 "description": f"{spec.description} A fictional venue in the Community Connect demo directory.",
                 "latitude": lat, "longitude": lon,
             })
-            city = {"Washington": "Washington", "Houghton-le-Spring": "Houghton-le-Spring",
-                    "Hetton": "Hetton-le-Hole"}.get(area, "Sunderland")
             self.rows["addresses.csv"].append({
                 "id": uid("address", area, kind), "location_id": location_id, "address_1": name,
-                "city": city, "state_province": "Tyne and Wear", "postal_code": pcds, "country": "GB",
+                "city": "Sunderland", "state_province": "Tyne and Wear", "postal_code": pcds, "country": "GB",
                 "address_type": "physical",
             })
             access = FIXED_ACCESS.get((area, kind)) or self.rng.choice(spec.access_options)
