@@ -170,15 +170,18 @@ def _check_venue(session: Session, form: ListingForm, out: Checked) -> None:
 def _check_schedule(form: ListingForm, errors: dict[str, str]) -> None:
     if form.day and form.day not in DAY_CODES:
         errors["day"] = "Choose a day of the week."
-    times = {}
+    times: dict[str, str] = {}
     for name, label in (("start_time", "start"), ("end_time", "end")):
         raw = getattr(form, name)
         if not raw:
             continue
         try:
-            times[name] = v.parse_time_text(raw)
+            parsed = v.parse_time_text(raw)
         except v.BadValue:
             errors[name] = f"Enter the {label} time like 10:00 or 14:30."
+        else:
+            if parsed:
+                times[name] = parsed
     if times and not form.day and "day" not in errors:
         errors["day"] = "Choose the day the session is on."
     if "start_time" in times and "end_time" in times and times["end_time"][:5] <= times["start_time"][:5]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Column, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from community_directory import models as m
@@ -34,6 +34,12 @@ def table_of(target: TableLike) -> Table:
 def comparable(value: Any) -> Any:
     """Datetimes compared in UTC, so a naive value read back from SQLite equals the aware one written."""
     return v.as_utc(value) if isinstance(value, datetime) else value
+
+
+def _plain_default(column: Column[Any]) -> Any:
+    """A column's constant default (False, 0), or None for none or a computed one."""
+    arg = getattr(column.default, "arg", None)
+    return None if callable(arg) else arg
 
 
 class RowWriter:
@@ -60,11 +66,7 @@ class RowWriter:
         """Every column with its plain default (or None), the base of a new row."""
         table = table_of(target)
         if table.name not in self._defaults:
-            self._defaults[table.name] = {
-                c.name: (c.default.arg if c.default is not None and not callable(getattr(c.default, "arg", None))
-                         else None)
-                for c in table.c
-            }
+            self._defaults[table.name] = {c.name: _plain_default(c) for c in table.c}
         return dict(self._defaults[table.name])
 
     # -- writing many -------------------------------------------------------------------------

@@ -90,9 +90,10 @@ async def listings(request: Request) -> Response:
         page_number = max(int(q.get("page") or 1), 1)
     except ValueError:
         page_number = 1
+    status, check = q.get("status") or "", q.get("check") or ""
     filters = Filters(q=(q.get("q") or "").strip(), need=q.get("need") or "",
-                      status=q.get("status") if q.get("status") in ServiceStatus else "",
-                      check=q.get("check") if q.get("check") in CHECKS else "", page=page_number)
+                      status=status if status in ServiceStatus else "",
+                      check=check if check in CHECKS else "", page=page_number)
     rules = _rules(request)
     with _sessions(request) as session:
         rows, total = search(session, rules, filters)

@@ -187,7 +187,7 @@ class Builder:
             org_id, phone, org_email = self.organization(f"{area}/{name}", f"{name} (demo)",
                                                          f"A volunteer-run group in {short_area}.")
         email = f"{slug(name)}@example.org"
-        amount = rng.choice(activity.cost) if cost == "default" else cost
+        amount = rng.choice(activity.cost) if isinstance(cost, str) else cost  # the only text is "default"
         day = day or rng.choice(activity.days)
         times = times or rng.choice(activity.times)
         if verified_days_ago is None:
@@ -330,8 +330,8 @@ def build_rows(nspl: Path = BUNDLED_NSPL) -> dict[str, list[dict[str, Any]]]:
                 verified_days_ago=builder.rng.randint(390, 700) if 0.035 <= roll < 0.05 else
                 builder.rng.randint(190, 260) if 0.05 <= roll < 0.08 else None,
             )
-    for spec in cat.PHONE_SERVICES:
-        builder.phone_service(spec)
+    for phone_spec in cat.PHONE_SERVICES:
+        builder.phone_service(phone_spec)
     return builder.rows
 
 

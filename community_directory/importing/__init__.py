@@ -86,9 +86,9 @@ def import_path(
             for obj, file in files:
                 writer.write(obj, csv_package.read_records(obj, file, report), csv_package.count_rows(file))
         elif fmt == "json":
-            files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+            documents = sorted(path.glob("*.json")) if path.is_dir() else [path]
             flattener = Flattener(report)
-            for file in files:
+            for file in documents:
                 flattener.add_document(load_json_file(file, report), file.name, hint=file.stem)
             for obj, records in flattener.finish():
                 writer.write(obj, records, len(records))

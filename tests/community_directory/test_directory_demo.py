@@ -13,8 +13,7 @@ from directory_testing import TODAY, row_counts
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community_directory.demo import DEMO_DATA_DIR, GENERATED_ON, load_demo
-from community_directory.demo import catalogue, generate
+from community_directory.demo import DEMO_DATA_DIR, GENERATED_ON, catalogue, generate, load_demo
 from community_directory.geography import BUNDLED_NSPL, distance_miles
 from community_directory.models import Service
 from community_directory.needs import NEED_KEYS
