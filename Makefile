@@ -1,11 +1,18 @@
 # One entry point. `make run` and `make test` are the two commands in the README.
-.PHONY: run test bench bench-sms bench-nlu bench-directory setup lock-app lock-rasa clean
+.PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory setup lock-app lock-rasa clean
 
 run: setup
 	.venv/app/bin/python -m bot.cli run
 
 test:
 	bash scripts/test.sh
+
+# Both also run at the start of `make test` (settings in pyproject.toml).
+lint: setup
+	.venv/app/bin/ruff check bot actions community_directory tests bench scripts
+
+typecheck: setup
+	.venv/app/bin/mypy bot actions community_directory
 
 bench: setup
 	PYTHONPATH=. .venv/app/bin/python -m bench.run

@@ -53,8 +53,11 @@ def describe(n: int, match: Match) -> str:
     text = ". ".join(p.rstrip(".") for p in parts if p) + ". "
     if extras:
         text += ", ".join(extras) + ". "
-    text += match.how_to_join.rstrip(".") + "."
-    return text if len(text) <= 306 else text[:303].rsplit(" ", 1)[0] + "..."
+    join = match.how_to_join.rstrip(".") + "."  # the curator's words: shorten the rest, never these
+    room = 306 - len(join)
+    if len(text) > room:
+        text = text[:room - 4].rsplit(" ", 1)[0] + "... "
+    return text + join
 
 
 def offer(dispatcher: CollectingDispatcher, matches: list[Match]) -> None:

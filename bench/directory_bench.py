@@ -6,6 +6,8 @@
    need classifications) straight into a temporary SQLite database. A third of them sit in
    the North East and about 5,000 in Sunderland itself, so the bot's queries (all from real
    SR postcodes) face far more nearby candidates than a real directory would give them.
+   The database is opened by the one engine factory (community_directory/database.py) the
+   application and action server use, so the SQLite settings measured are the live ones.
 2. Runs ~200 typical bot queries through matching.find_matches and reports p50/p95/max.
 3. Exports a smaller generated directory as an HSDS CSV package and times importing it into
    an empty database (rows per second, including the matching index refresh).
@@ -52,6 +54,7 @@ from community_directory.models import (  # noqa: E402
 )
 from community_directory.needs import NEEDS  # noqa: E402
 from community_directory.search_index import refresh_search_index  # noqa: E402
+from community_directory.taxonomy import taxonomy_row, term_rows  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 SUNDERLAND = (54.9059, -1.3826)
@@ -92,12 +95,9 @@ def generate(session: Session, services: int, seed: int, share_sunderland: float
     rng = random.Random(seed)
     points = live_sr_postcodes()
     towns = [(rng.uniform(50.6, 55.4), rng.uniform(-3.3, 1.3)) for _ in range(150)]
-    taxonomy_id = _uid(rng)
-    session.execute(insert(Taxonomy), [{"id": taxonomy_id, "name": "Community Connect needs"}])
-    terms = {n.key: _uid(rng) for n in NEEDS}
-    session.execute(insert(TaxonomyTerm), [
-        {"id": tid, "code": key, "name": key, "taxonomy_id": taxonomy_id} for key, tid in terms.items()
-    ])
+    session.execute(insert(Taxonomy), [taxonomy_row()])  # the needs taxonomy the app and the demo use
+    session.execute(insert(TaxonomyTerm), term_rows())
+    terms = {row["code"]: row["id"] for row in term_rows()}
     need_keys = list(terms)
     rows = 1 + len(terms)
     stamp = datetime(2026, 11, 1, tzinfo=timezone.utc)

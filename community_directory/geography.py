@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from community_directory.importing.report import ProgressCallback
@@ -210,20 +212,17 @@ def _rows(path: Path, report: PostcodeLoadReport) -> Iterator[dict[str, object]]
 
 def _upsert(session: Session, rows: list[dict[str, object]]) -> None:
     dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
-        stmt = insert(Postcode)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Postcode.pcds],
-            set_={c: stmt.excluded[c] for c in rows[0] if c != "pcds"},
-        )
-        session.execute(stmt, rows)
+    if dialect == "sqlite":
+        lite = sqlite_insert(Postcode)
+        session.execute(lite.on_conflict_do_update(
+            index_elements=[Postcode.pcds], set_={c: lite.excluded[c] for c in rows[0] if c != "pcds"}), rows)
+    elif dialect == "postgresql":
+        pg = postgresql_insert(Postcode)
+        session.execute(pg.on_conflict_do_update(
+            index_elements=[Postcode.pcds], set_={c: pg.excluded[c] for c in rows[0] if c != "pcds"}), rows)
     else:  # any other database: replace the batch
         session.execute(delete(Postcode).where(Postcode.pcds.in_([r["pcds"] for r in rows])))
-        session.execute(Postcode.__table__.insert(), rows)
+        session.execute(insert(Postcode), rows)
 
 
 def load_nspl(

@@ -58,7 +58,7 @@ class HsdsObject:
 
 
 def _meta(extra: tuple[Nested, ...] = (), attributes: bool = True) -> tuple[Nested, ...]:
-    common = (Nested("metadata", "metadata", child_fk="resource_id"),)
+    common: tuple[Nested, ...] = (Nested("metadata", "metadata", child_fk="resource_id"),)
     if attributes:
         common = (Nested("attributes", "attribute", child_fk="link_id"),) + common
     return extra + common

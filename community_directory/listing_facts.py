@@ -181,9 +181,33 @@ def first_sentence(text: str | None, limit: int = 140) -> str:
     return cut + "…"
 
 
+JOIN_LIMIT = 160  # one SMS segment: the joining note must survive whole inside a two-segment match text
+
+
+def joining_note(text: str, limit: int = JOIN_LIMIT) -> str:
+    """The curator's joining note as they wrote it, all of it when it fits in `limit`.
+
+    Only the spacing is tidied. A longer note keeps as many whole sentences as fit (a curator
+    puts the main instruction first), else is cut at a word with "..." (plain dots, so the
+    text stays GSM-7).
+    """
+    note = " ".join(text.split())
+    if len(note) <= limit:
+        return note
+    kept = ""
+    for sentence in _SENTENCE.split(note):
+        if len(kept) + len(sentence) + 1 > limit:
+            break
+        kept = f"{kept} {sentence}".strip()
+    if kept:
+        return kept
+    return note[: limit - 3].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+
+
 def how_to_join(application_process: str | None, phone: str | None, email: str | None, url: str | None) -> str:
+    """What a resident is told about joining: the listing's own words win over anything derived."""
     if application_process and application_process.strip():
-        return first_sentence(application_process, 160)
+        return joining_note(application_process)
     if phone:
         return f"Call {phone}"
     if email:

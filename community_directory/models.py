@@ -31,6 +31,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     false,
     text,
@@ -641,6 +642,7 @@ def _index_links() -> None:
     """
     for model in HSDS_MODELS:
         table = model.__table__
+        assert isinstance(table, Table)
         for column in table.c:
             if column.info.get("link"):
                 condition = column.is_not(None)

@@ -10,7 +10,7 @@ rebuild everything).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
@@ -71,7 +71,7 @@ def refresh_search_index(session: Session, service_ids: Collection[str] | None =
     return indexed
 
 
-def _index_part(session: Session, ids: list[str]) -> int:
+def _index_part(session: Session, ids: Sequence[str]) -> int:
     services = session.execute(
         select(Service.id, Service.name, Service.description).where(Service.id.in_(ids))
     ).all()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import date, datetime
-from typing import Any, Union
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from community_directory.models import Base, Organization, Service, ServiceAtLoc
 # ones that would lead back to an object already being written), or a dict of
 # {property: shape} with None meaning just that object's own fields.
 FULL = "full"
-Shape = Union[str, dict[str, Any], None]
+Shape = str | dict[str, Any] | None
 
 # Relationship attribute for a nested property, where the names differ.
 _RELATIONSHIP = {"metadata": "metadata_records", "taxonomy_terms": "terms"}
@@ -168,7 +168,7 @@ def _chosen(obj: HsdsObject, shape: Shape, ancestors: tuple[str, ...]) -> list[t
         if shape == FULL:
             if nested.object_name not in ancestors:
                 out.append((nested, FULL))
-        elif nested.key in shape:  # type: ignore[operator]
+        elif nested.key in shape:
             out.append((nested, shape[nested.key]))  # type: ignore[index]
     return out
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Everything that `make test` runs, in order: environments, Rasa data checks, training (only if
+# Everything that `make test` runs, in order: environments, lint and type check (quick, so they
+# fail first), Rasa data checks, training (only if
 # inputs changed), Rasa test stories, held-out NLU evaluation, then all pytest suites including
 # end-to-end tests against the real Rasa server, action server and application.
 set -euo pipefail
@@ -11,6 +12,12 @@ RASA=.venv/rasa/bin/rasa
 PY=.venv/app/bin/python
 export PYTHONPATH="$PWD"
 export TF_CPP_MIN_LOG_LEVEL=3
+
+echo "==> ruff (lint)"
+.venv/app/bin/ruff check bot actions community_directory tests bench scripts
+
+echo "==> mypy (type check)"
+.venv/app/bin/mypy bot actions community_directory
 
 echo "==> rasa data validate"
 "$RASA" data validate --domain domain --data data --config config.yml --max-history 5

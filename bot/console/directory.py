@@ -1,13 +1,17 @@
 """Curators' directory pages: find, add, edit, verify, close and reopen listings.
 
-Every change is written to the audit log with the old and new value of each field the
-curator would recognise, and the listing page shows that history.
+The pages only read the POST and render: every change is made by the directory library's
+listing editor (community_directory/editing.py, which writes through the same row writer as
+the importer). Each change it reports is written to the audit log with the old and new value
+of each field the curator would recognise, and the listing page shows that history.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -15,12 +19,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.console import directory_forms as forms
 from bot.console.auth import check_csrf, require_user
 from bot.console.directory_search import CHECKS, PER_PAGE, Filters, Rules, counts, search
 from bot.console.routes import page
 from bot.models import AuditLog
 from bot.statuses import Role
+from community_directory import editing
 from community_directory.models import Organization, Service, ServiceStatus
 from community_directory.schedules import DAY_NAMES, describe, read_schedules
 
@@ -48,6 +52,17 @@ def _listing(session: Session, service_id: str) -> Service:
     return service
 
 
+def _form_from_post(posted: Any) -> editing.ListingForm:
+    """The form as typed (starlette FormData: `needs` is a list of ticked boxes)."""
+    values: dict[str, Any] = {}
+    for f in fields(editing.ListingForm):
+        if f.name == "needs":
+            values["needs"] = [str(x) for x in posted.getlist("needs")]
+        else:
+            values[f.name] = str(posted.get(f.name) or "").replace("\r\n", "\n").strip()
+    return editing.ListingForm(**values)
+
+
 def _audit(session: Session, user: dict[str, str], action: str, service_id: str, changes: dict[str, Any]) -> None:
     session.add(AuditLog(actor=user["username"], action=action, entity="service", entity_id=service_id,
                          changes=changes))
@@ -62,7 +77,7 @@ async def overview(request: Request) -> Response:
     rules = _rules(request)
     with _sessions(request) as session:
         numbers = counts(session, rules)
-        terms = forms.need_terms(session)
+        terms = editing.need_terms(session)
         session.commit()
         session.expunge_all()
     return page(request, "directory_home.html", counts=numbers, rules=rules, terms=terms)
@@ -76,13 +91,14 @@ async def listings(request: Request) -> Response:
         page_number = max(int(q.get("page") or 1), 1)
     except ValueError:
         page_number = 1
+    status, check = q.get("status") or "", q.get("check") or ""
     filters = Filters(q=(q.get("q") or "").strip(), need=q.get("need") or "",
-                      status=q.get("status") if q.get("status") in ServiceStatus else "",
-                      check=q.get("check") if q.get("check") in CHECKS else "", page=page_number)
+                      status=status if status in ServiceStatus else "",
+                      check=check if check in CHECKS else "", page=page_number)
     rules = _rules(request)
     with _sessions(request) as session:
         rows, total = search(session, rules, filters)
-        terms = forms.need_terms(session)
+        terms = editing.need_terms(session)
         session.commit()
         found = [{"service": s, "organization": org, "state": rules.state(s)} for s, org in rows]
         session.expunge_all()
@@ -100,7 +116,7 @@ async def view(request: Request, service_id: str) -> Response:
     rules = _rules(request)
     with _sessions(request) as session:
         service = _listing(session, service_id)
-        details = forms.snapshot(service)
+        details = editing.snapshot(service)
         state = rules.state(service)
         history = list(session.scalars(
             select(AuditLog).where(AuditLog.entity == "service", AuditLog.entity_id == service_id)
@@ -111,9 +127,9 @@ async def view(request: Request, service_id: str) -> Response:
                 state=state, state_label=STATE_LABELS[state], flash=request.query_params.get("done"))
 
 
-def _form_page(request: Request, session: Session, form: forms.ListingForm, *, service: Service | None,
+def _form_page(request: Request, session: Session, form: editing.ListingForm, *, service: Service | None,
                errors: dict[str, str] | None = None, status_code: int = 200, note: str | None = None) -> Response:
-    terms = forms.need_terms(session)
+    terms = editing.need_terms(session)
     organizations: list[str] = []
     if (session.scalar(select(func.count()).select_from(Organization)) or 0) <= ORGANIZATION_HINTS:
         organizations = list(session.scalars(select(Organization.name).order_by(Organization.name)))
@@ -127,7 +143,7 @@ def _form_page(request: Request, session: Session, form: forms.ListingForm, *, s
 async def new_form(request: Request) -> Response:
     require_user(request, ROLE)
     with _sessions(request) as session:
-        response = _form_page(request, session, forms.ListingForm(), service=None)
+        response = _form_page(request, session, editing.ListingForm(), service=None)
         session.commit()
     return response
 
@@ -137,18 +153,15 @@ async def create(request: Request) -> Response:
     user = require_user(request, ROLE)
     posted = await request.form()
     check_csrf(request, str(posted.get("csrf") or ""))
-    form = forms.ListingForm.from_post(posted)
+    form = _form_from_post(posted)
     with _sessions(request) as session:
-        allowed = {t.id for t in forms.need_terms(session)}
-        checked = forms.check(session, form, allowed)
+        allowed = {t.id for t in editing.need_terms(session)}
+        checked = editing.check(session, form, allowed)
         if checked.errors:
             return _form_page(request, session, form, service=None, errors=checked.errors, status_code=400)
-        service = forms.create(session, form, checked, user["username"], date.today())
-        session.expire_all()
-        service = _listing(session, service.id)
-        _audit(session, user, "create", service.id, forms.differences({}, forms.snapshot(service)))
+        service_id, changes = editing.create_listing(session, form, checked, by=user["username"], today=date.today())
+        _audit(session, user, "create", service_id, changes)
         session.commit()
-        service_id = service.id
     return RedirectResponse(f"{BASE}/listings/{service_id}?done=created", status_code=303)
 
 
@@ -157,13 +170,13 @@ async def edit_form(request: Request, service_id: str) -> Response:
     require_user(request, ROLE)
     with _sessions(request) as session:
         service = _listing(session, service_id)
-        return _form_page(request, session, forms.form_from_service(service), service=service,
+        return _form_page(request, session, editing.form_from_service(service), service=service,
                           note=_schedule_note(service))
 
 
 def _schedule_note(service: Service) -> str | None:
     """When the listing's times are more than the form can show, say what they are."""
-    form = forms.form_from_service(service)
+    form = editing.form_from_service(service)
     if service.schedules and (len(service.schedules) > 1 or not form.day):
         return describe(read_schedules(service.schedules), None)
     return None
@@ -174,21 +187,18 @@ async def edit(request: Request, service_id: str) -> Response:
     user = require_user(request, ROLE)
     posted = await request.form()
     check_csrf(request, str(posted.get("csrf") or ""))
-    form = forms.ListingForm.from_post(posted)
+    form = _form_from_post(posted)
     with _sessions(request) as session:
         service = _listing(session, service_id)
-        allowed = {t.id for t in forms.need_terms(session)}
-        groups = form.changed_groups(forms.form_from_service(service))
-        checked = forms.check(session, form, allowed, unchanged=set(forms.ListingForm.GROUPS) - groups)
+        allowed = {t.id for t in editing.need_terms(session)}
+        groups = form.changed_groups(editing.form_from_service(service))
+        checked = editing.check(session, form, allowed, unchanged=set(editing.ListingForm.GROUPS) - groups)
         if checked.errors:
             return _form_page(request, session, form, service=service, errors=checked.errors, status_code=400,
                               note=_schedule_note(service))
-        before = forms.snapshot(service)
         if not groups:
             return RedirectResponse(f"{BASE}/listings/{service_id}?done=unchanged", status_code=303)
-        forms.apply(session, service, form, checked, groups)
-        session.expire_all()
-        changes = forms.differences(before, forms.snapshot(_listing(session, service_id)))
+        changes = editing.edit_listing(session, service_id, form, checked, groups)
         _audit(session, user, "edit", service_id, changes)
         session.commit()
     return RedirectResponse(f"{BASE}/listings/{service_id}?done=saved", status_code=303)
@@ -197,19 +207,18 @@ async def edit(request: Request, service_id: str) -> Response:
 # -- quick actions ----------------------------------------------------------------------------
 
 
-async def _quick(request: Request, service_id: str, action: str, change: Any) -> Response:
-    """Check the form, change one thing, audit it, and go back to the listing."""
+Change = Callable[[Session, str, dict[str, str]], editing.Changes]
+
+
+async def _quick(request: Request, service_id: str, action: str, change: Change) -> Response:
+    """Check the form, change one thing through the listing editor, audit it, and go back to the listing."""
     user = require_user(request, ROLE)
     posted = await request.form()
     check_csrf(request, str(posted.get("csrf") or ""))
     with _sessions(request) as session:
-        service = _listing(session, service_id)
-        before = forms.snapshot(service)
-        change(service, user)
-        session.flush()
-        changes = forms.differences(before, forms.snapshot(service))
+        _listing(session, service_id)
+        changes = change(session, service_id, user)
         if changes:
-            service.last_modified = datetime.now(timezone.utc)  # x_ fields are published too
             _audit(session, user, action, service_id, changes)
         session.commit()
     return RedirectResponse(f"{BASE}/listings/{service_id}?done={action}", status_code=303)
@@ -217,39 +226,25 @@ async def _quick(request: Request, service_id: str, action: str, change: Any) ->
 
 @router.post("/listings/{service_id}/verify")
 async def verify(request: Request, service_id: str) -> Response:
-    def change(service: Service, user: dict[str, str]) -> None:
-        service.last_verified_at, service.verified_by = date.today(), user["username"]
-
-    return await _quick(request, service_id, "verify", change)
+    return await _quick(request, service_id, "verify",
+                        lambda s, sid, user: editing.verify(s, sid, by=user["username"], today=date.today()))
 
 
 @router.post("/listings/{service_id}/deactivate")
 async def deactivate(request: Request, service_id: str) -> Response:
-    def change(service: Service, user: dict[str, str]) -> None:
-        service.status = "inactive"
-
-    return await _quick(request, service_id, "deactivate", change)
+    return await _quick(request, service_id, "deactivate", lambda s, sid, _: editing.set_status(s, sid, "inactive"))
 
 
 @router.post("/listings/{service_id}/reactivate")
 async def reactivate(request: Request, service_id: str) -> Response:
-    def change(service: Service, user: dict[str, str]) -> None:
-        service.status = "active"
-
-    return await _quick(request, service_id, "reactivate", change)
+    return await _quick(request, service_id, "reactivate", lambda s, sid, _: editing.set_status(s, sid, "active"))
 
 
 @router.post("/listings/{service_id}/full")
 async def mark_full(request: Request, service_id: str) -> Response:
-    def change(service: Service, user: dict[str, str]) -> None:
-        service.is_full = True
-
-    return await _quick(request, service_id, "mark_full", change)
+    return await _quick(request, service_id, "mark_full", lambda s, sid, _: editing.set_full(s, sid, True))
 
 
 @router.post("/listings/{service_id}/not-full")
 async def mark_not_full(request: Request, service_id: str) -> Response:
-    def change(service: Service, user: dict[str, str]) -> None:
-        service.is_full = False
-
-    return await _quick(request, service_id, "mark_not_full", change)
+    return await _quick(request, service_id, "mark_not_full", lambda s, sid, _: editing.set_full(s, sid, False))

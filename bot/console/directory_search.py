@@ -59,7 +59,7 @@ def counts(session: Session, rules: Rules) -> dict[str, int]:
         total(active), total(rules.needs_verifying()), total(rules.left_out()),
         total(and_(active, Service.is_full.is_(True))), total(Service.status != "active"),
     )).one()
-    return dict(zip(("active", "flagged", "excluded", "full", "inactive"), (int(x) for x in row)))
+    return dict(zip(("active", "flagged", "excluded", "full", "inactive"), (int(x) for x in row), strict=True))
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# name, approximate centre (lat, lon). Washington, Houghton-le-Spring and Hetton have NE/DH
-# postcodes, which the bundled SR-only postcode file does not hold, so their venues use the
-# nearest live SR postcodes (see demo/data/README.md).
+# name, approximate centre (lat, lon), the same centre places.py gives the name. Only areas with
+# SR postcodes: Washington, Houghton-le-Spring and Hetton have NE/DH postcodes, which the bundled
+# SR-only postcode file does not hold, so the demo has no listings named after them (a venue
+# "in Hetton" would sit miles away at the nearest SR postcode). A test keeps names and places true.
 AREAS: tuple[tuple[str, tuple[float, float]], ...] = (
     ("Sunderland city centre", (54.9059, -1.3826)),
     ("Hendon", (54.8985, -1.3705)),
@@ -32,9 +33,9 @@ AREAS: tuple[tuple[str, tuple[float, float]], ...] = (
     ("Doxford", (54.8640, -1.4180)),
     ("Ryhope", (54.8700, -1.3620)),
     ("Ashbrooke", (54.8950, -1.3880)),
-    ("Washington", (54.9000, -1.5200)),
-    ("Houghton-le-Spring", (54.8410, -1.4680)),
-    ("Hetton", (54.8220, -1.4480)),
+    ("Springwell", (54.9020, -1.4650)),
+    ("Herrington", (54.8660, -1.4530)),
+    ("Hastings Hill", (54.8860, -1.4500)),
 )
 
 ACCESSIBLE = "Step-free entrance and an accessible toilet, so the building is wheelchair accessible."

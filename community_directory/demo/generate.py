@@ -17,7 +17,6 @@ import argparse
 import csv
 import random
 import tempfile
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,16 +31,16 @@ from sqlalchemy.orm import Session
 from community_directory.demo import catalogue as cat
 from community_directory.exporting import export_csv_package
 from community_directory.geography import BUNDLED_NSPL, distance_miles
+from community_directory.ids import stable_id
 from community_directory.importing import import_json_documents
 from community_directory.models import Base
 from community_directory.needs import NEEDS
 from community_directory.schedules import read_schedule
+from community_directory.taxonomy import taxonomy_row, term_id, term_rows
 
 GENERATED_ON = date(2026, 11, 1)
 SEED = 20261101
 DATA_DIR = Path(__file__).parent / "data"
-NAMESPACE = uuid.UUID("6f1c1f52-8a52-4c2b-9d7e-2a9a3b6e5c01")
-TAXONOMY_NAME = "Community Connect needs"
 DEMO_SENTENCE = "This is a fictional listing in the Community Connect demo directory: the group does not exist."
 SUNDERLAND = "E08000024"
 LISTINGS_PER_AREA = 7
@@ -49,8 +48,7 @@ LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "ku": "Kurdish", "fa": "Farsi
 VENUE_SLOTS = {"centre": 0, "hub": 2, "church": 4, "park": 6, "family": 8}  # nth-nearest postcode
 
 
-def uid(*parts: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, "/".join(parts)))
+uid = stable_id  # every demo row id is stable, so the files come out the same each time
 
 
 def slug(text: str) -> str:
@@ -121,25 +119,15 @@ class Builder:
         self.orgs: dict[str, tuple[str, str, str]] = {}  # key -> (id, phone, email)
         self.venues: dict[tuple[str, str], str] = {}
         self.next_phone = 100
-        self.terms = {n.key: uid("taxonomy_term", n.key) for n in NEEDS}
+        self.terms = {n.key: term_id(n.key) for n in NEEDS}
         self.stamp = datetime.combine(GENERATED_ON, datetime.min.time(), tzinfo=timezone.utc).isoformat()
 
     # -- shared rows --------------------------------------------------------------------------
 
     def taxonomy(self) -> None:
-        taxonomy_id = uid("taxonomy", "community-connect-needs")
-        self.rows["taxonomies.csv"].append({
-            "id": taxonomy_id, "name": TAXONOMY_NAME,
-            "description": "The needs and interests residents name to Community Connect; codes are the keys "
-                           "in community_directory/needs.py.",
-            "version": "1",
-        })
-        for need in NEEDS:
-            self.rows["taxonomy_terms.csv"].append({
-                "id": self.terms[need.key], "code": need.key, "name": need.label.capitalize(),
-                "description": f"Activities and support for {need.label}.", "taxonomy": TAXONOMY_NAME,
-                "taxonomy_id": taxonomy_id, "language": "en",
-            })
+        """The needs taxonomy, as the library defines it (community_directory/taxonomy.py)."""
+        self.rows["taxonomies.csv"].append(taxonomy_row())
+        self.rows["taxonomy_terms.csv"].extend(term_rows())
 
     def phone_number(self) -> str:
         number = f"0191 498 {self.next_phone:04d}"
@@ -171,11 +159,9 @@ class Builder:
                 "description": f"{spec.description} A fictional venue in the Community Connect demo directory.",
                 "latitude": lat, "longitude": lon,
             })
-            city = {"Washington": "Washington", "Houghton-le-Spring": "Houghton-le-Spring",
-                    "Hetton": "Hetton-le-Hole"}.get(area, "Sunderland")
             self.rows["addresses.csv"].append({
                 "id": uid("address", area, kind), "location_id": location_id, "address_1": name,
-                "city": city, "state_province": "Tyne and Wear", "postal_code": pcds, "country": "GB",
+                "city": "Sunderland", "state_province": "Tyne and Wear", "postal_code": pcds, "country": "GB",
                 "address_type": "physical",
             })
             access = FIXED_ACCESS.get((area, kind)) or self.rng.choice(spec.access_options)
@@ -201,7 +187,7 @@ class Builder:
             org_id, phone, org_email = self.organization(f"{area}/{name}", f"{name} (demo)",
                                                          f"A volunteer-run group in {short_area}.")
         email = f"{slug(name)}@example.org"
-        amount = rng.choice(activity.cost) if cost == "default" else cost
+        amount = rng.choice(activity.cost) if isinstance(cost, str) else cost  # the only text is "default"
         day = day or rng.choice(activity.days)
         times = times or rng.choice(activity.times)
         if verified_days_ago is None:
@@ -344,8 +330,8 @@ def build_rows(nspl: Path = BUNDLED_NSPL) -> dict[str, list[dict[str, Any]]]:
                 verified_days_ago=builder.rng.randint(390, 700) if 0.035 <= roll < 0.05 else
                 builder.rng.randint(190, 260) if 0.05 <= roll < 0.08 else None,
             )
-    for spec in cat.PHONE_SERVICES:
-        builder.phone_service(spec)
+    for phone_spec in cat.PHONE_SERVICES:
+        builder.phone_service(phone_spec)
     return builder.rows
 
 

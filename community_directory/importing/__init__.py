@@ -22,7 +22,6 @@ from community_directory.importing import csv_package
 from community_directory.importing.json_documents import Flattener, load_json_file
 from community_directory.importing.report import ImportFailed, ImportReport, Problem, ProgressCallback, TableCounts
 from community_directory.importing.writer import RowHook, TableWriter
-from community_directory.search_index import refresh_search_index, services_for_locations, services_for_terms
 
 __all__ = [
     "ImportFailed",
@@ -87,9 +86,9 @@ def import_path(
             for obj, file in files:
                 writer.write(obj, csv_package.read_records(obj, file, report), csv_package.count_rows(file))
         elif fmt == "json":
-            files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+            documents = sorted(path.glob("*.json")) if path.is_dir() else [path]
             flattener = Flattener(report)
-            for file in files:
+            for file in documents:
                 flattener.add_document(load_json_file(file, report), file.name, hint=file.stem)
             for obj, records in flattener.finish():
                 writer.write(obj, records, len(records))
@@ -131,10 +130,7 @@ def _transaction(session: Session, writer: TableWriter, report: ImportReport, ru
                  *, dry_run: bool, commit: bool) -> ImportReport:
     try:
         run()
-        services = set(writer.touched["service"])
-        services |= services_for_locations(session, writer.touched["location"])
-        services |= services_for_terms(session, writer.touched["taxonomy_term"])
-        refresh_search_index(session, services)
+        writer.rows.refresh_index()
         session.flush()
     except ImportFailed as exc:
         session.rollback()

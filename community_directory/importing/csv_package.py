@@ -90,7 +90,7 @@ def read_records(obj: HsdsObject, path: Path, report: ImportReport) -> Iterator[
                         f"has {len(values)} values but the header has {len(fields)} columns "
                         "(often an unquoted comma or a missing quote)",
                     ), report)
-                yield Record(f"{name} row {row_number}", dict(zip(fields, values)))
+                yield Record(f"{name} row {row_number}", dict(zip(fields, values, strict=True)))
     except csv.Error as exc:
         raise ImportFailed(Problem(f"{name} row {row_number + 1}", None, f"broken CSV: {exc}"), report) from exc
     except UnicodeDecodeError as exc:

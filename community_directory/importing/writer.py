@@ -1,5 +1,9 @@
 """Writes parsed records into the HSDS tables: idempotent by id, checked links, counted.
 
+The rows themselves are written by the library's one row writer (community_directory/writing.py),
+the same one the curators' listing editor uses; this module adds what an import needs on top:
+parsing, problems reported with file and row, dangling links and the counts.
+
 Records arrive table by table, parents before children (models.HSDS_MODELS order), in
 batches, so a 100,000-service package never sits in memory at once. A row's parents are
 therefore either already written in this transaction or already in the directory: one
@@ -10,25 +14,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community_directory import values as v
 from community_directory.batches import BATCH_SIZE, chunks
 from community_directory.hsds_schema import HsdsObject, foreign_keys, required_columns
 from community_directory.importing.report import ImportFailed, ImportReport, Problem, ProgressCallback
 from community_directory.importing.rows import Record, RowParser
+from community_directory.writing import Row, RowWriter, comparable
 
 # row_hook(object_name, raw values) -> raw values: lets a caller adjust records on the way in
 # (load_demo moves demo verification dates forward to today).
 RowHook = Callable[[str, dict[str, Any]], dict[str, Any]]
-
-
-def _comparable(value: Any) -> Any:
-    return v.as_utc(value) if isinstance(value, datetime) else value
 
 
 class TableWriter:
@@ -46,9 +45,9 @@ class TableWriter:
         self.strict = strict
         self.progress = progress
         self.row_hook = row_hook
+        self.rows = RowWriter(session)
         self.known: dict[str, set[str]] = defaultdict(set)  # table name -> ids known to exist
         self.seen: dict[str, set[str]] = defaultdict(set)  # object name -> ids written by this import
-        self.touched: dict[str, set[str]] = defaultdict(set)  # what the search index must refresh
 
     def problem(self, problem: Problem) -> None:
         if self.strict and problem.action != "ignored":
@@ -146,16 +145,10 @@ class TableWriter:
         table = obj.table
         if not parsed:
             return
-        existing = {
-            r["id"]: dict(r)
-            for r in self.session.execute(select(table).where(table.c.id.in_(list(parsed)))).mappings()
-        }
-        defaults = {
-            c.name: (c.default.arg if c.default is not None and not callable(c.default.arg) else None)
-            for c in table.c
-        }
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
+        existing = self.rows.existing(table, parsed)
+        defaults = self.rows.defaults(table)
+        inserts: list[Row] = []
+        updates: list[tuple[Row, Row]] = []
         for ident, (record, row) in parsed.items():
             old = existing.get(ident)
             new = {**defaults, **row} if old is None else {**old, **row}
@@ -168,40 +161,17 @@ class TableWriter:
             if old is None:
                 inserts.append(new)
                 counts.created += 1
-            elif all(_comparable(new[k]) == _comparable(old[k]) for k in row):
+            elif all(comparable(new[k]) == comparable(old[k]) for k in row):
                 if not repeat:
                     counts.unchanged += 1
                 continue
             else:
-                updates.append(new)
+                updates.append((new, old))
                 if not repeat:
                     counts.updated += 1
             self.seen[obj.name].add(ident)
             self.known[table.name].add(ident)
-            self._track(obj, new, old)
-        if inserts:
-            self.session.execute(insert(table), inserts)
-        if updates:
-            names = [c.name for c in table.c if c.name != "id"]
-            stmt = (
-                update(table)
-                .where(table.c.id == bindparam("_key"))
-                .values({n: bindparam(f"_v_{n}") for n in names})
-            )
-            self.session.execute(stmt, [{"_key": r["id"], **{f"_v_{n}": r[n] for n in names}} for r in updates])
+        self.rows.insert(table, inserts)
+        self.rows.update(table, updates)
         for ident in parsed:
             self.seen[obj.name].add(ident)
-
-    def _track(self, obj: HsdsObject, new: dict[str, Any], old: dict[str, Any] | None) -> None:
-        """Remember what changed that the matching search index is derived from."""
-        rows = [new] + ([old] if old else [])
-        if obj.name == "service":
-            self.touched["service"].add(new["id"])
-        elif obj.name == "service_at_location":
-            self.touched["service"].update(r["service_id"] for r in rows if r.get("service_id"))
-        elif obj.name == "location":
-            self.touched["location"].add(new["id"])
-        elif obj.name == "attribute":
-            self.touched["service"].update(r["link_id"] for r in rows if r.get("link_id"))
-        elif obj.name == "taxonomy_term" and old is not None:
-            self.touched["taxonomy_term"].add(new["id"])

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 SCHEMA_DIR = Path(__file__).parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     """load_schema("compiled/service") or load_schema("phone")."""
     path = SCHEMA_DIR / f"{name}.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Any:
     """A jsonschema validator (draft 2020-12, with format checks) for a shipped schema."""
     from jsonschema import Draft202012Validator, FormatChecker

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from community_directory.schemas import SCHEMA_DIR
 from tests.api.directory_app import demo_database, make_app
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(name: str) -> dict[str, Any]:
     return json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
@@ -29,7 +29,7 @@ def _retrieve(uri: str) -> Resource:
     return DRAFT202012.create_resource(_schema(uri.rsplit("/", 1)[-1].removesuffix(".json")))
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Draft202012Validator:
     """The official HSDS 3.0 schema `name` ("compiled/service", "taxonomy_term"), refs resolved."""
     return Draft202012Validator(_schema(name), registry=Registry(retrieve=_retrieve), format_checker=FormatChecker())

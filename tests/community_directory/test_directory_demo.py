@@ -13,11 +13,11 @@ from directory_testing import TODAY, row_counts
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community_directory.demo import DEMO_DATA_DIR, GENERATED_ON, load_demo
-from community_directory.demo import catalogue, generate
-from community_directory.geography import BUNDLED_NSPL
+from community_directory.demo import DEMO_DATA_DIR, GENERATED_ON, catalogue, generate, load_demo
+from community_directory.geography import BUNDLED_NSPL, distance_miles
 from community_directory.models import Service
 from community_directory.needs import NEED_KEYS
+from community_directory.places import find_place
 
 
 def read(name: str) -> list[dict[str, str]]:
@@ -99,3 +99,31 @@ def test_load_demo_is_idempotent_and_moves_dates_to_today(session: Session) -> N
     assert again.created == again.updated == 0 and row_counts(session) == counts
     walk = session.execute(select(Service).where(Service.name == "Hendon Health Walk")).scalar_one()
     assert walk.last_verified_at == TODAY - timedelta(days=30)
+
+
+def test_demo_listings_sit_where_their_names_say() -> None:
+    """A listing named after an area meets within 1.5 miles of where a resident naming that area is placed.
+
+    Issue 15: "Hetton Silver Surfers" met 2.7 miles from Hetton, because Hetton's postcodes are not in
+    the bundled SR file. The centre is the one the bot uses for the area's name (places.find_place).
+    """
+    for area, _ in catalogue.AREAS:
+        assert find_place(area) is not None, f"the bot does not know the demo area {area}"
+    locations = {row["id"]: row for row in read("locations.csv")}
+    at = {row["service_id"]: locations[row["location_id"]] for row in read("service_at_location.csv")}
+    shorts = sorted({"City Centre" if a == "Sunderland city centre" else a for a, _ in catalogue.AREAS},
+                    key=len, reverse=True)
+    checked, far = 0, []
+    for service in read("services.csv"):
+        area = next((s for s in shorts if service["name"].startswith(s + " ")), None)
+        if area is None or service["id"] not in at:
+            continue
+        place = find_place(area)
+        assert place is not None
+        venue = at[service["id"]]
+        miles = distance_miles(place.lat, place.lon, float(venue["latitude"]), float(venue["longitude"]))
+        checked += 1
+        if miles > 1.5:
+            far.append(f"{service['name']}: {miles:.1f} miles from {place.name}")
+    assert checked >= 150
+    assert far == [], "\n".join(far)

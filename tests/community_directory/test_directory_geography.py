@@ -23,7 +23,6 @@ from community_directory.geography import (
 )
 from community_directory.models import Postcode
 
-
 # SHA-256 of the ONS file as published in the reference data (data/nspl/NSPL_NOV_2021_UK_SR.csv).
 NSPL_SHA256 = "297efcf01cfd8a2b518e7b21b9d7ac037eff16bc05e2200edd34dbf43f88d5d5"
 

@@ -8,13 +8,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from directory_testing import EXAMPLE_CSV, row_counts
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from community_directory.importing import ImportFailed, import_path, validate_path
 from community_directory.models import Location, Schedule, Service
-
-from directory_testing import EXAMPLE_CSV, row_counts
 
 SERVICE_ID = "ac148810-d857-441c-9679-408f346de14b"
 

@@ -6,6 +6,7 @@ from datetime import date
 from types import SimpleNamespace
 
 from community_directory.listing_facts import (
+    JOIN_LIMIT,
     age_fit,
     how_to_join,
     languages_offered,
@@ -59,7 +60,19 @@ def test_age_limits_and_groups() -> None:
     assert age_fit(18, None, None, "young_people").fits  # 18 to 25 are young people too
 
 
+def test_a_long_joining_note_keeps_whole_sentences_within_one_segment() -> None:
+    first = "Ring the bell at the side door and ask for Linda, who runs the group and will show you round."
+    note = f"{first} Parking is free behind the hall on Tuesdays and Thursdays, but fills up by ten o'clock."
+    assert len(note) > JOIN_LIMIT and how_to_join(note, None, None, None) == first
+    rambling = "ask for linda " * 20
+    cut = how_to_join(rambling, None, None, None)
+    assert len(cut) <= JOIN_LIMIT and cut.endswith("...") and "\u2026" not in cut
+
+
 def test_how_to_join_prefers_the_listing_s_own_words() -> None:
-    assert how_to_join("Just turn up. Tea is free.", "0191 498 0100", None, None) == "Just turn up."
+    # All of what the curator wrote, not just its first sentence (issue 15: "Ask for Linda" was lost).
+    assert how_to_join("Just turn up. Ask for Linda at the door.", "0191 498 0100", None, None) == (
+        "Just turn up. Ask for Linda at the door.")
+    assert how_to_join("Ask for Linda\n at the door.", None, None, None) == "Ask for Linda at the door."
     assert how_to_join(None, "0191 498 0100", "a@example.org", None) == "Call 0191 498 0100"
     assert how_to_join(None, None, "a@example.org", None) == "Email a@example.org"

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from directory_testing import TODAY
 from sqlalchemy.orm import Session
 
-from community_directory.verification import months_before, state, stale_listings
+from community_directory.verification import months_before, stale_listings, state
 
 
 def test_months_before_handles_month_ends_and_years() -> None:

@@ -225,3 +225,29 @@ def test_bad_input_is_explained_and_what_was_typed_is_kept(client, db):
     missing = client.post("/console/directory/new", data={**new_listing(db, name=""), "csrf": token})
     assert missing.status_code == 400 and "Enter the name of the group or service." in missing.text
     assert db.scalars(select(Service).where(Service.name.like("Millfield Model%"))).first() is None
+
+
+def test_what_a_curator_writes_is_what_residents_read(client, db):
+    """Issue 15: a joining note added after "Just turn up." reached residents as "Just turn up."."""
+    from actions.matching import describe
+    from bot.text.sms_text import is_gsm7
+    from community_directory.matching import MatchRequest, find_matches
+
+    login(client, *CURATOR)
+    service = db.scalars(select(Service).where(Service.name == "Hendon Health Walk")).one()
+    edit_page = client.get(f"/console/directory/listings/{service.id}/edit").text
+    fields = dict(re.findall(r'<input id="(\w+)" name="\w+"(?: type="\w+")? value="([^"]*)"', edit_page))
+    note = "Just turn up. Ask for Linda at the door."
+    form = {**fields, "needs": term_ids(db, "physical_activity", "outdoors", "loneliness"),
+            "wheelchair": "yes", "day": "TU", "cost": "free", "application_process": note, "csrf": csrf(client)}
+    assert "Changes saved." in client.post(f"/console/directory/listings/{service.id}/edit", data=form).text
+
+    db.expire_all()
+    hendon = db.get(Location, db.get(Service, service.id).service_at_locations[0].location_id)
+    matches = find_matches(db, MatchRequest(needs=["physical_activity"], lat=hendon.latitude, lon=hendon.longitude,
+                                            today=date.today(), limit=20))
+    match = next(m for m in matches if m.service_id == service.id)
+    assert match.how_to_join == note
+    long_place = match.__class__(**{**match.__dict__, "where": "Hendon Park Pavilion, " * 12})
+    for shown in (describe(1, match), describe(1, long_place)):
+        assert shown.endswith(note) and len(shown) <= 306 and is_gsm7(shown)

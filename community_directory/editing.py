@@ -1,24 +1,30 @@
-"""The curator's listing form: read what was typed, check it, write it to the HSDS rows.
+"""Curators' listing edits: read a flat listing form, check it, and write it through the row writer.
 
 The form is flatter than HSDS (one venue, one weekly session, one price, one phone), so an
 edit only rewrites the parts whose form values changed: an imported listing with, say, a
-monthly schedule keeps it unless the curator types new times.
+monthly schedule keeps it unless the curator types new times. Every write goes through
+`writing.RowWriter`, the same writer the importer uses, so the matching index is refreshed
+the same way whoever changed a listing.
+
+Each change returns what it changed in the curator's words ({field: [old, new]}), which the
+application keeps as its audit log. No web code here: the console turns a POST into a
+`ListingForm` and renders the pages.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from community_directory import values as v
-from community_directory.demo.generate import TAXONOMY_NAME, uid
 from community_directory.geography import lookup_postcode
+from community_directory.ids import new_id
 from community_directory.listing_facts import wheelchair_access
 from community_directory.models import (
     Accessibility,
@@ -31,21 +37,19 @@ from community_directory.models import (
     Schedule,
     Service,
     ServiceAtLocation,
-    Taxonomy,
     TaxonomyTerm,
 )
-from community_directory.needs import NEEDS, NEED_KEYS
+from community_directory.needs import NEED_KEYS
 from community_directory.schedules import DAY_CODES, DAY_NAMES, describe, read_schedule, read_schedules
-from community_directory.search_index import refresh_search_index
+from community_directory.taxonomy import ensure_need_terms
+from community_directory.writing import RowWriter
+
+Changes = dict[str, list[Any]]
 
 WHEELCHAIR_TEXT = {"yes": "Wheelchair accessible.", "no": "Not suitable for wheelchairs."}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{6,24}$")
 _SINGLE_DAY = re.compile(r"^(MO|TU|WE|TH|FR|SA|SU)$")
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 @dataclass
@@ -70,16 +74,6 @@ class ListingForm:
     application_process: str = ""
     phone: str = ""
     email: str = ""
-
-    @classmethod
-    def from_post(cls, form: Any) -> ListingForm:
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name == "needs":
-                values["needs"] = [str(x) for x in form.getlist("needs")]
-            else:
-                values[f.name] = str(form.get(f.name) or "").replace("\r\n", "\n").strip()
-        return cls(**values)
 
     # Groups of fields written together; an edit writes a group only when one of its fields changed.
     GROUPS: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -110,24 +104,9 @@ class Checked:
     amount: float | None = None
 
 
-# -- need terms --------------------------------------------------------------------------------
-
-
 def need_terms(session: Session) -> list[TaxonomyTerm]:
-    """The Community Connect needs taxonomy's terms, created on first use (same ids as the demo)."""
-    terms = list(session.scalars(select(TaxonomyTerm).where(TaxonomyTerm.code.in_(sorted(NEED_KEYS)))))
-    if terms:
-        return sorted(terms, key=lambda t: t.name)
-    taxonomy_id = uid("taxonomy", "community-connect-needs")
-    if session.get(Taxonomy, taxonomy_id) is None:
-        session.add(Taxonomy(id=taxonomy_id, name=TAXONOMY_NAME, version="1",
-                             description="The needs and interests residents name to Community Connect."))
-    for need in NEEDS:
-        session.add(TaxonomyTerm(id=uid("taxonomy_term", need.key), code=need.key, name=need.label.capitalize(),
-                                 description=f"Activities and support for {need.label}.", taxonomy=TAXONOMY_NAME,
-                                 taxonomy_id=taxonomy_id, language="en"))
-    session.flush()
-    return need_terms(session)
+    """The needs a curator can tick, by name (the taxonomy is created on first use)."""
+    return ensure_need_terms(session)
 
 
 # -- checking --------------------------------------------------------------------------------
@@ -148,21 +127,7 @@ def check(session: Session, form: ListingForm, allowed_terms: set[str], unchange
     if set(form.needs) - allowed_terms:
         errors["needs"] = "Choose needs from the list."
     if "venue" not in unchanged and (form.venue or form.address_1 or form.postcode):
-        if not form.postcode:
-            errors["postcode"] = "Enter the venue's postcode, or leave the whole address empty."
-        else:
-            found = lookup_postcode(session, form.postcode)
-            if found.status in ("ok", "terminated"):
-                out.postcode, out.lat, out.lon = found.postcode, found.lat, found.lon
-            elif found.status == "malformed":
-                errors["postcode"] = f"“{form.postcode}” is not a UK postcode. A postcode looks like SR1 3SD."
-            else:
-                errors["postcode"] = (f"We could not find the postcode “{form.postcode}”. Check it, "
-                                      "or leave the address empty if the group has no venue.")
-        if not form.address_1:
-            errors["address_1"] = "Enter the first line of the address."
-        if not form.city:
-            errors["city"] = "Enter the town or city."
+        _check_venue(session, form, out)
     if form.wheelchair not in ("", "yes", "no"):
         errors["wheelchair"] = "Choose yes, no or not known."
     if "schedule" not in unchanged:
@@ -183,18 +148,40 @@ def check(session: Session, form: ListingForm, allowed_terms: set[str], unchange
     return out
 
 
+def _check_venue(session: Session, form: ListingForm, out: Checked) -> None:
+    errors = out.errors
+    if not form.postcode:
+        errors["postcode"] = "Enter the venue's postcode, or leave the whole address empty."
+    else:
+        found = lookup_postcode(session, form.postcode)
+        if found.status in ("ok", "terminated"):
+            out.postcode, out.lat, out.lon = found.postcode, found.lat, found.lon
+        elif found.status == "malformed":
+            errors["postcode"] = f"“{form.postcode}” is not a UK postcode. A postcode looks like SR1 3SD."
+        else:
+            errors["postcode"] = (f"We could not find the postcode “{form.postcode}”. Check it, "
+                                  "or leave the address empty if the group has no venue.")
+    if not form.address_1:
+        errors["address_1"] = "Enter the first line of the address."
+    if not form.city:
+        errors["city"] = "Enter the town or city."
+
+
 def _check_schedule(form: ListingForm, errors: dict[str, str]) -> None:
     if form.day and form.day not in DAY_CODES:
         errors["day"] = "Choose a day of the week."
-    times = {}
+    times: dict[str, str] = {}
     for name, label in (("start_time", "start"), ("end_time", "end")):
         raw = getattr(form, name)
         if not raw:
             continue
         try:
-            times[name] = v.parse_time_text(raw)
+            parsed = v.parse_time_text(raw)
         except v.BadValue:
             errors[name] = f"Enter the {label} time like 10:00 or 14:30."
+        else:
+            if parsed:
+                times[name] = parsed
     if times and not form.day and "day" not in errors:
         errors["day"] = "Choose the day the session is on."
     if "start_time" in times and "end_time" in times and times["end_time"][:5] <= times["start_time"][:5]:
@@ -228,6 +215,7 @@ def _pounds(amount: float) -> str:
 
 
 def form_from_service(service: Service) -> ListingForm:
+    """The listing as the form shows it, for editing."""
     _, location, address = _place(service)
     schedule = service.schedules[0] if service.schedules else None
     day = ""
@@ -271,7 +259,7 @@ def snapshot(service: Service) -> dict[str, Any]:
         "organization": service.organization.name if service.organization else None,
         "name": service.name,
         "description": service.description,
-        "needs": sorted(a.taxonomy_term.name for a in _need_attributes(service)),  # type: ignore[union-attr]
+        "needs": sorted(a.taxonomy_term.name for a in _need_attributes(service) if a.taxonomy_term),
         "venue": location.name if location else None,
         "address": ", ".join(filter(None, [address.address_1, address.city])) if address else None,
         "postcode": address.postal_code if address else None,
@@ -289,174 +277,208 @@ def snapshot(service: Service) -> dict[str, Any]:
     }
 
 
-def differences(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+def differences(before: dict[str, Any], after: dict[str, Any]) -> Changes:
     return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
 
 
-# -- writing ----------------------------------------------------------------------------------
+def _listing(session: Session, service_id: str) -> Service:
+    """The service as stored now (the writer works below the ORM, so cached objects are dropped)."""
+    session.expire_all()
+    service = session.get(Service, service_id)
+    if service is None:
+        raise LookupError(f"there is no listing with id {service_id}")
+    return service
 
 
-def apply(session: Session, service: Service, form: ListingForm, checked: Checked, groups: set[str]) -> None:
+# -- changing a listing ------------------------------------------------------------------------
+
+
+def create_listing(session: Session, form: ListingForm, checked: Checked, *, by: str,
+                   today: date) -> tuple[str, Changes]:
+    """A new active listing; whoever creates it has just checked it, so it starts verified.
+
+    Returns the new service id and its fields as changes from nothing.
+    """
+    writer = RowWriter(session)
+    service_id = new_id()
+    writer.save(Service, {"id": service_id, "name": form.name, "status": "active", "is_full": False,
+                          "is_demo": False, "last_verified_at": today, "verified_by": by})
+    groups = form.changed_groups(ListingForm(city="")) | {"organization", "text"}
+    _write_groups(writer, service_id, form, checked, groups)
+    return service_id, differences({}, snapshot(_listing(session, service_id)))
+
+
+def edit_listing(session: Session, service_id: str, form: ListingForm, checked: Checked,
+                 groups: set[str]) -> Changes:
+    """Write the changed groups of the form to the listing; returns what changed."""
+    before = snapshot(_listing(session, service_id))
+    _write_groups(RowWriter(session), service_id, form, checked, groups)
+    return differences(before, snapshot(_listing(session, service_id)))
+
+
+def verify(session: Session, service_id: str, *, by: str, today: date) -> Changes:
+    """A curator has confirmed the listing is right today."""
+    return _change_service(session, service_id, {"last_verified_at": today, "verified_by": by})
+
+
+def set_status(session: Session, service_id: str, status: str) -> Changes:
+    """Close (inactive) or reopen (active) a listing; matching offers only active ones."""
+    return _change_service(session, service_id, {"status": status})
+
+
+def set_full(session: Session, service_id: str, is_full: bool) -> Changes:
+    """The group cannot take anyone new (or can again); matching stops (or starts) offering it."""
+    return _change_service(session, service_id, {"is_full": is_full})
+
+
+def _change_service(session: Session, service_id: str, values: dict[str, Any]) -> Changes:
+    before = snapshot(_listing(session, service_id))
+    writer = RowWriter(session)
+    if writer.save(Service, {"id": service_id, **values}) == "unchanged":
+        return {}
+    writer.save(Service, {"id": service_id, "last_modified": datetime.now(timezone.utc)})  # x_ fields publish too
+    writer.refresh_index()
+    return differences(before, snapshot(_listing(session, service_id)))
+
+
+def _write_groups(writer: RowWriter, service_id: str, form: ListingForm, checked: Checked, groups: set[str]) -> None:
     """Write the changed groups to the HSDS rows and refresh the matching index."""
+    session = writer.session
     if "organization" in groups:
-        service.organization_id = _organization(session, form).id
+        writer.save(Service, {"id": service_id, "organization_id": _organization(writer, form)})
     if "text" in groups:
-        service.name = form.name
-        service.description = form.description or None
-        service.application_process = form.application_process or None
-        service.email = form.email or None
+        writer.save(Service, {"id": service_id, "name": form.name, "description": form.description or None,
+                              "application_process": form.application_process or None,
+                              "email": form.email or None})
     if "needs" in groups:
-        _write_needs(session, service, form.needs)
+        _write_needs(writer, _listing(session, service_id), form.needs)
     if "venue" in groups:
-        _write_venue(session, service, form, checked)
+        _write_venue(writer, _listing(session, service_id), form, checked)
     if "wheelchair" in groups or "venue" in groups:
-        session.flush()
-        session.expire(service, ["service_at_locations"])
-        _write_wheelchair(session, service, form.wheelchair)
+        _write_wheelchair(writer, _listing(session, service_id), form.wheelchair)
     if "schedule" in groups:
-        _write_schedule(session, service, form)
+        _write_schedule(writer, _listing(session, service_id), form)
     if "cost" in groups:
-        _write_cost(session, service, form, checked)
+        _write_cost(writer, _listing(session, service_id), form, checked)
     if "phone" in groups:
-        _write_phone(session, service, form.phone)
-    service.last_modified = datetime.now(timezone.utc)
-    session.flush()
-    refresh_search_index(session, [service.id])
+        _write_phone(writer, _listing(session, service_id), form.phone)
+    writer.save(Service, {"id": service_id, "last_modified": datetime.now(timezone.utc)})
+    writer.refresh_index()
 
 
-def _organization(session: Session, form: ListingForm) -> Organization:
-    found = session.scalars(
-        select(Organization).where(func.lower(Organization.name) == form.organization.lower()).order_by(Organization.id)
+def _organization(writer: RowWriter, form: ListingForm) -> str:
+    """The id of the organisation with this name (any case), created when there is none."""
+    found = writer.session.scalars(
+        select(Organization.id).where(func.lower(Organization.name) == form.organization.lower())
+        .order_by(Organization.id)
     ).first()
     if found is not None:
         return found
-    organization = Organization(id=new_id(), name=form.organization,
-                                description=form.organization_description or form.organization)
-    session.add(organization)
-    session.flush()
-    return organization
+    organization_id = new_id()
+    writer.save(Organization, {"id": organization_id, "name": form.organization,
+                               "description": form.organization_description or form.organization})
+    return organization_id
 
 
-def _write_needs(session: Session, service: Service, wanted: list[str]) -> None:
-    current = {a.taxonomy_term_id: a for a in _need_attributes(service)}
-    for term_id, attribute in current.items():
+def _write_needs(writer: RowWriter, service: Service, wanted: list[str]) -> None:
+    current = {a.taxonomy_term_id: a.id for a in _need_attributes(service)}
+    for term_id, attribute_id in current.items():
         if term_id not in wanted:
-            session.delete(attribute)
+            writer.remove(Attribute, attribute_id)
     for term_id in sorted(set(wanted) - set(current)):
-        session.add(Attribute(id=new_id(), link_id=service.id, taxonomy_term_id=term_id, link_type="need",
-                              link_entity="service"))
-    session.flush()
-    session.expire(service, ["attributes"])
+        writer.save(Attribute, {"id": new_id(), "link_id": service.id, "taxonomy_term_id": term_id,
+                                "link_type": "need", "link_entity": "service"})
 
 
-def _write_venue(session: Session, service: Service, form: ListingForm, checked: Checked) -> None:
+def _write_venue(writer: RowWriter, service: Service, form: ListingForm, checked: Checked) -> None:
     sal, location, address = _place(service)
     if not form.postcode:
         if sal is not None:
-            session.delete(sal)
-            session.flush()
-            _drop_if_unused(session, location)
+            writer.remove(ServiceAtLocation, sal.id)
+            _drop_if_unused(writer, location)
         return
     shared = location is not None and any(s.service_id != service.id for s in location.service_at_locations)
+    place = {"name": form.venue or form.address_1, "latitude": checked.lat, "longitude": checked.lon}
     if location is None or shared:
         # A venue other listings use stays as it is: this listing moves to a venue of its own.
-        location = Location(id=new_id(), location_type="physical")
-        session.add(location)
+        location_id = new_id()
+        writer.save(Location, {"id": location_id, "location_type": "physical", **place})
         if sal is not None:
-            session.delete(sal)
-        session.add(ServiceAtLocation(id=new_id(), service_id=service.id, location_id=location.id))
+            writer.remove(ServiceAtLocation, sal.id)
+        writer.save(ServiceAtLocation, {"id": new_id(), "service_id": service.id, "location_id": location_id})
         address = None
-    location.name = form.venue or form.address_1
-    location.latitude, location.longitude = checked.lat, checked.lon
+    else:
+        location_id = location.id
+        writer.save(Location, {"id": location_id, **place})
+    lines = {"address_1": form.address_1, "city": form.city, "postal_code": checked.postcode}
     if address is None:
-        address = Address(id=new_id(), location_id=location.id, state_province="Tyne and Wear", country="GB",
-                          address_type="physical")
-        session.add(address)
-    address.address_1, address.city, address.postal_code = form.address_1, form.city, checked.postcode
-    session.flush()
-    session.expire(service, ["service_at_locations"])
+        writer.save(Address, {"id": new_id(), "location_id": location_id, "state_province": "Tyne and Wear",
+                              "country": "GB", "address_type": "physical", **lines})
+    else:
+        writer.save(Address, {"id": address.id, **lines})
 
 
-def _drop_if_unused(session: Session, location: Location | None) -> None:
+def _drop_if_unused(writer: RowWriter, location: Location | None) -> None:
     if location is None:
         return
-    used = session.scalar(select(func.count()).select_from(ServiceAtLocation)
-                          .where(ServiceAtLocation.location_id == location.id))
+    used = writer.session.scalar(select(func.count()).select_from(ServiceAtLocation)
+                                 .where(ServiceAtLocation.location_id == location.id))
     if not used:
-        session.delete(location)
+        writer.remove(Location, location.id)  # its address and accessibility rows go with it
 
 
-def _write_wheelchair(session: Session, service: Service, choice: str) -> None:
+def _write_wheelchair(writer: RowWriter, service: Service, choice: str) -> None:
     _, location, _ = _place(service)
     if location is None or wheelchair_access(_access_texts(location)) == {"yes": True, "no": False}.get(choice):
         return
     rows = list(location.accessibility)
     if not choice:
         for row in rows:
-            session.delete(row)
+            writer.remove(Accessibility, row.id)
     elif rows:
-        rows[0].description = WHEELCHAIR_TEXT[choice]
+        writer.save(Accessibility, {"id": rows[0].id, "description": WHEELCHAIR_TEXT[choice]})
     else:
-        session.add(Accessibility(id=new_id(), location_id=location.id, description=WHEELCHAIR_TEXT[choice]))
-    session.flush()
-    session.expire(location, ["accessibility"])
+        writer.save(Accessibility, {"id": new_id(), "location_id": location.id,
+                                    "description": WHEELCHAIR_TEXT[choice]})
 
 
-def _write_schedule(session: Session, service: Service, form: ListingForm) -> None:
+def _write_schedule(writer: RowWriter, service: Service, form: ListingForm) -> None:
     current = service.schedules[0] if service.schedules else None
     if not (form.day or form.start_time or form.end_time):
         if current is not None:
-            session.delete(current)
-    else:
-        row = current or Schedule(id=new_id(), service_id=service.id)
-        row.freq, row.interval, row.wkst, row.byday = "WEEKLY", 1, "MO", form.day
-        row.opens_at, row.closes_at = form.start_time or None, form.end_time or None
-        row.dtstart = row.until = row.count = row.bymonthday = row.byweekno = row.byyearday = None
-        sessions = read_schedule(row)
-        row.description = sessions.label if sessions else f"{DAY_NAMES[form.day]}s"
-        if current is None:
-            session.add(row)
-    session.flush()
-    session.expire(service, ["schedules"])
+            writer.remove(Schedule, current.id)
+        return
+    row: dict[str, Any] = {
+        "id": current.id if current is not None else new_id(), "service_id": service.id,
+        "freq": "WEEKLY", "interval": 1, "wkst": "MO", "byday": form.day,
+        "opens_at": form.start_time or None, "closes_at": form.end_time or None,
+        "dtstart": None, "until": None, "count": None, "bymonthday": None, "byweekno": None, "byyearday": None,
+    }
+    sessions = read_schedule(SimpleNamespace(**row, valid_from=None, valid_to=None, description=None))
+    row["description"] = sessions.label if sessions else f"{DAY_NAMES[form.day]}s"
+    writer.save(Schedule, row)
 
 
-def _write_cost(session: Session, service: Service, form: ListingForm, checked: Checked) -> None:
+def _write_cost(writer: RowWriter, service: Service, form: ListingForm, checked: Checked) -> None:
     current = service.cost_options[0] if service.cost_options else None
     if not form.cost:
         if current is not None:
-            session.delete(current)
-        service.fees_description = None
-    else:
-        amount = 0.0 if form.cost == "free" else float(checked.amount or 0)
-        text = "Free" if amount == 0 else _pounds(amount)
-        row = current or CostOption(id=new_id(), service_id=service.id)
-        row.currency, row.amount, row.amount_description = "GBP", amount, text
-        if current is None:
-            session.add(row)
-        service.fees_description = text
-    session.flush()
-    session.expire(service, ["cost_options"])
+            writer.remove(CostOption, current.id)
+        writer.save(Service, {"id": service.id, "fees_description": None})
+        return
+    amount = 0.0 if form.cost == "free" else float(checked.amount or 0)
+    text = "Free" if amount == 0 else _pounds(amount)
+    writer.save(CostOption, {"id": current.id if current is not None else new_id(), "service_id": service.id,
+                             "currency": "GBP", "amount": amount, "amount_description": text})
+    writer.save(Service, {"id": service.id, "fees_description": text})
 
 
-def _write_phone(session: Session, service: Service, number: str) -> None:
+def _write_phone(writer: RowWriter, service: Service, number: str) -> None:
     current = service.phones[0] if service.phones else None
     if not number:
         if current is not None:
-            session.delete(current)
+            writer.remove(Phone, current.id)
     elif current is not None:
-        current.number = number
+        writer.save(Phone, {"id": current.id, "number": number})
     else:
-        session.add(Phone(id=new_id(), service_id=service.id, number=number, type="voice"))
-    session.flush()
-    session.expire(service, ["phones"])
-
-
-def create(session: Session, form: ListingForm, checked: Checked, username: str, today: date) -> Service:
-    """A new active listing; whoever creates it has just checked it, so it starts verified."""
-    service = Service(id=new_id(), name=form.name, status="active", is_full=False, is_demo=False,
-                      last_verified_at=today, verified_by=username)
-    session.add(service)
-    session.flush()
-    empty = ListingForm(city="")
-    apply(session, service, form, checked, form.changed_groups(empty) | {"organization", "text"})
-    return service
+        writer.save(Phone, {"id": new_id(), "service_id": service.id, "number": number, "type": "voice"})
