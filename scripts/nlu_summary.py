@@ -96,7 +96,7 @@ def _share(part: int, whole: int) -> str:
     return f"{part / whole:.3f} ({part}/{whole})" if whole else "n/a (0 examples)"
 
 
-def main(results: Path) -> int:
+def main(results: Path, report_only: bool = False) -> int:
     intents = json.loads((results / "intent_report.json").read_text())
     accuracy = intents["accuracy"]
     print(f"held-out intent accuracy: {accuracy:.3f}  (weighted F1 {intents['weighted avg']['f1-score']:.3f})")
@@ -119,11 +119,12 @@ def main(results: Path) -> int:
         print(f"  with a need heard that was not said (model + net): {_share(heard.extra, n)}")
         print(f"held-out examples naming no need where one is heard anyway (model + net): "
               f"{_share(heard.no_need_heard, heard.no_need_examples)}")
-    if accuracy < FLOOR:
+    if accuracy < FLOOR and not report_only:
         print(f"FAIL: held-out intent accuracy {accuracy:.3f} is below the floor {FLOOR}", file=sys.stderr)
         return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    # --report-only: the fresh held-out set is measured, never used as a gate to tune against.
+    sys.exit(main(Path(sys.argv[1]), report_only="--report-only" in sys.argv[2:]))
