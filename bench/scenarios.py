@@ -63,7 +63,9 @@ TOP_LEVEL_KEYS = frozenset({
     "top3_any", "top3_all_of_any", "top3_none", "max_miles", "reply_contains_any", "reply_not_contains",
     "asks", "asks_not", "never_asks_twice", "kept_needs_include", "kept_nothing",
 })
-TURN_KEYS = frozenset({"top3_any", "top3_all_of_any", "top3_none", "max_miles", "reply_contains_any", "reply_not_contains"})
+TURN_KEYS = frozenset({
+    "top3_any", "top3_all_of_any", "top3_none", "max_miles", "reply_contains_any", "reply_not_contains",
+})
 KIND_LIST_KEYS = ("top3_any", "top3_all_of_any", "top3_none")
 MATCH_LINE = re.compile(r"^([1-9])\) (.+?)\. ", re.MULTILINE)
 MILES = re.compile(r"(\d+(?:\.\d+)?) miles away")
@@ -407,7 +409,8 @@ class Player:
         if kept.person is not None:
             url = f"{self.stack.services['rasa'].url}/conversations/{kept.person.conversation_id}/tracker"
             tracker = httpx.get(url, timeout=30).json()
-            values = [e.get("value") for e in tracker.get("events") or [] if e.get("event") == "slot" and e.get("name") == "needs"]
+            events = tracker.get("events") or []
+            values = [e.get("value") for e in events if e.get("event") == "slot" and e.get("name") == "needs"]
             values.append((tracker.get("slots") or {}).get("needs"))
             for value in values:
                 needs |= set(value if isinstance(value, list) else [value] if value else [])
