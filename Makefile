@@ -1,5 +1,5 @@
 # One entry point. `make run` and `make test` are the two commands in the README.
-.PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory setup lock-app lock-rasa clean
+.PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory bench-scenarios setup lock-app lock-rasa clean
 
 run: setup
 	.venv/app/bin/python -m bot.cli run
@@ -25,6 +25,10 @@ bench-nlu: setup
 
 bench-directory: setup
 	PYTHONPATH=. .venv/app/bin/python bench/directory_bench.py
+
+# Residents' conversations end to end (tests/scenarios/); ARGS="--split dev --only ID --min-rate 0.9"
+bench-scenarios: setup
+	PYTHONPATH=. .venv/app/bin/python -m bench.scenarios $(ARGS)
 
 setup:
 	bash scripts/bootstrap.sh

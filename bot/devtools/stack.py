@@ -146,3 +146,33 @@ class Stack:
                 service.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(service.process.pid, signal.SIGKILL)
+
+
+def start_demo_stack(root: Path, model: Path, app_port: int | None = None, **app_env: str) -> Stack:
+    """A fresh database under `root` with the demo directory, then the three processes, all ready.
+
+    What the end-to-end tests and the scenario benchmark run: migrations, the bundled postcodes
+    and the demo listings, the action server, Rasa with `model`, and the app (extra environment
+    in `app_env`). If anything fails to start, what was started is stopped before raising.
+    """
+    from bot.db import session_scope
+    from bot.devtools.demo import load_demo_data
+    from bot.migrate import upgrade
+
+    root.mkdir(parents=True, exist_ok=True)
+    database_url = f"sqlite:///{root / 'app.db'}"
+    upgrade(database_url)
+    with session_scope(database_url) as session:
+        load_demo_data(session)
+    stack = Stack(root / "logs", database_url, root / "tracker.db")
+    try:
+        stack.start_actions()
+        stack.wait_ready("actions", timeout=60)
+        stack.start_rasa(model)
+        stack.start_app(app_port, **app_env)
+        stack.wait_ready("rasa", timeout=300)
+        stack.wait_ready("app", timeout=60)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
