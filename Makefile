@@ -1,5 +1,5 @@
 # One entry point. `make run` and `make test` are the two commands in the README.
-.PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory bench-scenarios setup lock-app lock-rasa clean
+.PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory bench-scenarios bench-crisis setup lock-app lock-rasa clean
 
 run: setup
 	.venv/app/bin/python -m bot.cli run
@@ -29,6 +29,11 @@ bench-directory: setup
 # Residents' conversations end to end (tests/scenarios/); ARGS="--split dev --only ID --min-rate 0.9"
 bench-scenarios: setup
 	PYTHONPATH=. .venv/app/bin/python -m bench.scenarios $(ARGS)
+
+# Crisis detector recall and false alarms on tests/safety/crisis_eval.yml, in-process only (Rasa down).
+# Needs nothing but the app venv. FILE=... MIN_RECALL=... to override.
+bench-crisis:
+	PYTHONPATH=. .venv/app/bin/python -m bench.crisis --file $(or $(FILE),tests/safety/crisis_eval.yml) --min-recall $(or $(MIN_RECALL),0.99)
 
 setup:
 	bash scripts/bootstrap.sh

@@ -210,15 +210,25 @@ class Lexicon:
             for m in [line.regex.search(masked)]
             if m is not None and m.end() > m.start()
         ]
-        requests: list[Hit] = []
-        if risks:
-            spans = [(h.start, h.end) for h in risks]
-            for line in self.request:
-                for m in line.regex.finditer(masked):
-                    if not any(m.start() < end and start < m.end() for start, end in spans):
-                        requests.append(Hit(line, m.start(), m.end()))
-                        break
-        return Scan(normalised, masked, tuple(risks), tuple(cancels), tuple(requests))
+        scan = Scan(normalised, masked, tuple(risks), tuple(cancels), ())
+        if not risks:
+            return scan
+        return Scan(normalised, masked, scan.risks, scan.cancels, self.request_hits(scan))
+
+    def request_hits(self, scan: Scan) -> tuple[Hit, ...]:
+        """Request cues outside every risky span (so "any" in "took any pills" is not a request).
+
+        The risky spans are the risk lines' matches; for a classifier-only hit there are none and
+        the whole masked message is searched.
+        """
+        spans = [(h.start, h.end) for h in scan.risks]
+        hits: list[Hit] = []
+        for line in self.request:
+            for m in line.regex.finditer(scan.masked):
+                if not any(m.start() < end and start < m.end() for start, end in spans):
+                    hits.append(Hit(line, m.start(), m.end()))
+                    break
+        return tuple(hits)
 
 
 def _whole_word_lookaheads(pattern: str) -> str:

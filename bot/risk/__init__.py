@@ -1,0 +1,109 @@
+"""Crisis detection for every inbound message, in the application process (works with Rasa down).
+
+`assess(text)` runs two nets and says why:
+  1. the reviewed lexicon (`lexicon.yml`, explained line by line in `lexicon.py`): any risk line
+     that fires after idioms and past events have masked their own words means risk;
+  2. a small classifier (`classifier.py`), trained at set-up time on the project's data, whose
+     score over its threshold means risk.
+It also says whether the message asks for something the service offers as well
+(`is_request_too`), so a worrying message that is also a request can get the safety message AND
+carry on into the conversation.
+
+Nothing is loaded at import: the lexicon and the model load on first use and are kept.
+Reasons name lexicon lines and the classifier score, never the message text (logs must not carry it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from bot.risk.classifier import ClassifierUnavailable, CrisisClassifier, load_classifier
+from bot.risk.lexicon import CATEGORIES, CATEGORY_PRIORITY, default_lexicon
+
+__all__ = ["CATEGORIES", "RiskAssessment", "assess", "warm_up"]
+
+log = logging.getLogger(__name__)
+# The classifier only scores text with at least this many words left after masking: a fragment
+# like "ive" (all the rest was an idiom) carries no evidence either way.
+MIN_CLASSIFIER_WORDS = 2
+
+_lock = threading.Lock()
+_classifier: CrisisClassifier | None = None
+_classifier_error: str | None = None
+_loaded = False
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    """What the detector found in one message."""
+
+    is_risk: bool
+    category: str | None = None  # one of CATEGORIES when is_risk
+    is_request_too: bool = False
+    reasons: list[str] = field(default_factory=list)
+    score: float = 0.0  # classifier probability (0..1); 1.0 is not implied by a lexicon hit
+
+
+def _get_classifier() -> CrisisClassifier | None:
+    global _classifier, _classifier_error, _loaded
+    if _loaded:
+        return _classifier
+    with _lock:
+        if not _loaded:
+            try:
+                _classifier = load_classifier()
+            except (ClassifierUnavailable, OSError, ValueError) as exc:
+                _classifier_error = str(exc)
+                log.error("crisis classifier unavailable, lexicon only: %s", exc)
+            _loaded = True
+    return _classifier
+
+
+def warm_up() -> None:
+    """Load the lexicon and the model now (call at app start so the first message is fast)."""
+    default_lexicon()
+    _get_classifier()
+
+
+def assess(text: str) -> RiskAssessment:
+    """Does this message suggest risk to life or immediate danger, and does it also ask for help?"""
+    scan = default_lexicon().scan(text or "")
+    reasons = [hit.line.describe() for hit in scan.risks]
+    reasons += [f"cancelled by {hit.line.id} ({hit.line.kind}): {hit.line.reason}" for hit in scan.cancels]
+    category = scan.category
+    score = 0.0
+    classifier = _get_classifier()
+    prepared = scan.classifier_text
+    if classifier is None:
+        reasons.append(f"classifier unavailable: {_classifier_error}")
+    elif len(prepared.split()) >= MIN_CLASSIFIER_WORDS:
+        score = classifier.score(prepared)
+        if score >= classifier.threshold:
+            reasons.append(f"classifier v{classifier.version}: {score:.2f} >= {classifier.threshold:.2f}")
+            if category is None:
+                category = _classifier_category(prepared)
+    is_risk = category is not None
+    is_request_too = False
+    if is_risk:
+        requests = scan.requests if scan.risks else default_lexicon().request_hits(scan)
+        is_request_too = bool(requests)
+        reasons += [f"request {hit.line.id}: {hit.line.reason}" for hit in requests]
+    return RiskAssessment(is_risk, category, is_request_too, reasons, round(score, 4))
+
+
+def _classifier_category(prepared: str) -> str:
+    """A category for a classifier-only hit: the nearest category word, else suicide (the most serious)."""
+    words = set(prepared.split())
+    hints = (
+        ("overdose", {"overdose", "overdosed", "tablets", "pills", "paracetamol", "took", "taken", "swallowed"}),
+        ("self_harm", {"cut", "cutting", "harm", "burn", "burning", "blade", "razor"}),
+        ("medical_emergency", {"breathe", "breathing", "chest", "collapsed", "ambulance", "unconscious", "stroke", "blood"}),
+        ("child_at_risk", {"child", "kids", "baby", "children", "daughter", "son", "toddler"}),
+        ("abuse", {"hits", "hit", "hurts", "scared", "partner", "husband", "boyfriend", "threatened", "attacked"}),
+    )
+    for category, cue in hints:
+        if words & cue:
+            return category
+    return CATEGORY_PRIORITY[2]  # suicide

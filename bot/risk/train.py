@@ -1,0 +1,107 @@
+"""Train the crisis classifier artefact: `python -m bot.risk.train`.
+
+Deterministic (fixed folds, liblinear, no random state left open), so the same data gives the
+same model. Never called at request time. Writes:
+  bot/risk/model/crisis_classifier.joblib  the pipeline and its metadata (checked at load)
+  bot/risk/model/crisis_classifier.json    the same metadata and the cross-validated figures, for review
+
+The threshold is chosen on out-of-fold scores: the lowest score at which at most
+`MAX_HARD_NEGATIVE_FA` of the hand-written hard negatives (bot/risk/data `must_not_flag`) would be
+flagged. The lexicon carries recall; the classifier may only add a small false-alarm budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.risk.classifier import (
+    FORMAT_VERSION,
+    MODEL_PATH,
+    ROOT,
+    Example,
+    build_pipeline,
+    training_data_sha256,
+    training_examples,
+)
+from bot.risk.lexicon import default_lexicon
+
+MODEL_VERSION = "1"
+MAX_HARD_NEGATIVE_FA = 0.02
+MIN_THRESHOLD = 0.5
+FOLDS = 5
+
+
+def _prepared(examples: list[Example]) -> list[str]:
+    lexicon = default_lexicon()
+    return [lexicon.scan(e.text).classifier_text for e in examples]
+
+
+def choose_threshold(examples: list[Example], texts: list[str]) -> tuple[float, dict[str, float]]:
+    """Cross-validate and pick the threshold from out-of-fold scores on the hard negatives."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = np.array([e.label for e in examples])
+    scores = np.zeros(len(examples))
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    for train_idx, test_idx in folds.split(texts, labels):
+        pipeline = build_pipeline()
+        pipeline.fit([texts[i] for i in train_idx], labels[train_idx])
+        scores[test_idx] = pipeline.predict_proba([texts[i] for i in test_idx])[:, 1]
+    hard = np.array(["must_not_flag" in e.source for e in examples])
+    dev_pos = np.array(["must_flag" in e.source for e in examples])
+    threshold = max(MIN_THRESHOLD, float(np.quantile(scores[hard], 1 - MAX_HARD_NEGATIVE_FA)))
+    threshold = round(threshold + 1e-6, 4)
+    figures = {
+        "oof_recall_all_positives": float(np.mean(scores[labels == 1] >= threshold)),
+        "oof_recall_dev_positives": float(np.mean(scores[dev_pos] >= threshold)),
+        "oof_false_alarm_hard_negatives": float(np.mean(scores[hard] >= threshold)),
+        "oof_false_alarm_all_negatives": float(np.mean(scores[labels == 0] >= threshold)),
+    }
+    return threshold, figures
+
+
+def train(out: Path = MODEL_PATH) -> dict:
+    import joblib
+    import sklearn
+
+    examples = training_examples()
+    texts = _prepared(examples)
+    threshold, figures = choose_threshold(examples, texts)
+    pipeline = build_pipeline()
+    pipeline.fit(texts, [e.label for e in examples])
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "model_version": MODEL_VERSION,
+        "sklearn_version": sklearn.__version__,
+        "data_sha256": training_data_sha256(examples),
+        "threshold": threshold,
+        "max_hard_negative_fa": MAX_HARD_NEGATIVE_FA,
+        "positives": sum(e.label for e in examples),
+        "negatives": sum(1 - e.label for e in examples),
+        **figures,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump({"meta": meta, "pipeline": pipeline}, out, compress=3)
+    report = out.with_suffix(".json")
+    report.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return meta
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args(argv)
+    meta = train(args.out)
+    size = args.out.stat().st_size
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} ({size / 1024:.0f} KiB)")
+    for key in sorted(meta):
+        print(f"  {key}: {meta[key]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
