@@ -23,7 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.risk import assess, warm_up  # noqa: E402
+from bot.risk import assess, warm_up
 
 DEFAULT_FILE = ROOT / "tests" / "safety" / "crisis_eval.yml"
 SUMMARY = ROOT / "results" / "crisis" / "summary.json"
@@ -57,7 +57,7 @@ def run(path: Path) -> dict:
                                              "detected": result.category, "reasons": result.reasons})
                 elif key == "must_flag":
                     misses.append({"category": category, "message": message, "score": result.score})
-            row = {"n": len(messages), "flagged": flagged}
+            row: dict[str, float] = {"n": len(messages), "flagged": flagged}
             if key == "must_flag":
                 row["recall"] = round(_rate(flagged, len(messages)), 4)
                 row["same_category"] = same_category

@@ -100,9 +100,9 @@ def training_data_sha256(examples: list[Example] | None = None, lexicon_path: Pa
 
 def build_pipeline() -> Any:
     """The model: character and word TF-IDF features into a balanced logistic regression."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+    from sklearn.pipeline import FeatureUnion, Pipeline  # type: ignore[import-untyped]
 
     features = FeatureUnion(
         [
@@ -173,8 +173,8 @@ def load_classifier(path: Path = MODEL_PATH, strict: bool = False) -> CrisisClas
     a model trained on slightly older data is still a better second net than none, and the
     test suite is where staleness must be caught.
     """
-    import joblib
-    import sklearn
+    import joblib  # type: ignore[import-untyped]
+    import sklearn  # type: ignore[import-untyped]
 
     if not path.exists():
         raise ClassifierUnavailable(f"no classifier artefact at {path}; run python -m bot.risk.train")

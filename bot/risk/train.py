@@ -42,7 +42,7 @@ def _prepared(examples: list[Example]) -> list[str]:
 def choose_threshold(examples: list[Example], texts: list[str]) -> tuple[float, dict[str, float]]:
     """Cross-validate and pick the threshold from out-of-fold scores on the hard negatives."""
     import numpy as np
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
 
     labels = np.array([e.label for e in examples])
     scores = np.zeros(len(examples))
@@ -65,8 +65,8 @@ def choose_threshold(examples: list[Example], texts: list[str]) -> tuple[float, 
 
 
 def train(out: Path = MODEL_PATH) -> dict:
-    import joblib
-    import sklearn
+    import joblib  # type: ignore[import-untyped]
+    import sklearn  # type: ignore[import-untyped]
 
     examples = training_examples()
     texts = _prepared(examples)

@@ -1,0 +1,151 @@
+"""`bot.risk.assess`: the API the gateway calls, the request-too flag, reasons, and speed."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import FrozenInstanceError
+
+import pytest
+
+from bot.risk import CATEGORIES, RiskAssessment, assess, warm_up
+
+OLD_GATEWAY_CRISIS = [
+    ("I want to kill myself", "suicide"),
+    ("i dont want to be here anymore", "suicide"),
+    ("thinking about ending my life", "suicide"),
+    ("im gonna end it all tonight", "suicide"),
+    ("kms", "suicide"),
+    ("i just want to disappear forever and never wake up", "suicide"),
+    ("I've been self harming again", "self_harm"),
+    ("i been cutting myself", "self_harm"),
+    ("I took too many pills", "overdose"),
+    ("my partner hits me and I'm scared for my life", "abuse"),
+    ("he said he is going to kill me", "abuse"),
+    ("my dad has chest pains and cant breathe", "medical_emergency"),
+]
+OLD_GATEWAY_HARMLESS = [
+    "I'm dying for a cuppa",
+    "my husband died last year and I'm lonely",
+    "my mam passed away in May",
+    "this traffic is killing me",
+    "I could murder a bacon sandwich",
+    "bored to death at home, want something to do",
+    "the cakes there are to die for",
+    "I'd like to learn to paint",
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _loaded() -> None:
+    warm_up()
+
+
+@pytest.mark.parametrize("text,category", OLD_GATEWAY_CRISIS)
+def test_everything_the_old_gateway_check_caught_is_still_caught(text: str, category: str) -> None:
+    result = assess(text)
+    assert result.is_risk and result.category == category
+
+
+@pytest.mark.parametrize("text", OLD_GATEWAY_HARMLESS)
+def test_old_gateway_harmless_messages_stay_harmless(text: str) -> None:
+    assert not assess(text).is_risk
+
+
+def test_the_issue_misses_are_now_caught() -> None:
+    for text in (
+        "I wish I was dead",
+        "life isn't worth living",
+        "I can't do this anymore",
+        "they'd all be better off if I wasn't around",
+        "took 20 paracetamol",
+        "I have taken an OD",
+        "been cutting again",
+        "my bf hits me",
+        "my husband hurt me",
+        "she's not breathing",
+        "my husband died and I've wanted to kill myself for months",
+    ):
+        assert assess(text).is_risk, text
+
+
+def test_the_issue_false_alarms_are_gone() -> None:
+    for text in (
+        "looking for a domestic abuse support group",
+        "I had a heart attack in 2020 and want a walking group",
+        "I'm going to die my hair",
+    ):
+        result = assess(text)
+        assert not result.is_risk, (text, result.reasons)
+
+
+def test_assessment_is_a_frozen_dataclass_with_a_known_category() -> None:
+    result = assess("my bf hits me")
+    assert isinstance(result, RiskAssessment)
+    assert result.category in CATEGORIES
+    assert 0.0 <= result.score <= 1.0
+    with pytest.raises(FrozenInstanceError):
+        result.is_risk = False  # type: ignore[misc]
+    empty = assess("")
+    assert not empty.is_risk and empty.category is None and not empty.is_request_too
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my bf hits me, any groups for women?",
+        "my husband hurt me again, is there a support group near me",
+        "i want to kill myself. looking for a walking group too",
+        "he says he'll kill me. can you help with housing",
+    ],
+)
+def test_risk_that_is_also_a_request(text: str) -> None:
+    result = assess(text)
+    assert result.is_risk and result.is_request_too, result.reasons
+    assert any(r.startswith("request") for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my bf hits me", "took 20 paracetamol", "i wish i was dead", "did you take any pills? i took 20 paracetamol"],
+)
+def test_risk_alone_is_not_a_request(text: str) -> None:
+    result = assess(text)
+    assert result.is_risk and not result.is_request_too, result.reasons
+
+
+def test_request_cue_inside_the_risky_words_does_not_count() -> None:
+    # "any" is part of "took any more" here, not a request
+    result = assess("i cant take any more")
+    assert result.is_risk and not result.is_request_too
+
+
+def test_reasons_name_lexicon_lines_not_the_message_text() -> None:
+    result = assess("Zebedee says he'll kill me, my bf hits me")
+    assert result.reasons
+    assert any(r.startswith("lexicon A") for r in result.reasons)
+    assert not any("zebedee" in r.lower() for r in result.reasons)
+
+
+def test_a_harmless_idiom_reports_why_it_was_cancelled() -> None:
+    result = assess("dying for a cuppa")
+    assert not result.is_risk
+    assert any(r.startswith("cancelled by C01") for r in result.reasons)
+
+
+def test_classifier_score_is_reported_even_without_a_lexicon_hit() -> None:
+    result = assess("i want to go to a choir on tuesdays")
+    assert not result.is_risk
+    assert result.score < 0.5
+
+
+def test_fast_enough_for_every_inbound_message() -> None:
+    texts = [t for t, _ in OLD_GATEWAY_CRISIS] + OLD_GATEWAY_HARMLESS
+    texts = texts * 10
+    timings = []
+    for text in texts:
+        started = time.perf_counter()
+        assess(text)
+        timings.append(time.perf_counter() - started)
+    # median, not max: two shared cores make single calls jump when another process runs
+    assert statistics.median(timings) < 0.005

@@ -1,0 +1,164 @@
+"""The reviewed lexicon: each category fires on its own wordings, hard negatives do not, and an
+idiom or a past event cancels only its own words.
+
+Every example here was written for these tests by the detector's author (not taken from the
+evaluation set in tests/safety/).
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.risk.lexicon import (
+    CATEGORIES,
+    LEXICON_PATH,
+    Lexicon,
+    LexiconError,
+    check_bounded,
+    default_lexicon,
+)
+
+MUST_FIRE = {
+    "suicide": [
+        "I wish I was dead",
+        "life isn't worth living",
+        "I can't do this anymore",
+        "they'd all be better off without me",
+        "im gonna end it tonight",
+        "kms",
+        "i want to kill meself",
+        "ive got 20 sertraline and a bottle of wine",
+        "got a box of co-codamol in front of me",
+        "left letters for the kids",
+        "im stood on the bridge",
+        "said goodbye to everyone",
+        "dont want to wake up tomorrow",
+        "nee point gannin on",
+        "i feel sucidal",
+    ],
+    "self_harm": ["been cutting again", "i keep hurting myself", "urge to self harm is bad tonight", "i burnt my arm on purpose"],
+    "overdose": ["took 20 paracetamol", "I have taken an OD", "ive swallowed all me tablets", "i necked a packet of sertraline"],
+    "abuse": ["my bf hits me", "my husband hurt me", "he says he'll kill me", "me fella batters us", "i dont feel safe at home"],
+    "medical_emergency": [
+        "she's not breathing",
+        "my dad has collapsed",
+        "really bad chest pain",
+        "her face has dropped and her speech is slurred",
+        "he's having a seizure",
+    ],
+    "child_at_risk": [
+        "the kids next door are left on their own all night",
+        "my partner hits my son",
+        "im 14 and my stepdad hits me",
+        "my toddler swallowed some of my tablets",
+    ],
+}
+
+MUST_NOT_FIRE = [
+    "dying for a cuppa",
+    "just killing time before the bus",
+    "I'm going to die my hair",
+    "the lunch club is dead canny",
+    "my husband died last year and I'm lonely",
+    "I had a heart attack in 2020 and want a walking group",
+    "looking for a domestic abuse support group",
+    "watched a film about suicide on telly",
+    "there was a stabbing on the news",
+    "I used to self harm years ago but I'm fine now",
+    "my feet are killing me after the walk",
+    "is there a bridge club",
+    "i take 2 paracetamol for my back",
+    "I'm not suicidal, just lonely",
+]
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return default_lexicon()
+
+
+@pytest.mark.parametrize("category,text", [(c, t) for c, ts in MUST_FIRE.items() for t in ts])
+def test_each_category_fires_on_its_wordings(lexicon: Lexicon, category: str, text: str) -> None:
+    scan = lexicon.scan(text)
+    assert scan.risks, f"no risk line fired for {text!r} (normalised {scan.normalised!r})"
+    assert scan.category == category
+
+
+@pytest.mark.parametrize("text", MUST_NOT_FIRE)
+def test_hard_negatives_do_not_fire(lexicon: Lexicon, text: str) -> None:
+    scan = lexicon.scan(text)
+    assert not scan.risks, [h.line.id for h in scan.risks]
+
+
+@pytest.mark.parametrize(
+    "text,harmless_words",
+    [
+        ("my husband died and I've wanted to kill myself for months", "husband died"),
+        ("I'm dying for a cuppa and I want to die", "dying for a cuppa"),
+        ("killing time till the bus, then I'll take my own life", "killing time"),
+        ("my mam passed away in 2019 and I've taken 30 paracetamol", "mam passed away"),
+        ("had a heart attack in 2020, now my chest pain is crushing", "had a heart attack in 2020"),
+        ("looking for a domestic abuse support group, my bf hits me", "domestic abuse support group"),
+        ("watched a film about suicide and now I keep thinking about killing myself", "film about suicide"),
+    ],
+)
+def test_idioms_and_past_events_cancel_only_their_own_words(lexicon: Lexicon, text: str, harmless_words: str) -> None:
+    scan = lexicon.scan(text)
+    assert scan.cancels, "the harmless phrase should have been recognised"
+    start = scan.normalised.find(lexicon.normalise(harmless_words))
+    assert start >= 0
+    assert set(scan.masked[start : start + len(lexicon.normalise(harmless_words))]) <= {"~", " "}
+    assert scan.risks, "risk elsewhere in the message must still fire"
+    for hit in scan.risks:
+        assert "~" not in scan.masked[hit.start : hit.end]
+
+
+def test_cancelling_never_reaches_beyond_its_match(lexicon: Lexicon) -> None:
+    """The old net deleted everything from "died" to a later time word; this one cannot."""
+    text = "my dad died and since then i have wanted to end my life every single day for years"
+    scan = lexicon.scan(text)
+    assert scan.risks
+    masked_words = [w for w in scan.masked.split() if set(w) == {"~"}]
+    assert len(masked_words) <= 6
+
+
+def test_cancel_patterns_must_be_bounded() -> None:
+    for bad in (r"died.*ago", r"died[^.]*ago", r"died(?: \w+)*ago", r"died(?: \w+){0,20} ago", r"died\s+ago"):
+        with pytest.raises(LexiconError):
+            check_bounded(bad, "T1")
+    check_bounded(r"dying (?:for|to) (?:a )?\w+(?: \w+){0,3}", "T2")
+
+
+def test_every_line_is_reviewed_with_id_category_and_reason() -> None:
+    data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+    for entry in data["risk"]:
+        assert entry["category"] in CATEGORIES and entry["reason"] and entry["layer"]
+    for entry in data["cancel"]:
+        assert entry["kind"] in {"idiom", "history", "negation", "media", "support", "other"} and entry["reason"]
+    assert {e["category"] for e in data["risk"]} == set(CATEGORIES)
+
+
+def test_lexicon_refuses_unknown_category_and_duplicate_ids() -> None:
+    base = {"version": 1, "vocab": {}, "cancel": [], "request": []}
+    with pytest.raises(LexiconError):
+        Lexicon({**base, "risk": [{"id": "X1", "category": "sadness", "layer": "x", "pattern": "sad", "reason": "r"}]})
+    line = {"id": "X1", "category": "suicide", "layer": "x", "pattern": "die", "reason": "r"}
+    with pytest.raises(LexiconError):
+        Lexicon({**base, "risk": [line, line]})
+
+
+@pytest.mark.parametrize(
+    "raw,normalised",
+    [
+        ("I CAN'T do this anymore!!!", "i cant do this anymore"),
+        ("u wanna kms?", "you want to kill myself"),
+        ("i dont wanna live no more", "i dont want to live anymore"),
+        ("took twenty five paracetemol", "took 25 paracetamol"),
+        ("me mam's took her tabs", "me mams took her tablets"),
+        ("i feel suicdal", "i feel suicidal"),
+        ("im gonna od", "im going to overdose"),
+    ],
+)
+def test_normalisation_reads_text_speak_dialect_and_typos(lexicon: Lexicon, raw: str, normalised: str) -> None:
+    assert lexicon.normalise(raw) == normalised
