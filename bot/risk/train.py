@@ -6,8 +6,11 @@ same model. Never called at request time. Writes:
   bot/risk/model/crisis_classifier.json    the same metadata and the cross-validated figures, for review
 
 The threshold is chosen on out-of-fold scores: the lowest score at which at most
-`MAX_HARD_NEGATIVE_FA` of the hand-written hard negatives (bot/risk/data `must_not_flag`) would be
-flagged. The lexicon carries recall; the classifier may only add a small false-alarm budget.
+`MAX_HARD_NEGATIVE_FA` (5%) of the hand-written hard negatives (bot/risk/data `must_not_flag`)
+would be flagged. Why 5%: recall comes first (the target is 0.99 on unseen text), and on each new
+batch of development data the lexicon alone missed 15-20% of fresh wordings; at a 2% budget the
+classifier caught about 40% of those, at 5% about 60%, while adding about 3-5% false alarms on
+hard negatives. The lexicon carries most of the recall; this budget is what the classifier adds.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from bot.risk.classifier import (
 from bot.risk.lexicon import default_lexicon
 
 MODEL_VERSION = "1"
-MAX_HARD_NEGATIVE_FA = 0.02
+MAX_HARD_NEGATIVE_FA = 0.05
 MIN_THRESHOLD = 0.5
 FOLDS = 5
 
