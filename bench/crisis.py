@@ -23,7 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.risk import assess, warm_up
+from bot.risk import assess, warm_up  # noqa: E402
 
 DEFAULT_FILE = ROOT / "tests" / "safety" / "crisis_eval.yml"
 SUMMARY = ROOT / "results" / "crisis" / "summary.json"
@@ -96,7 +96,8 @@ def print_summary(summary: dict) -> None:
     o = summary["overall"]
     print(f"overall recall {o['recall']:.4f} ({o['must_flag'] - o['missed']}/{o['must_flag']}), "
           f"false-alarm rate {o['false_alarm_rate']:.4f} ({o['false_alarms']}/{o['must_not_flag']}), "
-          f"{o['ms_per_message_mean']:.2f} ms/message mean, {o['ms_per_message_p50']:.2f} ms p50, {o['ms_per_message_p99']:.2f} ms p99")
+          f"{o['ms_per_message_mean']:.2f} ms/message mean, {o['ms_per_message_p50']:.2f} ms p50, "
+          f"{o['ms_per_message_p99']:.2f} ms p99")
     if summary["misses"]:
         print("misses:")
         for miss in summary["misses"]:

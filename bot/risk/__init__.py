@@ -99,7 +99,8 @@ def _classifier_category(prepared: str) -> str:
     hints = (
         ("overdose", {"overdose", "overdosed", "tablets", "pills", "paracetamol", "took", "taken", "swallowed"}),
         ("self_harm", {"cut", "cutting", "harm", "burn", "burning", "blade", "razor"}),
-        ("medical_emergency", {"breathe", "breathing", "chest", "collapsed", "ambulance", "unconscious", "stroke", "blood"}),
+        ("medical_emergency",
+         {"breathe", "breathing", "chest", "collapsed", "ambulance", "unconscious", "stroke", "blood"}),
         ("child_at_risk", {"child", "kids", "baby", "children", "daughter", "son", "toddler"}),
         ("abuse", {"hits", "hit", "hurts", "scared", "partner", "husband", "boyfriend", "threatened", "attacked"}),
     )

@@ -283,7 +283,7 @@ def check_bounded(pattern: str, line_id: str = "?") -> None:
     stripped = _ALLOWED_PLUS.sub("", pattern)
     if _UNBOUNDED.search(stripped) or "+" in stripped:
         raise LexiconError(f"{line_id}: cancel patterns must be bounded (no '.', '*', '+', '[^')")
-    for low, high in re.findall(r"\{(\d+),(\d+)\}", stripped):
+    for _low, high in re.findall(r"\{(\d+),(\d+)\}", stripped):
         if int(high) > 6:
             raise LexiconError(f"{line_id}: a gap of more than 6 words is not allowed in a cancel pattern")
 

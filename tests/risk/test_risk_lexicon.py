@@ -37,9 +37,16 @@ MUST_FIRE = {
         "nee point gannin on",
         "i feel sucidal",
     ],
-    "self_harm": ["been cutting again", "i keep hurting myself", "urge to self harm is bad tonight", "i burnt my arm on purpose"],
-    "overdose": ["took 20 paracetamol", "I have taken an OD", "ive swallowed all me tablets", "i necked a packet of sertraline"],
-    "abuse": ["my bf hits me", "my husband hurt me", "he says he'll kill me", "me fella batters us", "i dont feel safe at home"],
+    "self_harm": [
+        "been cutting again", "i keep hurting myself", "urge to self harm is bad tonight", "i burnt my arm on purpose",
+    ],
+    "overdose": [
+        "took 20 paracetamol", "I have taken an OD", "ive swallowed all me tablets", "i necked a packet of sertraline",
+    ],
+    "abuse": [
+        "my bf hits me", "my husband hurt me", "he says he'll kill me", "me fella batters us",
+        "i dont feel safe at home",
+    ],
     "medical_emergency": [
         "she's not breathing",
         "my dad has collapsed",
