@@ -25,9 +25,15 @@ from bot.risk.lexicon import CATEGORIES, CATEGORY_PRIORITY, default_lexicon
 __all__ = ["CATEGORIES", "RiskAssessment", "assess", "warm_up"]
 
 log = logging.getLogger(__name__)
-# The classifier only scores text with at least this many words left after masking: a fragment
-# like "ive" (all the rest was an idiom) carries no evidence either way.
+# The classifier only scores text with at least this many content words left after masking: a
+# fragment like "ive" or "my husband is" (the rest was an idiom or a past event) carries no
+# evidence either way, and such fragments score high only because crisis texts start that way.
 MIN_CLASSIFIER_WORDS = 2
+_FUNCTION_WORDS = frozenset(
+    "i im ive id ill me my myself you your he hes she shes it its we they them his her our their "
+    "a an the and or but so is are was were be been am do does did have has had to of in on at for "
+    "with this that just now then".split()
+)
 
 _lock = threading.Lock()
 _classifier: CrisisClassifier | None = None
@@ -78,7 +84,7 @@ def assess(text: str) -> RiskAssessment:
     prepared = scan.classifier_text
     if classifier is None:
         reasons.append(f"classifier unavailable: {_classifier_error}")
-    elif len(prepared.split()) >= MIN_CLASSIFIER_WORDS:
+    elif sum(word not in _FUNCTION_WORDS for word in prepared.split()) >= MIN_CLASSIFIER_WORDS:
         score = classifier.score(prepared)
         if score >= classifier.threshold:
             reasons.append(f"classifier v{classifier.version}: {score:.2f} >= {classifier.threshold:.2f}")
