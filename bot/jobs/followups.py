@@ -32,9 +32,10 @@ from bot.gateway.outbox import enqueue
 from bot.gateway.render import render
 from bot.jobs.send_window import LONDON, FollowUpPolicy
 from bot.logging_setup import log_event
-from bot.models import ChannelAddress, Consent, FollowUp, Handoff, InboundMessage, Person, utcnow
+from bot.models import ChannelAddress, FollowUp, Handoff, InboundMessage, Person, utcnow
+from bot.records.consent import active_consent
 from bot.records.followups import cancel_check_ins
-from bot.statuses import CancelReason, FollowUpStatus, HandoffStatus, InboundStatus, MessageKind
+from bot.statuses import CancelReason, ConsentPurpose, FollowUpStatus, HandoffStatus, InboundStatus, MessageKind
 
 CHECK_IN_INTENT = "EXTERNAL_check_in"
 FIRST, REMINDER = "first", "reminder"
@@ -170,13 +171,14 @@ class FollowUpScheduler:
 
     def _reachable(self, session: Session, follow_up: FollowUp) -> ChannelAddress | None:
         """The person's newest address, if contact is still agreed; otherwise cancel their check-ins."""
-        consent = session.get(Consent, follow_up.consent_id)
+        # Any standing "yes" to being contacted: a later goal's consent replaces the earlier row.
+        consent = active_consent(session, follow_up.person_id, ConsentPurpose.FOLLOW_UP)
         address = session.scalar(
             select(ChannelAddress).where(ChannelAddress.person_id == follow_up.person_id)
             .order_by(ChannelAddress.created_at.desc()).limit(1)
         )
         reason = None
-        if consent is None or not consent.given or consent.withdrawn_at is not None:
+        if consent is None:
             reason = CancelReason.CONSENT_WITHDRAWN
         elif address is None:
             reason = CancelReason.UNREACHABLE

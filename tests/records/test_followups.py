@@ -329,7 +329,7 @@ def test_withdrawing_consent_to_be_contacted_cancels_every_check_in_at_once(sess
 
 
 def test_forget_me_cancels_then_erases(session):
-    address, rows = _series(session, "+447700900224")
+    address, _rows = _series(session, "+447700900224")
     erase_person(session, address.person_id, "sms")
     session.commit()
     assert session.query(FollowUp).filter(FollowUp.person_id == address.person_id).count() == 0
