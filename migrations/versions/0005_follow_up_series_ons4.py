@@ -1,7 +1,7 @@
 """follow-up series, claims and answers; ONS4 wellbeing answers per item
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0008
 Create Date: 2026-12-01 09:30:00
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
