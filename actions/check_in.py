@@ -52,7 +52,9 @@ class ActionCheckIn(TimedAction):
     def name(self) -> str:
         return "action_check_in"
 
-    async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         follow_up_id = entity(tracker, "follow_up_id") or tracker.get_slot("check_in_id")
         reminder = entity(tracker, "check_in_step") == "reminder"
         goal_text = service = None
@@ -75,8 +77,9 @@ class ValidateCheckinForm(Ons4Validation, FormValidationAction):
     def name(self) -> str:
         return "validate_checkin_form"
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         """Did you go; how it went (only if they went); why (only if it did not work); own words; ONS4."""
         slots = ["attended"]
         if tracker.get_slot("attended") != "no":
@@ -85,24 +88,37 @@ class ValidateCheckinForm(Ons4Validation, FormValidationAction):
             slots.append("barrier")
         return slots + ["check_in_note", *ONS4_SLOTS]
 
-    def validate_attended(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_attended(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         attended = parse_attended(str(value or ""))
         if attended is None:
             dispatcher.utter_message(response="utter_attended_not_understood")
         return {"attended": attended}
 
-    def validate_goal_progress(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_goal_progress(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         progress = parse_goal_progress(str(value or ""))
         if progress is None:
             dispatcher.utter_message(response="utter_goal_progress_not_understood")
         return {"goal_progress": progress}
 
-    def validate_barrier(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_barrier(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"barrier": parse_barrier(str(value or "")) or "other"}
 
-    def validate_check_in_note(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_check_in_note(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         text = str(value or "").strip()
-        skipped = not text or text.startswith("/") or parse_score(text) == SKIPPED or text.lower() in {"no", "nothing", "none", "n"}
+        skipped = (
+            not text
+            or text.startswith("/")
+            or parse_score(text) == SKIPPED
+            or text.lower() in {"no", "nothing", "none", "n"}
+        )
         dispatcher.utter_message(response="utter_ons_intro")  # the wellbeing questions come next
         return {"check_in_note": SKIPPED if skipped else text[:500]}
 
@@ -113,7 +129,9 @@ class ActionRecordCheckIn(TimedAction):
     def name(self) -> str:
         return "action_record_check_in"
 
-    async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         answers = ons_answers(tracker)
         attended = {"yes": True, "no": False}.get(str(tracker.get_slot("attended")))
         progress = tracker.get_slot("goal_progress") if attended is not False else "much_worse"
@@ -126,19 +144,40 @@ class ActionRecordCheckIn(TimedAction):
             person = person_for(session, tracker)
             follow_up = session.get(FollowUp, tracker.get_slot("check_in_id") or "")
             kept = person is not None and active_consent(session, person.id, KEEP_DATA) is not None
-            if person is not None and follow_up is not None and follow_up.person_id == person.id and kept \
-                    and follow_up.status in ANSWERABLE:
-                record_check_in(session, follow_up, attended=attended, progress=progress, barrier=barrier, note=note,
-                                keep_note=kept, answers=answers)
+            if (
+                person is not None
+                and follow_up is not None
+                and follow_up.person_id == person.id
+                and kept
+                and follow_up.status in ANSWERABLE
+            ):
+                record_check_in(
+                    session,
+                    follow_up,
+                    attended=attended,
+                    progress=progress,
+                    barrier=barrier,
+                    note=note,
+                    keep_note=kept,
+                    answers=answers,
+                )
                 known = {k: v for k, v in answers.items() if isinstance(v, int)}
                 flags = wellbeing_flags(known, baseline_values(session, follow_up.goal_id))
                 goal = session.get(Goal, follow_up.goal_id) if follow_up.goal_id else None
                 if flags:
-                    request_handoff(session, person.id, "wellbeing", urgent=False, context={
-                        "consent": True, "needs": [goal.need] if goal and goal.need else [],
-                        "area": person.postcode_district, "chosen": goal.service_name if goal else None,
-                        "wellbeing": flags,
-                    })
+                    request_handoff(
+                        session,
+                        person.id,
+                        "wellbeing",
+                        urgent=False,
+                        context={
+                            "consent": True,
+                            "needs": [goal.need] if goal and goal.need else [],
+                            "area": person.postcode_district,
+                            "chosen": goal.service_name if goal else None,
+                            "wellbeing": flags,
+                        },
+                    )
                 if barrier is not None:
                     rematch = self._rematch(dispatcher, session, person, goal, barrier)
         if not barrier:
@@ -147,8 +186,9 @@ class ActionRecordCheckIn(TimedAction):
             dispatcher.utter_message(response="utter_check_in_link_worker")
         return reset + rematch + ([SlotSet("consent_given", True)] if rematch else [])
 
-    def _rematch(self, dispatcher: CollectingDispatcher, session: Any, person: Person, goal: Goal | None,
-                 barrier: str) -> list[dict[str, Any]]:
+    def _rematch(
+        self, dispatcher: CollectingDispatcher, session: Any, person: Person, goal: Goal | None, barrier: str
+    ) -> list[dict[str, Any]]:
         """Matches that avoid what got in the way (too far: nearer; cost: free only), or a person."""
         where = outward_centroid(session, person.postcode_district) if person.postcode_district else None
         needs = [goal.need] if goal and goal.need else []
@@ -157,8 +197,13 @@ class ActionRecordCheckIn(TimedAction):
             dispatcher.utter_message(response="utter_rematch_person", buttons=[person_button])
             return []
         request = MatchRequest(
-            needs=needs, lat=where[0], lon=where[1], max_miles=NEARER_MILES if barrier == "distance" else None,
-            free_only=barrier == "cost", exclude_ids=[goal.service_id] if goal and goal.service_id else [], limit=PAGE,
+            needs=needs,
+            lat=where[0],
+            lon=where[1],
+            max_miles=NEARER_MILES if barrier == "distance" else None,
+            free_only=barrier == "cost",
+            exclude_ids=[goal.service_id] if goal and goal.service_id else [],
+            limit=PAGE,
         )
         matches = find_matches(session, request)
         if not matches:
@@ -167,14 +212,27 @@ class ActionRecordCheckIn(TimedAction):
         dispatcher.utter_message(response=f"utter_rematch_{barrier}" if barrier in BARRIERS else "utter_rematch_other")
         for n, match in enumerate(matches, start=1):
             dispatcher.utter_message(text=describe(n, match))
-        buttons = [{"title": m.name[:40], "payload": f'/choose_option{{"number": "{n}"}}'} for n, m in enumerate(matches, start=1)]
-        dispatcher.utter_message(text="Would you like to try one? Reply with a number.", buttons=[*buttons, person_button])
-        offered = [{"id": m.service_id, "name": m.name, "how_to_join": m.how_to_join, "description": m.description} for m in matches]
+        buttons = [
+            {"title": m.name[:40], "payload": f'/choose_option{{"number": "{n}"}}'}
+            for n, m in enumerate(matches, start=1)
+        ]
+        dispatcher.utter_message(
+            text="Would you like to try one? Reply with a number.", buttons=[*buttons, person_button]
+        )
+        offered = [
+            {"id": m.service_id, "name": m.name, "how_to_join": m.how_to_join, "description": m.description}
+            for m in matches
+        ]
         return [
-            SlotSet("needs", needs), SlotSet("lat", where[0]), SlotSet("lon", where[1]),
-            SlotSet("location", person.postcode_district), SlotSet("offered", offered),
-            SlotSet("shown_ids", [m.service_id for m in matches]), SlotSet("has_matches", True),
-            SlotSet("max_miles", request.max_miles), SlotSet("cost", "free" if request.free_only else None),
+            SlotSet("needs", needs),
+            SlotSet("lat", where[0]),
+            SlotSet("lon", where[1]),
+            SlotSet("location", person.postcode_district),
+            SlotSet("offered", offered),
+            SlotSet("shown_ids", [m.service_id for m in matches]),
+            SlotSet("has_matches", True),
+            SlotSet("max_miles", request.max_miles),
+            SlotSet("cost", "free" if request.free_only else None),
         ]
 
 
@@ -184,7 +242,9 @@ class ActionStopCheckIns(TimedAction):
     def name(self) -> str:
         return "action_stop_check_ins"
 
-    async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         with db() as session:
             person = person_for(session, tracker)
             if person is not None:

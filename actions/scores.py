@@ -74,11 +74,13 @@ def parse_attended(text: str) -> str | None:
 # Goal Attainment Scaling in plain words (bot/records/measures.py), most specific first.
 _GOAL_PROGRESS = (
     ("worse", r"\bnot (that |so |very )?(great|good|well)\b"),
-    ("much_better", r"\b(much|way|loads|lots|far|so much) better\b|\b(brilliant|amazing|fantastic|really well|great)\b"),
+    ("much_better", r"\b(much|way|loads|lots|far|so much) better\b"
+                    r"|\b(brilliant|amazing|fantastic|really well|great)\b"),
     ("much_worse", r"\bmuch (less|worse)\b|\b(terrible|awful|badly|not at all|didn'?t work|did not work)\b"),
     ("better", r"\b(a bit|bit|little|slightly|bit) better\b|\bbetter than\b|\b(good|well)\b"),
     ("worse", r"\b(a bit|bit|little|slightly) (less|worse)\b|\bless than\b|\b(not great|not so good|worse)\b"),
-    ("as_hoped", r"\babout (what|right)\b|\bas (i )?(hoped|expected|planned)\b|\b(ok|okay|fine|alright|not bad|so so)\b"),
+    ("as_hoped", r"\babout (what|right)\b|\bas (i )?(hoped|expected|planned)\b"
+                 r"|\b(ok|okay|fine|alright|not bad|so so)\b"),
     ("better", r"\bbetter\b"),
 )
 GOAL_PROGRESS_KEYS = ("much_better", "better", "as_hoped", "worse", "much_worse")

@@ -16,8 +16,10 @@ from actions.scores import parse_score
 from bot.records.measures import ONS4_ITEMS, ONS4_SLOTS, SKIPPED
 
 
-def _validator(slot: str):  # type: ignore[no-untyped-def]
-    def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _validator(slot: str) -> Any:
+    def validate(
+        self: Any, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         score = parse_score(value, tracker.latest_message.get("text") or "")
         if score is None:
             dispatcher.utter_message(response="utter_score_not_understood")

@@ -165,11 +165,14 @@ class WellbeingAnswer(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     goal_id: Mapped[str | None] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), nullable=True, index=True)
-    follow_up_id: Mapped[str | None] = mapped_column(ForeignKey("follow_up.id", ondelete="CASCADE"), nullable=True, index=True)
+    follow_up_id: Mapped[str | None] = mapped_column(
+        ForeignKey("follow_up.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     timepoint: Mapped[str] = mapped_column(String(16))  # baseline | follow_up
     instrument: Mapped[str] = mapped_column(String(16))  # ons4
     instrument_version: Mapped[str] = mapped_column(String(32))
-    item: Mapped[str] = mapped_column(String(32))  # life_satisfaction | worthwhile | happy_yesterday | anxious_yesterday
+    # life_satisfaction | worthwhile | happy_yesterday | anxious_yesterday
+    item: Mapped[str] = mapped_column(String(32))
     value: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 0-10; None when skipped
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

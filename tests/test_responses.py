@@ -10,8 +10,8 @@ import yaml
 
 from bot.gateway import messages as gateway_messages
 from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE
-from bot.text.sms_text import count_segments, is_gsm7
 from bot.text.readability import measure
+from bot.text.sms_text import count_segments, is_gsm7
 
 ROOT = Path(__file__).resolve().parent.parent
 # Worst cases for the values filled in at run time: a long listing name, a goal at its

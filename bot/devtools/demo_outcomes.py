@@ -7,6 +7,7 @@ deprived deciles, as a Sunderland service would be. Every consent says it is dem
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -39,16 +40,19 @@ def seed_demo_outcomes(session: Session, people: int = DEMO_PEOPLE, now: datetim
     return people
 
 
-def _ons(rng: random.Random, base: dict[str, int] | None = None, lift: int = 0) -> dict[str, int | str | None]:
+def _ons(
+    rng: random.Random, base: Mapping[str, int | str | None] | None = None, lift: int = 0
+) -> dict[str, int | str | None]:
     """Four made-up ONS4 answers (anxiety moves the other way), now and then skipped."""
     answers: dict[str, int | str | None] = {}
     for item in _ITEMS:
         if rng.random() < 0.05:
             answers[item] = SKIPPED
             continue
-        start = base[item] if base and isinstance(base.get(item), int) else rng.randint(2, 7)
+        given = base.get(item) if base else None
+        start = given if isinstance(given, int) else rng.randint(2, 7)
         step = -lift if item == "anxious_yesterday" else lift
-        answers[item] = max(0, min(10, int(start) + (step + rng.randint(-1, 1) if base else 0)))
+        answers[item] = max(0, min(10, start + (step + rng.randint(-1, 1) if base else 0)))
     return answers
 
 
@@ -87,10 +91,20 @@ def _journey(session: Session, rng: random.Random, began: datetime, now: datetim
             continue  # sent and reminded, never answered: shows in the response rate
         went = rng.random() < 0.7
         progress = rng.choices([p.key for p in PROGRESS_SCALE], weights=(1, 3, 4, 2, 1))[0] if went else "much_worse"
-        lift = {"much_better": 2, "better": 1, "as_hoped": 1, "worse": 0, "much_worse": 0}[progress] + rng.randint(-1, 1)
+        lift = {"much_better": 2, "better": 1, "as_hoped": 1, "worse": 0, "much_worse": 0}[progress] + rng.randint(
+            -1, 1
+        )
         barrier = None if went and progress not in ("worse", "much_worse") else rng.choice(list(BARRIERS))
-        rows = record_check_in(session, check_in, attended=went, progress=progress, barrier=barrier, note=None,
-                               keep_note=False, answers=_ons(rng, baseline, lift))  # type: ignore[arg-type]
+        rows = record_check_in(
+            session,
+            check_in,
+            attended=went,
+            progress=progress,
+            barrier=barrier,
+            note=None,
+            keep_note=False,
+            answers=_ons(rng, baseline, lift),
+        )
         check_in.answered_at = due + timedelta(hours=2)
         for row in rows:
             row.recorded_at = check_in.answered_at

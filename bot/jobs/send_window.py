@@ -16,6 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -123,11 +124,15 @@ class FollowUpPolicy:
             hours, minutes = value.split(":")
             return time(int(hours), int(minutes))
 
-        get = lambda name: getattr(settings, name)
+        def get(name: str) -> Any:
+            return getattr(settings, name)
+
         return cls(
             window=SendWindow(
-                clock(get("follow_up_window_start")), clock(get("follow_up_window_end")),
-                sundays=get("follow_up_sundays"), bank_holidays=get("follow_up_bank_holidays"),
+                clock(get("follow_up_window_start")),
+                clock(get("follow_up_window_end")),
+                sundays=get("follow_up_sundays"),
+                bank_holidays=get("follow_up_bank_holidays"),
             ),
             weeks=tuple(int(w) for w in get("follow_up_weeks").split(",")),
             reminder_days=get("follow_up_reminder_days"),

@@ -9,8 +9,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.models import (
-    ChannelAddress, Consent, ErasureRequest, FollowUp, Goal, Handoff, InboundMessage, Outcome,
-    OutboundMessage, Person, WellbeingAnswer, utcnow,
+    ChannelAddress,
+    Consent,
+    ErasureRequest,
+    FollowUp,
+    Goal,
+    Handoff,
+    InboundMessage,
+    OutboundMessage,
+    Outcome,
+    Person,
+    WellbeingAnswer,
+    utcnow,
 )
 from bot.records.followups import cancel_check_ins
 from bot.statuses import CancelReason, InboundStatus, OutboundStatus

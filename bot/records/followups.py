@@ -33,8 +33,13 @@ def series_days(first: str, policy: FollowUpPolicy) -> list[int]:
 
 
 def schedule_series(
-    session: Session, goal: Goal, consent: Consent, first: str, *,
-    policy: FollowUpPolicy | None = None, now: datetime | None = None,
+    session: Session,
+    goal: Goal,
+    consent: Consent,
+    first: str,
+    *,
+    policy: FollowUpPolicy | None = None,
+    now: datetime | None = None,
 ) -> list[FollowUp]:
     """A check-in for each point of the series, each with its own send time inside the window."""
     policy = policy or FollowUpPolicy()
@@ -42,8 +47,12 @@ def schedule_series(
     rows = []
     for sequence, days in enumerate(series_days(first, policy), start=1):
         follow_up = FollowUp(
-            person_id=goal.person_id, goal_id=goal.id, consent_id=consent.id, sequence=sequence,
-            due_on=today + timedelta(days=days), status=FollowUpStatus.SCHEDULED,
+            person_id=goal.person_id,
+            goal_id=goal.id,
+            consent_id=consent.id,
+            sequence=sequence,
+            due_on=today + timedelta(days=days),
+            status=FollowUpStatus.SCHEDULED,
         )
         session.add(follow_up)
         session.flush()  # the id decides the send time within the window
@@ -63,8 +72,13 @@ def cancel_check_ins(session: Session, person_id: str, reason: str, *, goal_id: 
     query = (
         update(FollowUp)
         .where(FollowUp.person_id == person_id, FollowUp.status.in_([str(s) for s in FOLLOW_UP_PENDING]))
-        .values(status=FollowUpStatus.CANCELLED, cancel_reason=str(reason), closed_at=utcnow(),
-                claimed_by=None, claim_expires_at=None)
+        .values(
+            status=FollowUpStatus.CANCELLED,
+            cancel_reason=str(reason),
+            closed_at=utcnow(),
+            claimed_by=None,
+            claim_expires_at=None,
+        )
         .execution_options(synchronize_session="fetch")
     )
     if goal_id is not None:
@@ -73,14 +87,24 @@ def cancel_check_ins(session: Session, person_id: str, reason: str, *, goal_id: 
 
 
 def pending_check_ins(session: Session, person_id: str) -> list[FollowUp]:
-    return list(session.scalars(
-        select(FollowUp).where(FollowUp.person_id == person_id, FollowUp.status.in_([str(s) for s in FOLLOW_UP_PENDING]))
-    ))
+    return list(
+        session.scalars(
+            select(FollowUp).where(
+                FollowUp.person_id == person_id, FollowUp.status.in_([str(s) for s in FOLLOW_UP_PENDING])
+            )
+        )
+    )
 
 
 def record_wellbeing(
-    session: Session, person: Person, answers: Mapping[str, Answer], *, timepoint: str,
-    goal: Goal | None = None, follow_up: FollowUp | None = None, instrument: str = ONS4,
+    session: Session,
+    person: Person,
+    answers: Mapping[str, Answer],
+    *,
+    timepoint: str,
+    goal: Goal | None = None,
+    follow_up: FollowUp | None = None,
+    instrument: str = ONS4,
 ) -> list[WellbeingAnswer]:
     """One row per item asked: its 0-10 value, or skipped. Items not asked are not stored."""
     measure = INSTRUMENTS[instrument]
@@ -94,9 +118,15 @@ def record_wellbeing(
         if value is not None and not measure.minimum <= value <= measure.maximum:
             raise ValueError(f"{item.key} must be {measure.minimum}-{measure.maximum}")
         row = WellbeingAnswer(
-            person_id=person.id, goal_id=goal.id if goal else None, follow_up_id=follow_up.id if follow_up else None,
-            timepoint=str(timepoint), instrument=measure.key, instrument_version=measure.version, item=item.key,
-            value=value, skipped=skipped,
+            person_id=person.id,
+            goal_id=goal.id if goal else None,
+            follow_up_id=follow_up.id if follow_up else None,
+            timepoint=str(timepoint),
+            instrument=measure.key,
+            instrument_version=measure.version,
+            item=item.key,
+            value=value,
+            skipped=skipped,
         )
         session.add(row)
         rows.append(row)
@@ -104,7 +134,9 @@ def record_wellbeing(
     return rows
 
 
-def record_baseline(session: Session, person: Person, goal: Goal, answers: Mapping[str, Answer]) -> list[WellbeingAnswer]:
+def record_baseline(
+    session: Session, person: Person, goal: Goal, answers: Mapping[str, Answer]
+) -> list[WellbeingAnswer]:
     """The starting ONS4, only for a goal that has check-ins (otherwise it could never be paired)."""
     has_check_ins = session.scalar(select(FollowUp.id).where(FollowUp.goal_id == goal.id).limit(1)) is not None
     if not has_check_ins:
@@ -117,10 +149,13 @@ def baseline_values(session: Session, goal_id: str | None, instrument: str = ONS
     if goal_id is None:
         return {}
     rows = session.scalars(
-        select(WellbeingAnswer).where(
-            WellbeingAnswer.goal_id == goal_id, WellbeingAnswer.timepoint == Timepoint.BASELINE,
+        select(WellbeingAnswer)
+        .where(
+            WellbeingAnswer.goal_id == goal_id,
+            WellbeingAnswer.timepoint == Timepoint.BASELINE,
             WellbeingAnswer.instrument == instrument,
-        ).order_by(WellbeingAnswer.recorded_at)
+        )
+        .order_by(WellbeingAnswer.recorded_at)
     )
     found: dict[str, int | None] = {}
     for row in rows:
@@ -129,8 +164,15 @@ def baseline_values(session: Session, goal_id: str | None, instrument: str = ONS
 
 
 def record_check_in(
-    session: Session, follow_up: FollowUp, *, attended: bool | None, progress: str | None,
-    barrier: str | None, note: str | None, keep_note: bool, answers: Mapping[str, Answer],
+    session: Session,
+    follow_up: FollowUp,
+    *,
+    attended: bool | None,
+    progress: str | None,
+    barrier: str | None,
+    note: str | None,
+    keep_note: bool,
+    answers: Mapping[str, Answer],
 ) -> list[WellbeingAnswer]:
     """Store this check-in's answers on its own row and mark it answered."""
     person = session.get(Person, follow_up.person_id)

@@ -11,6 +11,7 @@ with. What SMS changed, and why, is in docs/outcomes.md ("ONS4 over SMS").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 ONS4 = "ons4"
@@ -52,16 +53,36 @@ class Instrument:
 
 
 ONS4_ITEMS = (
-    Item("life_satisfaction", "ons_life_satisfaction", "utter_ask_ons_life_satisfaction",
-         "Overall, how satisfied are you with your life nowadays?", "Life satisfaction"),
-    Item("worthwhile", "ons_worthwhile", "utter_ask_ons_worthwhile",
-         "Overall, to what extent do you feel that the things you do in your life are worthwhile?",
-         "Things done in life are worthwhile"),
-    Item("happy_yesterday", "ons_happy_yesterday", "utter_ask_ons_happy_yesterday",
-         "Overall, how happy did you feel yesterday?", "Happiness yesterday"),
-    Item("anxious_yesterday", "ons_anxious_yesterday", "utter_ask_ons_anxious_yesterday",
-         "On a scale where nought is 'not at all anxious' and 10 is 'completely anxious', overall, "
-         "how anxious did you feel yesterday?", "Anxiety yesterday (lower is better)", higher_is_better=False),
+    Item(
+        "life_satisfaction",
+        "ons_life_satisfaction",
+        "utter_ask_ons_life_satisfaction",
+        "Overall, how satisfied are you with your life nowadays?",
+        "Life satisfaction",
+    ),
+    Item(
+        "worthwhile",
+        "ons_worthwhile",
+        "utter_ask_ons_worthwhile",
+        "Overall, to what extent do you feel that the things you do in your life are worthwhile?",
+        "Things done in life are worthwhile",
+    ),
+    Item(
+        "happy_yesterday",
+        "ons_happy_yesterday",
+        "utter_ask_ons_happy_yesterday",
+        "Overall, how happy did you feel yesterday?",
+        "Happiness yesterday",
+    ),
+    Item(
+        "anxious_yesterday",
+        "ons_anxious_yesterday",
+        "utter_ask_ons_anxious_yesterday",
+        "On a scale where nought is 'not at all anxious' and 10 is 'completely anxious', overall, "
+        "how anxious did you feel yesterday?",
+        "Anxiety yesterday (lower is better)",
+        higher_is_better=False,
+    ),
 )
 INSTRUMENTS = {ONS4: Instrument(ONS4, ONS4_VERSION, ONS4_ITEMS)}
 ONS4_SLOTS = tuple(item.slot for item in ONS4_ITEMS)
@@ -99,7 +120,7 @@ BARRIERS = {
 }
 
 
-def wellbeing_flags(answers: dict[str, int | None], baseline: dict[str, int | None]) -> list[str]:
+def wellbeing_flags(answers: Mapping[str, int | None], baseline: Mapping[str, int | None]) -> list[str]:
     """Why a link worker should get in touch (never urgent): empty when all is well.
 
     A big fall in life satisfaction from the person's own start, low life satisfaction (0-4)

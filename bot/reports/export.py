@@ -16,18 +16,33 @@ def report_csv(report: OutcomesReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     ons_keys = [f"ons4_{c}" for c in ONS_COLUMNS]
-    writer.writerow(["period_start", "period_end", "table", "group", *COLUMNS, *ons_keys, "imd_edition", "ons4_version"])
+    writer.writerow(
+        ["period_start", "period_end", "table", "group", *COLUMNS, *ons_keys, "imd_edition", "ons4_version"]
+    )
     edition = [report.imd_edition, report.instrument_version]
     for table in report.tables:
         for row in [*table.rows, *([table.total] if table.total else [])]:
-            writer.writerow([
-                report.start.isoformat(), report.end.isoformat(), table.title, row.label,
-                *(row.cells[c].text(c, report.min_cell) if c in table.columns else "" for c in COLUMNS),
-                *([""] * len(ons_keys)), *edition,
-            ])
+            writer.writerow(
+                [
+                    report.start.isoformat(),
+                    report.end.isoformat(),
+                    table.title,
+                    row.label,
+                    *(row.cells[c].text(c, report.min_cell) if c in table.columns else "" for c in COLUMNS),
+                    *([""] * len(ons_keys)),
+                    *edition,
+                ]
+            )
     for row in report.wellbeing.rows:
-        writer.writerow([
-            report.start.isoformat(), report.end.isoformat(), report.wellbeing.title, row.label,
-            *([""] * len(COLUMNS)), *(row.cells[c].text(c, report.min_cell) for c in ONS_COLUMNS), *edition,
-        ])
+        writer.writerow(
+            [
+                report.start.isoformat(),
+                report.end.isoformat(),
+                report.wellbeing.title,
+                row.label,
+                *([""] * len(COLUMNS)),
+                *(row.cells[c].text(c, report.min_cell) for c in ONS_COLUMNS),
+                *edition,
+            ]
+        )
     return out.getvalue()

@@ -17,8 +17,9 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
-from scipy import stats
+from scipy import stats  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -31,8 +32,19 @@ from community_directory.needs import NEEDS
 DEMO_CHANNEL = "demo"  # consents made up by bot.devtools.demo carry this channel
 IMD_EDITION = "English Index of Multiple Deprivation 2019 (LSOA 2011), via the ONS Postcode Lookup"
 HEADLINE_ITEM = "life_satisfaction"
-COUNTS = ("people", "goal_setters", "agreed_check_ins", "not_yet_due", "dropped_out", "asked", "answered",
-          "no_response", "attended", "goal_met", "paired")
+COUNTS = (
+    "people",
+    "goal_setters",
+    "agreed_check_ins",
+    "not_yet_due",
+    "dropped_out",
+    "asked",
+    "answered",
+    "no_response",
+    "attended",
+    "goal_met",
+    "paired",
+)
 COLUMNS: dict[str, str] = {
     "people": "People who agreed to us keeping their answers",
     "goal_setters": "People who set a goal",
@@ -134,7 +146,9 @@ class _Journey:
     began: datetime | None = None
 
 
-def build_report(session: Session, start: date, end: date, min_cell: int = 5, period: str = "quarter") -> OutcomesReport:
+def build_report(
+    session: Session, start: date, end: date, min_cell: int = 5, period: str = "quarter"
+) -> OutcomesReport:
     """The report for people whose consent to keep their data was given from `start` to `end` inclusive."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {PERIODS}")
@@ -164,16 +178,25 @@ def build_report(session: Session, start: date, end: date, min_cell: int = 5, pe
 
     total = Row("all", "All people", _counts(whole.values(), min_cell))
     by_decile = Table(
-        "By deprivation decile", "IMD 2019 decile (1 = most deprived)", tuple(COLUMNS),
-        [Row(k, _decile_label(k), _counts(v, min_cell)) for k, v in decile_groups.items()], total,
+        "By deprivation decile",
+        "IMD 2019 decile (1 = most deprived)",
+        tuple(COLUMNS),
+        [Row(k, _decile_label(k), _counts(v, min_cell)) for k, v in decile_groups.items()],
+        total,
     )
     by_need = Table(
-        "By need", "What the goal was about", NEED_COLUMNS,
-        [Row(k, _need_label(k), _counts(v, min_cell)) for k, v in need_groups.items()], total,
+        "By need",
+        "What the goal was about",
+        NEED_COLUMNS,
+        [Row(k, _need_label(k), _counts(v, min_cell)) for k, v in need_groups.items()],
+        total,
     )
     by_period = Table(
-        f"By {period} people started", f"{period.capitalize()} they agreed", tuple(COLUMNS),
-        [Row(k, k, _counts(v, min_cell)) for k, v in sorted(period_groups.items())], total,
+        f"By {period} people started",
+        f"{period.capitalize()} they agreed",
+        tuple(COLUMNS),
+        [Row(k, k, _counts(v, min_cell)) for k, v in sorted(period_groups.items())],
+        total,
     )
     _suppress((by_decile, by_need, by_period), min_cell)
     wellbeing = _wellbeing_table(whole.values(), min_cell)
@@ -185,8 +208,11 @@ def _cohort(session: Session, start: date, end: date) -> tuple[dict[str, tuple[i
     since = datetime.combine(start, time.min, tzinfo=timezone.utc)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc)
     standing = (
-        select(Consent.person_id, func.min(Consent.created_at).label("given_at"),
-               func.max(Consent.channel).label("channel"))
+        select(
+            Consent.person_id,
+            func.min(Consent.created_at).label("given_at"),
+            func.max(Consent.channel).label("channel"),
+        )
         .where(Consent.purpose == ConsentPurpose.KEEP_DATA, Consent.given.is_(True), Consent.withdrawn_at.is_(None))
         .group_by(Consent.person_id)
         .subquery()
@@ -200,15 +226,15 @@ def _cohort(session: Session, start: date, end: date) -> tuple[dict[str, tuple[i
     return people, sum(1 for *_, channel in rows if channel == DEMO_CHANNEL)
 
 
-def _load(session: Session, model: type, person_ids: Sequence[str]) -> list:  # type: ignore[type-arg]
-    found: list = []  # type: ignore[type-arg]
+def _load(session: Session, model: type, person_ids: Sequence[str]) -> list[Any]:
+    found: list[Any] = []
     for i in range(0, len(person_ids), 500):  # keep IN lists small for every database
-        found.extend(session.scalars(select(model).where(model.person_id.in_(person_ids[i:i + 500]))))  # type: ignore[attr-defined]
+        found.extend(session.scalars(select(model).where(model.person_id.in_(person_ids[i : i + 500]))))  # type: ignore[attr-defined]
     return found
 
 
-def _by_person(rows: Iterable) -> dict:  # type: ignore[type-arg]
-    grouped: dict = {}  # type: ignore[type-arg]
+def _by_person(rows: Iterable[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row.person_id, []).append(row)
     return grouped
@@ -218,8 +244,12 @@ def _limit_to_need(journey: _Journey, need: str | None, known: set[str]) -> _Jou
     """Only the goals about this need (None: goals whose need was not recorded), and what hangs off them."""
     goals = [g for g in journey.goals if (g.need in known and g.need == need) or (need is None and g.need not in known)]
     ids = {g.id for g in goals}
-    return _Journey(goals, [f for f in journey.follow_ups if f.goal_id in ids],
-                    [a for a in journey.answers if a.goal_id in ids], journey.began)
+    return _Journey(
+        goals,
+        [f for f in journey.follow_ups if f.goal_id in ids],
+        [a for a in journey.answers if a.goal_id in ids],
+        journey.began,
+    )
 
 
 def _period_key(when: datetime | None, period: str) -> str:
@@ -256,8 +286,10 @@ def _counts(journeys: Iterable[_Journey], k: int) -> dict[str, Cell]:
             waiting = statuses & {FollowUpStatus.SCHEDULED, FollowUpStatus.CLAIMED}
             n["not_yet_due"] += bool(waiting)
             n["dropped_out"] += not waiting  # every check-in was cancelled before one was sent
-        answered = sorted((f for f in j.follow_ups if f.status == FollowUpStatus.ANSWERED),
-                          key=lambda f: (_aware(f.answered_at or f.sent_at), f.sequence))
+        answered = sorted(
+            (f for f in j.follow_ups if f.status == FollowUpStatus.ANSWERED),
+            key=lambda f: (_aware(f.answered_at or f.sent_at), f.sequence),
+        )
         n["answered"] += bool(answered)
         n["no_response"] += asked and not answered and FollowUpStatus.NO_RESPONSE in statuses
         n["attended"] += any(f.attended for f in answered)
@@ -289,8 +321,9 @@ def _change_cells(pairs: list[tuple[int, int]]) -> dict[str, Cell]:
 
 def _pair(answers: list[WellbeingAnswer], item: str) -> tuple[int, int] | None:
     """First baseline answer and latest check-in answer to this item, if the person gave both."""
-    given = sorted((a for a in answers if a.item == item and a.value is not None),
-                   key=lambda a: (_aware(a.recorded_at), a.id))
+    given = sorted(
+        (a for a in answers if a.item == item and a.value is not None), key=lambda a: (_aware(a.recorded_at), a.id)
+    )
     starts = [a.value for a in given if a.timepoint == Timepoint.BASELINE]
     later = [a.value for a in given if a.timepoint == Timepoint.FOLLOW_UP]
     return (starts[0], later[-1]) if starts and later else None  # type: ignore[return-value]
@@ -353,18 +386,18 @@ def _suppress(tables: Sequence[Table], k: int) -> None:
             groups = [int(row.cells[column].value or 0) for row in table.rows]
             total_cell = table.total.cells[column]
             marks, total_mark = protect_column(groups, int(total_cell.value or 0), k, total_mark=total_cell.mark)
-            for row, mark in zip(table.rows, marks):
+            for row, mark in zip(table.rows, marks, strict=True):
                 row.cells[column].mark = mark
             total_cell.mark = total_mark
-    rows = [row for table in tables for row in table.rows] + [tables[0].total]
+    rows = [row for table in tables for row in table.rows]
+    if tables[0].total is not None:
+        rows.append(tables[0].total)
     for row in rows:
-        if row is None:
-            continue
         c = row.cells
         c["goals"].mark = c["goal_setters"].mark
         # A rate with its count would give the other count back, so it goes when either does.
-        marks = {c["answered"].mark, c["asked"].mark}
-        c["response_rate"].mark = SMALL if SMALL in marks else SECONDARY if SECONDARY in marks else None
+        hidden = {c["answered"].mark, c["asked"].mark}
+        c["response_rate"].mark = SMALL if SMALL in hidden else SECONDARY if SECONDARY in hidden else None
         c["mean_gas"].mark = c["mean_gas"].mark or c["goal_met"].mark
         for mean in ("mean_start", "mean_follow_up", "mean_change", "change_ci"):
             c[mean].mark = c["paired"].mark

@@ -45,7 +45,9 @@ def _two_goals(session):
     address = get_or_create_address(session, "sms", "+447700900500")
     person = address.person
     keep = record_consent(session, person, KEEP_DATA, True, "keep?", "sms")
-    lunch = create_goal(session, person, keep, "go to the lunch club on Fridays", need="food", service_name="Hendon Lunch Club")
+    lunch = create_goal(
+        session, person, keep, "go to the lunch club on Fridays", need="food", service_name="Hendon Lunch Club"
+    )
     follow = record_consent(session, person, FOLLOW_UP, True, "text you later?", "sms")
     series = schedule_series(session, lunch, follow, "2_weeks", now=NOW)
     record_baseline(session, person, lunch, {"life_satisfaction": 8, "anxious_yesterday": 2})
@@ -58,9 +60,14 @@ def _two_goals(session):
 
 def tracker(conversation_id: str, *, entities=None, intent="EXTERNAL_check_in", text=None, **slots) -> Tracker:
     return Tracker(
-        sender_id=conversation_id, slots=slots,
+        sender_id=conversation_id,
+        slots=slots,
         latest_message={"text": text, "intent": {"name": intent}, "entities": entities or []},
-        events=[], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen",
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
     )
 
 
@@ -85,8 +92,16 @@ def test_the_check_in_quotes_its_own_goal_not_the_latest(session, use_db):
 
 def test_answers_are_stored_against_that_check_in_and_its_goal(session, use_db):
     person, lunch, money, series = _two_goals(session)
-    slots = {"check_in_id": series[0].id, "attended": "yes", "goal_progress": "as_hoped", "check_in_note": "met Jean",
-                 "ons_life_satisfaction": "7", "ons_worthwhile": "skip", "ons_happy_yesterday": "6", "ons_anxious_yesterday": "3"}
+    slots = {
+        "check_in_id": series[0].id,
+        "attended": "yes",
+        "goal_progress": "as_hoped",
+        "check_in_note": "met Jean",
+        "ons_life_satisfaction": "7",
+        "ons_worthwhile": "skip",
+        "ons_happy_yesterday": "6",
+        "ons_anxious_yesterday": "3",
+    }
     _, dispatcher = run(ActionRecordCheckIn(), tracker(person.conversation_id, intent="inform_score", **slots))
     assert "utter_check_in_thanks" in said(dispatcher)
     session.expire_all()
@@ -95,7 +110,9 @@ def test_answers_are_stored_against_that_check_in_and_its_goal(session, use_db):
     assert session.get(Goal, lunch.id).status == "done" and session.get(Goal, money.id).status == "open"
     answers = session.query(WellbeingAnswer).filter_by(follow_up_id=row.id).all()
     assert {(a.item, a.value, a.skipped) for a in answers} == {
-        ("life_satisfaction", 7, False), ("worthwhile", None, True), ("happy_yesterday", 6, False),
+        ("life_satisfaction", 7, False),
+        ("worthwhile", None, True),
+        ("happy_yesterday", 6, False),
         ("anxious_yesterday", 3, False),
     }
     assert {a.goal_id for a in answers} == {lunch.id}
@@ -105,8 +122,16 @@ def test_answers_are_stored_against_that_check_in_and_its_goal(session, use_db):
 
 def test_a_big_drop_opens_a_non_urgent_handoff(session, use_db):
     person, _, _, series = _two_goals(session)
-    slots = {"check_in_id": series[0].id, "attended": "yes", "goal_progress": "as_hoped", "check_in_note": "skip",
-                 "ons_life_satisfaction": "5", "ons_worthwhile": "5", "ons_happy_yesterday": "5", "ons_anxious_yesterday": "4"}
+    slots = {
+        "check_in_id": series[0].id,
+        "attended": "yes",
+        "goal_progress": "as_hoped",
+        "check_in_note": "skip",
+        "ons_life_satisfaction": "5",
+        "ons_worthwhile": "5",
+        "ons_happy_yesterday": "5",
+        "ons_anxious_yesterday": "4",
+    }
     _, dispatcher = run(ActionRecordCheckIn(), tracker(person.conversation_id, **slots))
     handoff = session.query(Handoff).one()
     assert (handoff.reason, handoff.urgent) == ("wellbeing", False)
@@ -119,8 +144,16 @@ def test_an_answer_to_someone_elses_check_in_is_not_stored(session, use_db):
     stranger = get_or_create_address(session, "sms", "+447700900599").person
     record_consent(session, stranger, KEEP_DATA, True, "keep?", "sms")
     session.commit()
-    run(ActionRecordCheckIn(), tracker(stranger.conversation_id, check_in_id=series[0].id, attended="yes",
-                                       goal_progress="better", ons_life_satisfaction="9"))
+    run(
+        ActionRecordCheckIn(),
+        tracker(
+            stranger.conversation_id,
+            check_in_id=series[0].id,
+            attended="yes",
+            goal_progress="better",
+            ons_life_satisfaction="9",
+        ),
+    )
     session.expire_all()
     assert session.get(FollowUp, series[0].id).status == "sent"
     assert session.query(WellbeingAnswer).filter(WellbeingAnswer.follow_up_id.is_not(None)).count() == 0
@@ -144,31 +177,62 @@ def test_form_asks_why_only_when_it_did_not_work_and_how_it_went_only_if_they_we
 
     ons = ["ons_life_satisfaction", "ons_worthwhile", "ons_happy_yesterday", "ons_anxious_yesterday"]
     assert required(attended="yes", goal_progress="better") == ["attended", "goal_progress", "check_in_note", *ons]
-    assert required(attended="yes", goal_progress="worse") == ["attended", "goal_progress", "barrier", "check_in_note", *ons]
+    assert required(attended="yes", goal_progress="worse") == [
+        "attended",
+        "goal_progress",
+        "barrier",
+        "check_in_note",
+        *ons,
+    ]
     assert required(attended="no") == ["attended", "barrier", "check_in_note", *ons]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("yes", "yes"), ("no", "no"), ("done", "yes"), ("not_yet", "no"), ("i went once", "yes"),
-    ("didn't go in the end", "no"), ("hmm", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yes", "yes"),
+        ("no", "no"),
+        ("done", "yes"),
+        ("not_yet", "no"),
+        ("i went once", "yes"),
+        ("didn't go in the end", "no"),
+        ("hmm", None),
+    ],
+)
 def test_did_you_go_from_words(text, expected):
     assert parse_attended(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("much_better", "much_better"), ("way better than i thought", "much_better"), ("a bit better", "better"),
-    ("about what i hoped", "as_hoped"), ("it was ok", "as_hoped"), ("a bit less than i hoped", "worse"),
-    ("not great", "worse"), ("terrible", "much_worse"), ("banana", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("much_better", "much_better"),
+        ("way better than i thought", "much_better"),
+        ("a bit better", "better"),
+        ("about what i hoped", "as_hoped"),
+        ("it was ok", "as_hoped"),
+        ("a bit less than i hoped", "worse"),
+        ("not great", "worse"),
+        ("terrible", "much_worse"),
+        ("banana", None),
+    ],
+)
 def test_goal_progress_from_words(text, expected):
     assert parse_goal_progress(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("too far", "distance"), ("the bus takes ages", "distance"), ("couldn't afford it", "cost"),
-    ("it's on when i'm at work", "time"), ("nobody spoke to me", "welcome"), ("it wasn't for me", "not_for_me"),
-    ("distance", "distance"), ("meh", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("too far", "distance"),
+        ("the bus takes ages", "distance"),
+        ("couldn't afford it", "cost"),
+        ("it's on when i'm at work", "time"),
+        ("nobody spoke to me", "welcome"),
+        ("it wasn't for me", "not_for_me"),
+        ("distance", "distance"),
+        ("meh", None),
+    ],
+)
 def test_why_it_did_not_work_in_a_word(text, expected):
     assert parse_barrier(text) == expected

@@ -55,7 +55,7 @@ class SmsPhone:
             time.sleep(0.2)
             if len(self.fake.received(self.number)) != count:
                 count, quiet_since = len(self.fake.received(self.number)), time.monotonic()
-        got = self.fake.received(self.number)[self.seen:]
+        got = self.fake.received(self.number)[self.seen :]
         self.seen += len(got)
         return got
 
@@ -67,11 +67,14 @@ def options(replies: list[str]) -> list[str]:
 
 def send_due(stack, now: datetime, senders: int = 1) -> int:
     """One scheduler round at `now`, from `senders` schedulers at once (each its own claims)."""
+
     async def go() -> int:
         clients = [RasaClient(stack.services["rasa"].url, 60) for _ in range(senders)]
         try:
-            schedulers = [FollowUpScheduler(session_factory(stack.database_url), c, interval_seconds=60, sender_name=f"e2e{i}")
-                          for i, c in enumerate(clients)]
+            schedulers = [
+                FollowUpScheduler(session_factory(stack.database_url), c, interval_seconds=60, sender_name=f"e2e{i}")
+                for i, c in enumerate(clients)
+            ]
             return sum(await asyncio.gather(*(s.send_due(now) for s in schedulers)))
         finally:
             for client in clients:
@@ -83,7 +86,9 @@ def send_due(stack, now: datetime, senders: int = 1) -> int:
 def check_ins_of(stack, number: str) -> list[FollowUp]:
     with session_scope(stack.database_url) as session:
         address = get_or_create_address(session, "sms", number)
-        rows = list(session.scalars(select(FollowUp).where(FollowUp.person_id == address.person_id).order_by(FollowUp.sequence)))
+        rows = list(
+            session.scalars(select(FollowUp).where(FollowUp.person_id == address.person_id).order_by(FollowUp.sequence))
+        )
         session.expunge_all()
     return rows
 
@@ -101,12 +106,23 @@ def seeded(stack, number: str) -> tuple[list[str], str]:  # check-in ids, the go
         person.postcode_district, person.imd_decile = "SR2", 1
         lat, lon = outward_centroid(session, "SR2")
         far = find_matches(session, MatchRequest(needs=["physical_activity"], lat=lat, lon=lon, limit=10))[-1]
-        goal = create_goal(session, person, keep, "go to the walking group", need="physical_activity",
-                           service_id=far.service_id, service_name=far.name)
+        goal = create_goal(
+            session,
+            person,
+            keep,
+            "go to the walking group",
+            need="physical_activity",
+            service_id=far.service_id,
+            service_name=far.name,
+        )
         follow = record_consent(session, person, FOLLOW_UP, True, "Can I text you later?", "sms")
         rows = schedule_series(session, goal, follow, "2_weeks")
-        record_baseline(session, person, goal, {"life_satisfaction": 7, "worthwhile": 7, "happy_yesterday": 7,
-                                                "anxious_yesterday": 2})
+        record_baseline(
+            session,
+            person,
+            goal,
+            {"life_satisfaction": 7, "worthwhile": 7, "happy_yesterday": 7, "anxious_yesterday": 2},
+        )
         return [r.id for r in rows], far.name
 
 
@@ -149,9 +165,17 @@ def test_goal_baseline_check_in_answers_stored_and_reported_and_a_worse_score_as
 
     with session_scope(stack.database_url) as session:
         answered = session.get(FollowUp, first.id)
-        assert (answered.status, answered.attended, answered.progress, answered.progress_gas) == ("answered", True, "as_hoped", 0)
+        assert (answered.status, answered.attended, answered.progress, answered.progress_gas) == (
+            "answered",
+            True,
+            "as_hoped",
+            0,
+        )
         assert answered.note == "my neighbour came with me"
-        follow_up = {a.item: a.value for a in session.scalars(select(WellbeingAnswer).where(WellbeingAnswer.follow_up_id == first.id))}
+        follow_up = {
+            a.item: a.value
+            for a in session.scalars(select(WellbeingAnswer).where(WellbeingAnswer.follow_up_id == first.id))
+        }
         assert follow_up == {"life_satisfaction": 2, "worthwhile": 5, "happy_yesterday": 4, "anxious_yesterday": 8}
         handoff = session.scalar(select(Handoff).where(Handoff.person_id == answered.person_id))
         assert (handoff.reason, handoff.urgent) == ("wellbeing", False)
@@ -174,10 +198,17 @@ def test_goal_baseline_check_in_answers_stored_and_reported_and_a_worse_score_as
 def _pairs(session, item: str) -> list[tuple[int, int]]:
     """Every person's first baseline and latest check-in answer to an item, read straight from the table."""
     found: dict[str, dict[str, list[WellbeingAnswer]]] = {}
-    for a in session.scalars(select(WellbeingAnswer).where(WellbeingAnswer.item == item, WellbeingAnswer.value.is_not(None))
-                             .order_by(WellbeingAnswer.recorded_at)):
+    for a in session.scalars(
+        select(WellbeingAnswer)
+        .where(WellbeingAnswer.item == item, WellbeingAnswer.value.is_not(None))
+        .order_by(WellbeingAnswer.recorded_at)
+    ):
         found.setdefault(a.person_id, {}).setdefault(a.timepoint, []).append(a)
-    return [(v["baseline"][0].value, v["follow_up"][-1].value) for v in found.values() if "baseline" in v and "follow_up" in v]
+    return [
+        (v["baseline"][0].value, v["follow_up"][-1].value)
+        for v in found.values()
+        if "baseline" in v and "follow_up" in v
+    ]
 
 
 def test_didnt_go_too_far_offers_nearer_matches_or_a_person(stack, fake_twilio):
@@ -198,7 +229,9 @@ def test_didnt_go_too_far_offers_nearer_matches_or_a_person(stack, fake_twilio):
     distances = [float(m) for t in listed for m in re.findall(r"(\d+\.\d) miles away", t)]
     assert distances and all(d <= 1.5 for d in distances), listed
     assert options(offered)[-1] == "Talk to a person"
-    assert not any(t.startswith(f"1) {old_name}.") or f") {old_name}." in t for t in listed)  # not the one that was too far
+    assert not any(
+        t.startswith(f"1) {old_name}.") or f") {old_name}." in t for t in listed
+    )  # not the one that was too far
     with session_scope(stack.database_url) as session:
         row = session.get(FollowUp, ids[0])
         assert (row.status, row.attended, row.barrier, row.progress_gas) == ("answered", False, "distance", -2)

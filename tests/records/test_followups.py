@@ -53,8 +53,14 @@ def _due(session, number: str, due_at: datetime, *, sequence: int = 1) -> Follow
     """A check-in falling due at exactly `due_at` (the send time is set, as the series would)."""
     address, keep, follow = _person(session, number)
     goal = create_goal(session, address.person, keep, "Go to the choir")
-    follow_up = FollowUp(person_id=address.person_id, goal_id=goal.id, consent_id=follow.id, sequence=sequence,
-                         due_on=due_at.date(), due_at=due_at)
+    follow_up = FollowUp(
+        person_id=address.person_id,
+        goal_id=goal.id,
+        consent_id=follow.id,
+        sequence=sequence,
+        due_on=due_at.date(),
+        due_at=due_at,
+    )
     session.add(follow_up)
     session.commit()
     return follow_up
@@ -64,7 +70,9 @@ def _round(database_url: str, url: str, now: datetime, policy: FollowUpPolicy | 
     async def go() -> int:
         rasa = RasaClient(url, 5.0)
         try:
-            return await FollowUpScheduler(session_factory(database_url), rasa, interval_seconds=60, policy=policy).send_due(now)
+            return await FollowUpScheduler(
+                session_factory(database_url), rasa, interval_seconds=60, policy=policy
+            ).send_due(now)
         finally:
             await rasa.close()
 
@@ -86,19 +94,22 @@ WINDOW = SendWindow()
 SUNDAYS_TOO = SendWindow(sundays=True)
 
 
-@pytest.mark.parametrize(("moment", "allowed"), [
-    (at(2026, 11, 30, 9, 59), False),  # Monday 09:59 GMT: before opening
-    (at(2026, 11, 30, 10, 0), True),  # Monday 10:00 GMT
-    (at(2026, 11, 30, 18, 59), True),
-    (at(2026, 11, 30, 19, 0), False),  # 19:00 is closed
-    (at(2026, 11, 29, 12, 0), False),  # a Sunday
-    (at(2026, 12, 25, 12, 0), False),  # Christmas Day (Friday)
-    (at(2026, 12, 26, 12, 0), False),  # Boxing Day (Saturday)
-    (at(2026, 12, 28, 12, 0), False),  # Boxing Day, substitute day (Monday)
-    (at(2026, 12, 29, 12, 0), True),
-    (at(2027, 3, 29, 12, 0), False),  # Easter Monday 2027
-    (at(2027, 3, 30, 12, 0), True),
-])
+@pytest.mark.parametrize(
+    ("moment", "allowed"),
+    [
+        (at(2026, 11, 30, 9, 59), False),  # Monday 09:59 GMT: before opening
+        (at(2026, 11, 30, 10, 0), True),  # Monday 10:00 GMT
+        (at(2026, 11, 30, 18, 59), True),
+        (at(2026, 11, 30, 19, 0), False),  # 19:00 is closed
+        (at(2026, 11, 29, 12, 0), False),  # a Sunday
+        (at(2026, 12, 25, 12, 0), False),  # Christmas Day (Friday)
+        (at(2026, 12, 26, 12, 0), False),  # Boxing Day (Saturday)
+        (at(2026, 12, 28, 12, 0), False),  # Boxing Day, substitute day (Monday)
+        (at(2026, 12, 29, 12, 0), True),
+        (at(2027, 3, 29, 12, 0), False),  # Easter Monday 2027
+        (at(2027, 3, 30, 12, 0), True),
+    ],
+)
 def test_sending_hours_weekdays_and_bank_holidays(moment, allowed):
     assert WINDOW.allowed(moment) is allowed
 
@@ -121,7 +132,12 @@ def test_autumn_clock_change_moves_the_window_an_hour_later_in_utc():
 
 
 def test_send_times_are_inside_the_window_spread_out_and_fixed_per_check_in():
-    for day in (date(2026, 3, 27), date(2026, 3, 30), date(2026, 10, 23), date(2026, 10, 26)):  # both sides of both changes
+    for day in (
+        date(2026, 3, 27),
+        date(2026, 3, 30),
+        date(2026, 10, 23),
+        date(2026, 10, 26),
+    ):  # both sides of both changes
         slots = [WINDOW.slot_on(day, f"check-in-{n}") for n in range(500)]
         assert all(WINDOW.allowed(s) for s in slots)
         hours = {WINDOW.local(s).hour for s in slots}
@@ -155,8 +171,14 @@ def test_series_defaults_and_the_persons_choice_for_the_first(session):
 def test_nothing_is_sent_outside_hours_on_sundays_or_bank_holidays(database_url, session, fake_rasa):
     follow_up = _due(session, "+447700900211", at(2026, 12, 24, 18, 30))  # Thursday 18:30
     assert _round(database_url, fake_rasa.url, at(2026, 12, 24, 19, 0)) == 0  # closed at 19:00
-    for closed in (at(2026, 12, 25, 12), at(2026, 12, 26, 12), at(2026, 12, 27, 12), at(2026, 12, 28, 12),
-                   at(2026, 12, 29, 9, 59), at(2026, 12, 29, 3)):
+    for closed in (
+        at(2026, 12, 25, 12),
+        at(2026, 12, 26, 12),
+        at(2026, 12, 27, 12),
+        at(2026, 12, 28, 12),
+        at(2026, 12, 29, 9, 59),
+        at(2026, 12, 29, 3),
+    ):
         assert _round(database_url, fake_rasa.url, closed) == 0, closed
     assert _status(session, follow_up.id) == "scheduled" and _texts(session) == 0
     assert _round(database_url, fake_rasa.url, at(2026, 12, 29, 10, 0)) == 1
@@ -227,8 +249,15 @@ def test_waits_while_the_person_is_mid_conversation(database_url, session, fake_
     now = at(2026, 12, 1, 12, 0)
     follow_up = _due(session, "+447700900218", now)
     address = get_or_create_address(session, "sms", "+447700900218")
-    session.add(InboundMessage(channel="sms", provider_id="SM-recent", address_id=address.id, status="done",
-                               received_at=now - timedelta(minutes=10)))
+    session.add(
+        InboundMessage(
+            channel="sms",
+            provider_id="SM-recent",
+            address_id=address.id,
+            status="done",
+            received_at=now - timedelta(minutes=10),
+        )
+    )
     session.commit()
     assert _round(database_url, fake_rasa.url, now) == 0
     assert _status(session, follow_up.id) == "scheduled"
@@ -239,8 +268,13 @@ def test_waits_while_a_text_is_unanswered_or_a_link_worker_has_them(database_url
     now = at(2026, 12, 1, 12, 0)
     follow_up = _due(session, "+447700900219", now)
     address = get_or_create_address(session, "sms", "+447700900219")
-    pending = InboundMessage(channel="sms", provider_id="SM-pending", address_id=address.id, status="pending",
-                             received_at=now - timedelta(days=1))
+    pending = InboundMessage(
+        channel="sms",
+        provider_id="SM-pending",
+        address_id=address.id,
+        status="pending",
+        received_at=now - timedelta(days=1),
+    )
     handoff = Handoff(person_id=address.person_id, reason="asked", status="claimed")
     session.add_all([pending, handoff])
     session.commit()
