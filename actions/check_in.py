@@ -24,7 +24,7 @@ from bot.records.consent import KEEP_DATA, active_consent
 from bot.records.followups import baseline_values, cancel_check_ins, record_check_in
 from bot.records.handoffs import request_handoff
 from bot.records.measures import BARRIERS, GAS, ONS4_SLOTS, SKIPPED, wellbeing_flags
-from bot.statuses import CancelReason, FollowUpStatus
+from bot.statuses import CancelReason, FollowUpStatus, HandoffReason
 from community_directory.geography import outward_centroid
 from community_directory.matching import MatchRequest, find_matches
 
@@ -168,7 +168,7 @@ class ActionRecordCheckIn(TimedAction):
                     request_handoff(
                         session,
                         person.id,
-                        "wellbeing",
+                        HandoffReason.WELLBEING,
                         urgent=False,
                         context={
                             "consent": True,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.jobs.send_window import FollowUpPolicy, london_today
 from bot.models import Consent, FollowUp, Goal, Person, WellbeingAnswer, utcnow
 from bot.records.measures import GAS, INSTRUMENTS, ONS4, SKIPPED
-from bot.statuses import FOLLOW_UP_PENDING, FollowUpStatus, Timepoint
+from bot.statuses import FOLLOW_UP_PENDING, FollowUpStatus, GoalStatus, Timepoint
 
 # What the person can choose for the first check-in (the rest follow the configured weeks).
 FIRST_CHECK_IN_DAYS = {"1_week": 7, "2_weeks": 14, "1_month": 28}
@@ -187,7 +187,7 @@ def record_check_in(
     follow_up.status, follow_up.answered_at = FollowUpStatus.ANSWERED, utcnow()
     follow_up.claimed_by = follow_up.claim_expires_at = None
     if goal is not None and progress in GAS:
-        goal.status = "done" if GAS[progress] >= 0 else "partly" if attended else "not_yet"
+        goal.status = GoalStatus.DONE if GAS[progress] >= 0 else GoalStatus.PARTLY if attended else GoalStatus.NOT_YET
     rows = record_wellbeing(session, person, answers, timepoint=Timepoint.FOLLOW_UP, goal=goal, follow_up=follow_up)
     session.flush()
     return rows
