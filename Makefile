@@ -1,5 +1,6 @@
 # One entry point. `make run` and `make test` are the two commands in the README.
 .PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory bench-scenarios bench-crisis setup lock-app lock-rasa clean
+.PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory bench-scenarios bench-followups setup lock-app lock-rasa clean
 
 run: setup
 	.venv/app/bin/python -m bot.cli run
@@ -22,6 +23,9 @@ bench-sms: setup
 
 bench-nlu: setup
 	PYTHONPATH=. .venv/app/bin/python -m bench.nlu_cv
+
+bench-followups: setup
+	PYTHONPATH=. .venv/app/bin/python -m bench.followups
 
 bench-directory: setup
 	PYTHONPATH=. .venv/app/bin/python bench/directory_bench.py

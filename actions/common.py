@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.config import load_settings
 from bot.db import session_scope
 from bot.dialogue.rasa_client import TIMING_KEY
+from bot.jobs.send_window import FollowUpPolicy
 from bot.models import Person
 from bot.records.people import person_by_conversation
 
@@ -29,6 +30,11 @@ _settings = load_settings()
 def db() -> Iterator[Session]:
     with session_scope(_settings.database_url) as session:
         yield session
+
+
+def follow_up_policy() -> FollowUpPolicy:
+    """The check-in series and sending hours, from the same settings the scheduler reads."""
+    return FollowUpPolicy.from_settings(_settings)
 
 
 def person_for(session: Session, tracker: Tracker) -> Person | None:

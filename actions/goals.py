@@ -10,11 +10,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import TimedAction, channel_of, db, person_for, response_text
-from actions.scores import parse_period, parse_score
-from bot.text.sms_text import to_gsm7
+from actions.common import TimedAction, channel_of, db, follow_up_policy, person_for, response_text
+from actions.scores import parse_period
+from actions.wellbeing import Ons4Validation, ons_answers
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, active_consent, record_consent
-from bot.records.goals import CHECKIN_PERIODS, create_goal, record_outcome, schedule_check_in
+from bot.records.followups import record_baseline, schedule_series
+from bot.records.goals import CHECKIN_PERIODS, create_goal
+from bot.records.measures import ONS4_SLOTS
+from bot.text.sms_text import to_gsm7
 
 PERIOD_WORDS = {"1_week": "in a week", "2_weeks": "in 2 weeks", "1_month": "in a month"}
 GOAL_MAX_CHARS = 100  # so the read-back still fits one SMS
@@ -33,9 +36,17 @@ def tidy_goal(text: str) -> str:
     return text
 
 
-class ValidateGoalForm(FormValidationAction):
+class ValidateGoalForm(Ons4Validation, FormValidationAction):
     def name(self) -> str:
         return "validate_goal_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        """The starting ONS4 only when check-ins were agreed: without one it could never be compared."""
+        slots = ["goal_text", "goal_confirmed", "checkin_period"]
+        if tracker.get_slot("checkin_period") in CHECKIN_PERIODS:
+            slots += list(ONS4_SLOTS)
+        return slots
 
     def validate_goal_text(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = str(value or "")
@@ -57,20 +68,10 @@ class ValidateGoalForm(FormValidationAction):
         return {"goal_confirmed": None, "goal_text": None}
 
     def validate_checkin_period(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if value in CHECKIN_PERIODS or value == "none":
-            return {"checkin_period": value}
-        return {"checkin_period": parse_period(str(value or ""))}
-
-    def validate_wellbeing_score(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return validate_score(value, dispatcher, tracker)
-
-
-def validate_score(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    score = parse_score(value, tracker.latest_message.get("text") or "")
-    if score is None:
-        dispatcher.utter_message(response="utter_score_not_understood")
-        return {"wellbeing_score": None}
-    return {"wellbeing_score": str(score)}
+        period = value if value in CHECKIN_PERIODS or value == "none" else parse_period(str(value or ""))
+        if period in CHECKIN_PERIODS:
+            dispatcher.utter_message(response="utter_ons_intro")  # the starting wellbeing questions come next
+        return {"checkin_period": period}
 
 
 class ActionSaveGoal(TimedAction):
@@ -82,7 +83,7 @@ class ActionSaveGoal(TimedAction):
         goal_text = tracker.get_slot("goal_text") or suggested_goal(tracker)
         period = tracker.get_slot("checkin_period")
         needs = tracker.get_slot("needs") or []
-        reset = [SlotSet(name, None) for name in ("checkin_period", "wellbeing_score", "goal_text", "goal_confirmed")]
+        reset = [SlotSet(name, None) for name in ("checkin_period", "goal_text", "goal_confirmed", *ONS4_SLOTS)]
         with db() as session:
             person = person_for(session, tracker)
             keep = active_consent(session, person.id, KEEP_DATA) if person else None
@@ -98,10 +99,8 @@ class ActionSaveGoal(TimedAction):
                 session, person, FOLLOW_UP, wants_checkin, response_text(domain, "utter_ask_checkin_period"), channel_of(tracker)
             )
             if wants_checkin:
-                schedule_check_in(session, goal, follow, period)
-            score = tracker.get_slot("wellbeing_score")
-            if score and score != "skip":
-                record_outcome(session, person, "wellbeing_start", score=int(score), goal=goal)
+                schedule_series(session, goal, follow, period, policy=follow_up_policy())
+                record_baseline(session, person, goal, ons_answers(tracker))
         if wants_checkin:
             dispatcher.utter_message(response="utter_goal_saved_checkin", goal=goal_text, when=PERIOD_WORDS[period])
         else:

@@ -10,6 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction, db, person_for
+from bot.records.measures import ONS4_SLOTS
 from community_directory.matching import Match, MatchRequest, find_matches, record_referral
 
 PAGE = 3
@@ -229,7 +230,7 @@ class ActionChooseMatch(TimedAction):
         if not consent:
             dispatcher.utter_message(response="utter_chosen_no_consent")
             return events + [FollowupAction("action_listen")]
-        fresh = [SlotSet(name, None) for name in ("goal_text", "goal_confirmed", "checkin_period", "wellbeing_score")]
+        fresh = [SlotSet(name, None) for name in ("goal_text", "goal_confirmed", "checkin_period", *ONS4_SLOTS)]
         return events + fresh + [FollowupAction("goal_form")]
 
 

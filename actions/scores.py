@@ -57,3 +57,56 @@ def parse_progress(text: str) -> str | None:
     """"went once" -> partly; "not been yet" -> not_yet; "yes loved it" -> done."""
     return _first_match(_PROGRESS, text)
 
+
+
+_ATTENDED = {"yes": "yes", "no": "no", "done": "yes", "partly": "yes", "not_yet": "no"}
+
+
+def parse_attended(text: str) -> str | None:
+    """"yes" / "no" to "did you go?", from a button, an intent, a progress entity or words."""
+    raw = (text or "").strip().lower()
+    if raw in _ATTENDED:
+        return _ATTENDED[raw]
+    progress = parse_progress(raw)
+    return _ATTENDED[progress] if progress else None
+
+
+# Goal Attainment Scaling in plain words (bot/records/measures.py), most specific first.
+_GOAL_PROGRESS = (
+    ("worse", r"\bnot (that |so |very )?(great|good|well)\b"),
+    ("much_better", r"\b(much|way|loads|lots|far|so much) better\b"
+                    r"|\b(brilliant|amazing|fantastic|really well|great)\b"),
+    ("much_worse", r"\bmuch (less|worse)\b|\b(terrible|awful|badly|not at all|didn'?t work|did not work)\b"),
+    ("better", r"\b(a bit|bit|little|slightly|bit) better\b|\bbetter than\b|\b(good|well)\b"),
+    ("worse", r"\b(a bit|bit|little|slightly) (less|worse)\b|\bless than\b|\b(not great|not so good|worse)\b"),
+    ("as_hoped", r"\babout (what|right)\b|\bas (i )?(hoped|expected|planned)\b"
+                 r"|\b(ok|okay|fine|alright|not bad|so so)\b"),
+    ("better", r"\bbetter\b"),
+)
+GOAL_PROGRESS_KEYS = ("much_better", "better", "as_hoped", "worse", "much_worse")
+
+
+def parse_goal_progress(text: str) -> str | None:
+    """"a bit better than I hoped" -> better; "not great" -> worse; a button's key as it is."""
+    raw = (text or "").strip().lower()
+    if raw in GOAL_PROGRESS_KEYS:
+        return raw
+    return _first_match(_GOAL_PROGRESS, raw)
+
+
+_BARRIERS = (
+    ("not_for_me", r"(not|n'?t) (really )?(for me|my thing|me)\b|\bboring\b|didn'?t (like|enjoy)|did not (like|enjoy)"),
+    ("welcome", r"welcom|unfriendly|ignored|cliqu|judged|left out|awkward|nobody (spoke|talked)|no one (spoke|talked)"),
+    ("cost", r"\b(cost|costs|money|price|expensive|afford|pay|paying|skint|fees?|dear)\b"),
+    ("distance", r"\b(far|distance|bus|buses|travel|miles|transport|lift|walk there|get there)\b"),
+    ("time", r"\b(time|times|busy|work|shifts?|clash|late|early|day|days|evening|morning)\b"),
+)
+BARRIER_KEYS = ("cost", "time", "distance", "welcome", "not_for_me")
+
+
+def parse_barrier(text: str) -> str | None:
+    """Why it did not work, in one of five words; None when the words say none of them."""
+    raw = (text or "").strip().lower()
+    if raw in BARRIER_KEYS:
+        return raw
+    return _first_match(_BARRIERS, raw)

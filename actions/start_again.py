@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.check_in import CHECK_IN_SLOTS
 from actions.common import TimedAction
 
 # Everything about the current search and goal; consent_given stays, since it was their answer
@@ -15,8 +16,7 @@ from actions.common import TimedAction
 SEARCH_SLOTS = (
     "needs", "location", "lat", "lon", "imd_decile", "days", "time_of_day", "cost", "access", "age_group",
     "language", "number", "shown_ids", "offered", "has_matches", "chosen_service_id", "chosen_service_name",
-    "checkin_period", "wellbeing_score", "goal_text", "goal_confirmed", "preferences", "max_miles",
-    "progress", "requested_slot",
+    "checkin_period", "goal_text", "goal_confirmed", "preferences", "max_miles", *CHECK_IN_SLOTS, "requested_slot",
 )
 
 

@@ -12,8 +12,10 @@ from actions.common import TimedAction, channel_of, db, person_for
 from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE
 from bot.models import utcnow
 from bot.records.erasure import erase_person
+from bot.records.followups import cancel_check_ins
 from bot.records.handoffs import request_handoff
 from bot.records.people import addresses_of
+from bot.statuses import CancelReason
 
 MAX_FALLBACKS = 2
 
@@ -84,6 +86,7 @@ class ActionOptOut(TimedAction):
                 for address in addresses_of(session, person.id):
                     if address.channel == channel:
                         address.opted_out, address.opted_out_at = True, utcnow()
+                cancel_check_ins(session, person.id, CancelReason.OPT_OUT)
         dispatcher.utter_message(response="utter_opted_out")
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 

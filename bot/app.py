@@ -25,6 +25,7 @@ from bot.dialogue.tracker_store import tracker_forgetter
 from bot.gateway.outbox import OutboxWorker
 from bot.gateway.processor import Gateway
 from bot.jobs.followups import FollowUpScheduler
+from bot.jobs.send_window import FollowUpPolicy
 from bot.jobs.retention import RetentionScheduler
 
 
@@ -44,7 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
         )
         app.state.settings, app.state.sessions, app.state.gateway, app.state.outbox = settings, sessions, gateway, outbox
-        follow_ups = FollowUpScheduler(sessions, rasa, interval_seconds=settings.follow_up_interval_seconds, notify=outbox.notify)
+        follow_ups = FollowUpScheduler(
+            sessions, rasa, interval_seconds=settings.follow_up_interval_seconds, notify=outbox.notify,
+            policy=FollowUpPolicy.from_settings(settings),
+        )
         retention = RetentionScheduler(
             sessions, settings.rasa_tracker_db, no_consent_hours=settings.retention_no_consent_hours,
             message_days=settings.retention_message_days, interval_seconds=settings.retention_interval_seconds,

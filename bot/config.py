@@ -79,6 +79,30 @@ def _urls(name: str, default: str) -> str:
     return ",".join(checked)
 
 
+def _clock(name: str, default: str) -> str:
+    """A local time of day as HH:MM (24-hour clock)."""
+    raw = _env(name, default).strip()
+    try:
+        hours, minutes = (int(part) for part in raw.split(":"))
+    except ValueError:
+        raise ConfigError(f"{name} must be a time like 10:00, got {raw!r}") from None
+    if not (0 <= hours <= 23 and 0 <= minutes <= 59):
+        raise ConfigError(f"{name} must be a time like 10:00, got {raw!r}")
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def _weeks(name: str, default: str) -> str:
+    """Check-in weeks after the goal is set, e.g. 2,6,12 (rising, each at least 1)."""
+    raw = _env(name, default)
+    try:
+        weeks = [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"{name} must be whole weeks separated by commas, like 2,6,12; got {raw!r}") from None
+    if not weeks or any(w < 1 for w in weeks) or weeks != sorted(set(weeks)):
+        raise ConfigError(f"{name} must be rising whole weeks of at least 1, like 2,6,12; got {raw!r}")
+    return ",".join(str(w) for w in weeks)
+
+
 def _redis_url(name: str) -> str:
     raw = _env(name, "")
     if raw and not raw.startswith(("redis://", "rediss://")):
@@ -143,6 +167,17 @@ class Settings:
     retention_interval_seconds: float = 3600.0
     # Rasa's lock store: empty = in memory (one Rasa server); redis://... when several share a store.
     rasa_lock_store_url: str = ""
+    # Check-ins: a series per goal (weeks after it is set; the person picks when the first comes),
+    # sent only inside these hours on the London clock, once reminded, then closed as no response.
+    follow_up_weeks: str = "2,6,12"
+    follow_up_window_start: str = "10:00"
+    follow_up_window_end: str = "19:00"
+    follow_up_sundays: bool = False
+    follow_up_bank_holidays: bool = False
+    follow_up_reminder_days: int = 3
+    follow_up_no_response_days: int = 4
+    follow_up_quiet_minutes: int = 30
+    follow_up_claim_seconds: int = 300
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -159,6 +194,9 @@ def load_settings() -> Settings:
     port = _int("APP_PORT", 8000, minimum=1)
     host = _env("APP_HOST", "127.0.0.1")
     log_level = _env("LOG_LEVEL", "INFO").upper()
+    window = (_clock("FOLLOW_UP_WINDOW_START", "10:00"), _clock("FOLLOW_UP_WINDOW_END", "19:00"))
+    if window[1] <= window[0]:
+        raise ConfigError(f"FOLLOW_UP_WINDOW_END must be after FOLLOW_UP_WINDOW_START, got {window[0]}-{window[1]}")
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
     return Settings(
@@ -195,4 +233,18 @@ def load_settings() -> Settings:
         retention_message_days=_int("RETENTION_MESSAGE_DAYS", 30, minimum=1),
         retention_interval_seconds=_float("RETENTION_INTERVAL_SECONDS", 3600.0, minimum=1.0),
         rasa_lock_store_url=_redis_url("RASA_LOCK_STORE_URL"),
+        follow_up_weeks=_weeks("FOLLOW_UP_WEEKS", "2,6,12"),
+        follow_up_window_start=window[0],
+        follow_up_window_end=window[1],
+        # Off by default: no check-ins on Sundays or bank holidays in England.
+        follow_up_sundays=_bool("FOLLOW_UP_SUNDAYS", False),
+        follow_up_bank_holidays=_bool("FOLLOW_UP_BANK_HOLIDAYS", False),
+        # One reminder this many days after an unanswered check-in; closed as no response this
+        # many days after the reminder.
+        follow_up_reminder_days=_int("FOLLOW_UP_REMINDER_DAYS", 3, minimum=1),
+        follow_up_no_response_days=_int("FOLLOW_UP_NO_RESPONSE_DAYS", 4, minimum=1),
+        # Not sent while the person is mid-conversation: nothing from them for this long.
+        follow_up_quiet_minutes=_int("FOLLOW_UP_QUIET_MINUTES", 30, minimum=0),
+        # A sender's claim on a check-in lapses after this long, so a crashed sender's is retaken.
+        follow_up_claim_seconds=_int("FOLLOW_UP_CLAIM_SECONDS", 300, minimum=5),
     )

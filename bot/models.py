@@ -121,16 +121,61 @@ class Goal(Base):
 
 
 class FollowUp(Base):
-    """A check-in the person agreed to, sent by the scheduler when due."""
+    """One check-in of a series the person agreed to (e.g. at 2, 6 and 12 weeks), and its answers.
+
+    `due_at` is when the next step falls due: the send time (inside the sending hours, spread
+    over them) while scheduled, the reminder time once sent, the close time once reminded.
+    A sender claims the row (status claimed, with an expiry) before sending; see bot/jobs/followups.py.
+    """
 
     __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_status_due_at", "status", "due_at"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
-    goal_id: Mapped[str | None] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), nullable=True)
+    goal_id: Mapped[str | None] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), nullable=True, index=True)
     consent_id: Mapped[str] = mapped_column(ForeignKey("consent.id", ondelete="CASCADE"))
-    due_on: Mapped[date] = mapped_column(Date, index=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=1)  # 1st, 2nd, 3rd check-in of this goal
+    due_on: Mapped[date] = mapped_column(Date, index=True)  # the day it falls due (London)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default=FollowUpStatus.SCHEDULED, info={"enum": FollowUpStatus})
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claim_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)  # see CancelReason
+    # The answers to this check-in (wellbeing items are in wellbeing_answer, tied to this row).
+    attended: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # "did you go?"
+    progress: Mapped[str | None] = mapped_column(String(16), nullable=True)  # a PROGRESS_SCALE key
+    progress_gas: Mapped[int | None] = mapped_column(Integer, nullable=True)  # Goal Attainment Scaling -2..+2
+    barrier: Mapped[str | None] = mapped_column(String(16), nullable=True)  # why it did not work (BARRIERS)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # "what helped or got in the way", with consent
+
+
+class WellbeingAnswer(Base):
+    """One answer to one item of a wellbeing instrument (ONS4), at baseline or at a check-in.
+
+    Stored per item with the instrument and the version of its wording, so a second measure can
+    be added by configuration (bot/records/measures.py) and answers are never pooled across wordings.
+    """
+
+    __tablename__ = "wellbeing_answer"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    goal_id: Mapped[str | None] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"), nullable=True, index=True)
+    follow_up_id: Mapped[str | None] = mapped_column(
+        ForeignKey("follow_up.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    timepoint: Mapped[str] = mapped_column(String(16))  # baseline | follow_up
+    instrument: Mapped[str] = mapped_column(String(16))  # ons4
+    instrument_version: Mapped[str] = mapped_column(String(32))
+    # life_satisfaction | worthwhile | happy_yesterday | anxious_yesterday
+    item: Mapped[str] = mapped_column(String(32))
+    value: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 0-10; None when skipped
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Outcome(Base):

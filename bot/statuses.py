@@ -77,10 +77,36 @@ class GoalStatus(StoredValue):
 
 
 class FollowUpStatus(StoredValue):
-    SCHEDULED = "scheduled"
-    SENT = "sent"
+    """A check-in's life cycle (bot/jobs/followups.py). Only one sender can move a row on."""
+
+    SCHEDULED = "scheduled"  # waiting for its day and hour
+    CLAIMED = "claimed"  # one sender is sending it (first text or reminder); expires if it crashes
+    SENT = "sent"  # asked; waiting for an answer
+    REMINDED = "reminded"  # asked again once; waiting for an answer
     ANSWERED = "answered"
-    CANCELLED = "cancelled"
+    NO_RESPONSE = "no_response"  # no answer after the reminder: reports count it as such
+    CANCELLED = "cancelled"  # STOP, consent withdrawn, forget me, "no more check-ins"
+
+
+# Still to be sent, or sent and waiting: what a cancellation stops.
+FOLLOW_UP_PENDING = (FollowUpStatus.SCHEDULED, FollowUpStatus.CLAIMED, FollowUpStatus.SENT, FollowUpStatus.REMINDED)
+# Reached the person (for response rates).
+FOLLOW_UP_ASKED = (FollowUpStatus.SENT, FollowUpStatus.REMINDED, FollowUpStatus.ANSWERED, FollowUpStatus.NO_RESPONSE)
+
+
+class CancelReason(StoredValue):
+    OPT_OUT = "opt_out"  # STOP
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    ERASURE = "erasure"  # forget me
+    PERSON_ASKED = "person_asked"  # "no more check-ins"
+    UNREACHABLE = "unreachable"  # no channel address left
+
+
+class Timepoint(StoredValue):
+    """When a wellbeing answer was given."""
+
+    BASELINE = "baseline"  # when the goal with check-ins was set
+    FOLLOW_UP = "follow_up"  # at a check-in
 
 
 class OutcomeKind(StoredValue):
@@ -94,6 +120,7 @@ class HandoffReason(StoredValue):
     CRISIS = "crisis"
     NOT_UNDERSTOOD = "not_understood"
     NO_MATCH = "no_match"
+    WELLBEING = "wellbeing"  # a check-in showed low or falling wellbeing: not urgent
 
 
 class HandoffStatus(StoredValue):

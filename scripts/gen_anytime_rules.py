@@ -25,6 +25,8 @@ OUTSIDE_ONLY = {"goodbye": "utter_goodbye"}
 # These end whatever was going on.
 ENDS = {"forget_me": "action_forget_me", "crisis": "action_crisis", "opt_out": "action_opt_out"}
 START_AGAIN = ("start_again", "action_start_again")
+# "No more check-ins": outside a form, and ending a check-in; in other forms it is not offered.
+STOP_CHECK_INS = ("stop_check_ins", "action_stop_check_ins")
 
 HEADER = '''version: "3.1"
 
@@ -53,11 +55,17 @@ def build() -> str:
     intent, action = START_AGAIN
     rules.append(rule(f"{intent} at any time", [f"intent: {intent}", f"action: {action}", "active_loop: null",
                                                 "action: needs_form", "active_loop: needs_form"]))
+    intent, action = STOP_CHECK_INS
+    rules.append(rule(f"{intent} at any time", [f"intent: {intent}", f"action: {action}", "active_loop: null"]))
     for form in FORMS:
         for intent, action in CARRY_ON.items():
             rules.append(rule(f"{intent} during {form}, then carry on",
                               [f"intent: {intent}", f"action: {action}", f"action: {form}", f"active_loop: {form}"], form))
         for intent, action in ENDS.items():
+            rules.append(rule(f"{intent} during {form} ends it",
+                              [f"intent: {intent}", f"action: {action}", "active_loop: null"], form))
+        if form == "checkin_form":
+            intent, action = STOP_CHECK_INS
             rules.append(rule(f"{intent} during {form} ends it",
                               [f"intent: {intent}", f"action: {action}", "active_loop: null"], form))
         intent, action = START_AGAIN

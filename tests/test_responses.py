@@ -10,8 +10,8 @@ import yaml
 
 from bot.gateway import messages as gateway_messages
 from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE
-from bot.text.sms_text import count_segments, is_gsm7
 from bot.text.readability import measure
+from bot.text.sms_text import count_segments, is_gsm7
 
 ROOT = Path(__file__).resolve().parent.parent
 # Worst cases for the values filled in at run time: a long listing name, a goal at its
@@ -57,9 +57,28 @@ def test_message_is_gsm7_and_at_most_two_segments(name):
     assert count_segments(text).segments <= 2, f"{name} takes {count_segments(text).segments} segments"
 
 
+# The ONS wording is fixed (GSS harmonised standard): changing it would make the answers
+# incomparable with every other ONS4 result, so its reading age is allowed, not "fixed".
+# The anxiety question reads at about 13 because of its long scale sentence; the shorter
+# items pass. See docs/outcomes.md, "ONS4 over SMS".
+READING_AGE_EXCEPTIONS = {
+    "utter_ask_ons_anxious_yesterday[0]": "ONS harmonised wording of the anxiety question, kept word for word",
+}
+
+
 @pytest.mark.parametrize("name", sorted(ALL))
 def test_message_reads_at_age_eleven_or_below(name):
+    if name in READING_AGE_EXCEPTIONS:
+        assert measure(ALL[name]).reading_age <= 14, name  # still checked: no worse than the ONS text itself
+        return
     assert measure(ALL[name]).reading_age <= 11, name
+
+
+def test_ons_questions_are_the_harmonised_wording_word_for_word():
+    from bot.records.measures import ONS4_ITEMS
+
+    for item in ONS4_ITEMS:
+        assert ALL[f"{item.response}[0]"].startswith(item.harmonised), item.key
 
 
 def test_messages_average_a_reading_age_of_nine_or_below():

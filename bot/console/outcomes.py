@@ -15,7 +15,7 @@ from bot.console.auth import require_user
 from bot.console.routes import page
 from bot.logging_setup import log_event
 from bot.reports.export import report_csv
-from bot.reports.outcomes import COLUMNS, OutcomesReport, build_report
+from bot.reports.outcomes import COLUMNS, ONS_COLUMNS, PERIODS, OutcomesReport, build_report
 from bot.statuses import Role
 
 router = APIRouter(prefix="/console")
@@ -37,8 +37,11 @@ def _period(request: Request) -> tuple[date, date]:
 
 def _report(request: Request) -> OutcomesReport:
     start, end = _period(request)
+    by = request.query_params.get("by") or "quarter"
+    if by not in PERIODS:
+        raise HTTPException(400, "by must be quarter or month.")
     with request.app.state.sessions() as session:
-        return build_report(session, start, end, request.app.state.settings.outcomes_min_cell)
+        return build_report(session, start, end, request.app.state.settings.outcomes_min_cell, period=by)
 
 
 @router.get("/outcomes", response_class=HTMLResponse)
@@ -46,7 +49,7 @@ async def outcomes(request: Request) -> Response:
     user = require_user(request, ROLE)
     report = _report(request)
     log_event("outcomes_viewed", role=user["role"])
-    return page(request, "outcomes.html", report=report, labels=COLUMNS)
+    return page(request, "outcomes.html", report=report, labels=COLUMNS, ons_labels=ONS_COLUMNS)
 
 
 @router.get("/outcomes.csv")
@@ -54,6 +57,6 @@ async def outcomes_csv(request: Request) -> Response:
     user = require_user(request, ROLE)
     report = _report(request)
     log_event("outcomes_downloaded", role=user["role"])
-    name = f"outcomes-{report.start.isoformat()}-to-{report.end.isoformat()}.csv"
+    name = f"outcomes-{report.start.isoformat()}-to-{report.end.isoformat()}-by-{report.period}.csv"
     return Response(report_csv(report), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

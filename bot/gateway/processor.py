@@ -30,8 +30,10 @@ from bot.gateway.render import map_option_reply, map_payload, render
 from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE, check_message
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, InboundMessage, utcnow
+from bot.records.followups import cancel_check_ins
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
+from bot.statuses import CancelReason
 
 MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried without limit
 
@@ -217,6 +219,7 @@ class Gateway:
             if not address.opted_out:
                 address.opted_out, address.opted_out_at = True, utcnow()
                 enqueue(session, address, texts.OPTED_OUT, kind="system", in_reply_to=inbound.id)
+            cancel_check_ins(session, address.person_id, CancelReason.OPT_OUT)  # at once, not when next due
             return "opt_out"
         if word == "opt_in":
             if address.opted_out:

@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.logging_setup import log_event
 from bot.models import (
     ChannelAddress, Consent, DeliveryEvent, FollowUp, Goal, Handoff, InboundMessage, Outcome, OutboundMessage,
-    Person, utcnow,
+    Person, WellbeingAnswer, utcnow,
 )
 from bot.dialogue.tracker_store import forget_conversation, idle_conversations
-from bot.statuses import FollowUpStatus, HandoffStatus, InboundStatus, OutboundStatus
+from bot.statuses import FOLLOW_UP_PENDING, FollowUpStatus, HandoffStatus, InboundStatus, OutboundStatus
 
 _BATCH = 500
 
@@ -74,7 +74,7 @@ def _pending(person_id: object) -> list:  # type: ignore[type-arg]
         inbound.where(InboundMessage.status == InboundStatus.PENDING),
         outbound.where(OutboundMessage.status == OutboundStatus.QUEUED),
         exists().where(Handoff.person_id == person_id, Handoff.status != HandoffStatus.CLOSED),
-        exists().where(FollowUp.person_id == person_id, FollowUp.status == FollowUpStatus.SCHEDULED),
+        exists().where(FollowUp.person_id == person_id, FollowUp.status.in_([str(x) for x in FOLLOW_UP_PENDING])),
     ]
 
 
@@ -123,7 +123,7 @@ def _is_opt_out_shell(session: Session, person: Person) -> bool:
     held = [
         exists().where(InboundMessage.address_id.in_(address_ids)),
         exists().where(OutboundMessage.address_id.in_(address_ids)),
-        *(exists().where(model.person_id == person.id) for model in (Consent, Goal, FollowUp, Outcome, Handoff)),  # type: ignore[attr-defined]
+        *(exists().where(model.person_id == person.id) for model in (Consent, Goal, FollowUp, Outcome, WellbeingAnswer, Handoff)),  # type: ignore[attr-defined]
     ]
     return not session.scalar(select(or_(*held)))
 
@@ -132,7 +132,7 @@ def _erase(session: Session, person: Person, counts: RetentionCounts) -> None:
     address_ids = [a.id for a in person.addresses]
     counts.inbound_deleted += _delete_messages(session, InboundMessage, InboundMessage.address_id.in_(address_ids))
     counts.outbound_deleted += _delete_messages(session, OutboundMessage, OutboundMessage.address_id.in_(address_ids))
-    for model in (Outcome, FollowUp, Goal, Handoff, Consent):
+    for model in (WellbeingAnswer, Outcome, FollowUp, Goal, Handoff, Consent):
         session.execute(delete(model).where(model.person_id == person.id))  # type: ignore[attr-defined]
     kept = [a for a in person.addresses if a.opted_out]
     if not kept:

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import Consent, Person, utcnow
-from bot.statuses import ConsentPurpose
+from bot.records.followups import cancel_check_ins
+from bot.statuses import CancelReason, ConsentPurpose
 
 # Short names for the purposes, as the actions use them.
 KEEP_DATA = ConsentPurpose.KEEP_DATA
@@ -20,6 +21,9 @@ def record_consent(session: Session, person: Person, purpose: str, given: bool, 
         earlier.withdrawn_at = utcnow()
     consent = Consent(person_id=person.id, purpose=purpose, given=given, wording=wording, channel=channel)
     session.add(consent)
+    if not given and purpose in (KEEP_DATA, FOLLOW_UP):
+        # No to keeping data or to being contacted: no check-in may go out, from this moment.
+        cancel_check_ins(session, person.id, CancelReason.CONSENT_WITHDRAWN)
     if purpose == KEEP_DATA:
         person.consent_to_keep = given
         if not given:

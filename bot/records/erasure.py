@@ -9,12 +9,23 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.models import (
-    ChannelAddress, Consent, ErasureRequest, FollowUp, Goal, Handoff, InboundMessage, Outcome,
-    OutboundMessage, Person, utcnow,
+    ChannelAddress,
+    Consent,
+    ErasureRequest,
+    FollowUp,
+    Goal,
+    Handoff,
+    InboundMessage,
+    OutboundMessage,
+    Outcome,
+    Person,
+    WellbeingAnswer,
+    utcnow,
 )
-from bot.statuses import InboundStatus, OutboundStatus
+from bot.records.followups import cancel_check_ins
+from bot.statuses import CancelReason, InboundStatus, OutboundStatus
 
-_PERSON_TABLES = (Outcome, FollowUp, Goal, Handoff, Consent)
+_PERSON_TABLES = (WellbeingAnswer, Outcome, FollowUp, Goal, Handoff, Consent)
 
 
 def export_person(session: Session, person_id: str) -> dict[str, Any]:
@@ -34,6 +45,7 @@ def export_person(session: Session, person_id: str) -> dict[str, Any]:
         "goals": rows(Goal),
         "follow_ups": rows(FollowUp),
         "outcomes": rows(Outcome),
+        "wellbeing_answers": rows(WellbeingAnswer),
         "handoffs": rows(Handoff),
     }
 
@@ -47,6 +59,7 @@ def erase_person(session: Session, person_id: str, channel: str) -> ErasureReque
     person = session.get(Person, person_id)
     if person is None:
         raise LookupError(f"no person with id {person_id}")
+    cancel_check_ins(session, person_id, CancelReason.ERASURE)  # a sender mid-send loses its claim now
     for model in _PERSON_TABLES:
         session.execute(delete(model).where(model.person_id == person_id))  # type: ignore[attr-defined]
     address_ids = [a.id for a in person.addresses]

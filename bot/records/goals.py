@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.jobs.send_window import FollowUpPolicy
 from bot.models import Consent, FollowUp, Goal, Outcome, Person
+from bot.records.followups import FIRST_CHECK_IN_DAYS, schedule_series
 from bot.statuses import OutcomeKind
 
-CHECKIN_PERIODS = {"1_week": 7, "2_weeks": 14, "1_month": 28}
+CHECKIN_PERIODS = FIRST_CHECK_IN_DAYS
 
 
 class NoConsent(PermissionError):
@@ -38,14 +40,13 @@ def create_goal(
     return goal
 
 
-def schedule_check_in(session: Session, goal: Goal, follow_up_consent: Consent, period: str, today: date | None = None) -> FollowUp:
-    days = CHECKIN_PERIODS[period]
-    due = (today or date.today()) + timedelta(days=days)
-    goal.checkin_on = due
-    follow_up = FollowUp(person_id=goal.person_id, goal_id=goal.id, consent_id=follow_up_consent.id, due_on=due)
-    session.add(follow_up)
-    session.flush()
-    return follow_up
+def schedule_check_in(
+    session: Session, goal: Goal, follow_up_consent: Consent, period: str, today: date | None = None,
+    policy: FollowUpPolicy | None = None,
+) -> FollowUp:
+    """Schedule the goal's series of check-ins (the person chose when the first comes); returns the first."""
+    now = datetime.combine(today, time(12), tzinfo=timezone.utc) if today else None
+    return schedule_series(session, goal, follow_up_consent, period, policy=policy, now=now)[0]
 
 
 def latest_goal(session: Session, person_id: str) -> Goal | None:

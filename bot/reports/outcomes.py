@@ -1,50 +1,88 @@
-"""Outcomes for partners and commissioners: what changed for people, by deprivation decile and need.
+"""Outcomes for partners and commissioners: what changed for people, by deprivation decile, need and period.
 
 Counted: people who agreed (in the conversation) to us keeping their data, and whose standing
-"yes" was given in the period (a cohort, so each person's later check-in counts with them).
-Every count is of people, never of messages or visits. Wellbeing is compared only for people
-with both a starting and a check-in score (paired): comparing everyone who answered at the start
-with the fewer who answered later would show a change that is only a change in who replied.
+"yes" was given in the period (a cohort, so each person's later check-ins count with them).
+Every count is of people, never of messages or visits. Wellbeing is ONS4 (bot/records/measures.py),
+compared only for people with both a baseline and a check-in answer to the same item (paired):
+comparing everyone who answered at the start with the fewer who answered later would show a
+change that is only a change in who replied. Each mean change comes with a t-based 95% interval.
+Deprivation: the English Index of Multiple Deprivation 2019 (LSOA 2011), through NSPL.
 Small numbers are hidden by `bot.reports.suppression`.
 """
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
+from scipy import stats  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Consent, FollowUp, Goal, Outcome, Person
+from bot.models import Consent, FollowUp, Goal, Person, WellbeingAnswer
+from bot.records.measures import INSTRUMENTS, ONS4, Item
 from bot.reports.suppression import SECONDARY, SMALL, protect_column
-from bot.statuses import ConsentPurpose, FollowUpStatus, GoalStatus, OutcomeKind
+from bot.statuses import FOLLOW_UP_ASKED, ConsentPurpose, FollowUpStatus, Timepoint
 from community_directory.needs import NEEDS
 
 DEMO_CHANNEL = "demo"  # consents made up by bot.devtools.demo carry this channel
-COUNTS = ("people", "goal_setters", "asked", "answered", "done", "partly", "paired")
+IMD_EDITION = "English Index of Multiple Deprivation 2019 (LSOA 2011), via the ONS Postcode Lookup"
+HEADLINE_ITEM = "life_satisfaction"
+COUNTS = (
+    "people",
+    "goal_setters",
+    "agreed_check_ins",
+    "not_yet_due",
+    "dropped_out",
+    "asked",
+    "answered",
+    "no_response",
+    "attended",
+    "goal_met",
+    "paired",
+)
 COLUMNS: dict[str, str] = {
     "people": "People who agreed to us keeping their answers",
     "goal_setters": "People who set a goal",
     "goals": "Goals set",
+    "agreed_check_ins": "People who agreed to check-ins",
+    "not_yet_due": "People whose first check-in is not yet due",
+    "dropped_out": "People who stopped before a check-in",
     "asked": "People sent a check-in",
     "answered": "People who answered a check-in",
+    "no_response": "People who did not answer (after a reminder)",
     "response_rate": "Check-in response rate",
-    "done": "People who did what they planned",
-    "partly": "People who partly did it",
-    "paired": "People with a wellbeing score at the start and at check-in",
-    "mean_start": "Mean wellbeing at the start (0-10)",
-    "mean_follow_up": "Mean wellbeing at check-in (0-10)",
-    "mean_change": "Mean change in wellbeing",
+    "attended": "People who went",
+    "goal_met": "People who met their goal or did better (GAS 0 or more)",
+    "mean_gas": "Mean goal attainment (GAS, -2 to +2)",
+    "paired": "People with life satisfaction at the start and at check-in",
+    "mean_start": "Mean life satisfaction at the start (0-10)",
+    "mean_follow_up": "Mean life satisfaction at check-in (0-10)",
+    "mean_change": "Mean change in life satisfaction",
+    "change_ci": "95% interval of the change",
 }
 NEED_COLUMNS = tuple(c for c in COLUMNS if c != "people")  # a need exists only once a goal is set
+ONS_COLUMNS: dict[str, str] = {
+    "paired": "People answering at the start and at check-in",
+    "mean_start": "Mean at the start (0-10)",
+    "mean_follow_up": "Mean at check-in (0-10)",
+    "mean_change": "Mean change",
+    "change_ci": "95% interval of the change",
+    "poor_at_start": "Low at the start (anxiety: high)",
+    "moved_out": "Of those, no longer low (anxiety: high) at check-in",
+    "moved_out_share": "Share moving out",
+}
 NOT_KNOWN = "not known"
+PERIODS = ("quarter", "month")
 
 
 @dataclass
 class Cell:
-    value: int | float | None  # None: nobody to measure
+    value: int | float | str | None  # None: nobody to measure
     mark: str | None = None  # None: shown; SMALL or SECONDARY: hidden
 
     def text(self, column: str, k: int) -> str:
@@ -54,9 +92,9 @@ class Cell:
             return "not shown"
         if self.value is None:
             return "-"
-        if column == "response_rate":
+        if column in ("response_rate", "moved_out_share"):
             return f"{self.value:.0f}%"
-        if column == "mean_change":
+        if column in ("mean_change", "mean_gas"):
             return f"{self.value:+.1f}"
         if isinstance(self.value, float):
             return f"{self.value:.1f}"
@@ -76,7 +114,7 @@ class Table:
     group_label: str
     columns: tuple[str, ...]
     rows: list[Row]
-    total: Row
+    total: Row | None
 
 
 @dataclass
@@ -86,11 +124,16 @@ class OutcomesReport:
     min_cell: int
     by_decile: Table
     by_need: Table
+    by_period: Table
+    wellbeing: Table  # ONS4, one row per item, baseline against check-in
     demo_people: int
+    period: str = "quarter"
+    imd_edition: str = IMD_EDITION
+    instrument_version: str = INSTRUMENTS[ONS4].version
 
     @property
-    def tables(self) -> tuple[Table, Table]:
-        return (self.by_decile, self.by_need)
+    def tables(self) -> tuple[Table, ...]:
+        return (self.by_decile, self.by_need, self.by_period)
 
 
 @dataclass
@@ -99,21 +142,28 @@ class _Journey:
 
     goals: list[Goal]
     follow_ups: list[FollowUp]
-    outcomes: list[Outcome]
+    answers: list[WellbeingAnswer]
+    began: datetime | None = None
 
 
-def build_report(session: Session, start: date, end: date, min_cell: int = 5) -> OutcomesReport:
+def build_report(
+    session: Session, start: date, end: date, min_cell: int = 5, period: str = "quarter"
+) -> OutcomesReport:
     """The report for people whose consent to keep their data was given from `start` to `end` inclusive."""
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {PERIODS}")
     people, demo = _cohort(session, start, end)
     ids = list(people)
     goals = _by_person(_load(session, Goal, ids))
     follow_ups = _by_person(_load(session, FollowUp, ids))
-    outcomes = _by_person(_load(session, Outcome, ids))
-    whole = {pid: _Journey(goals.get(pid, []), follow_ups.get(pid, []), outcomes.get(pid, [])) for pid in ids}
+    answers = _by_person(a for a in _load(session, WellbeingAnswer, ids) if a.instrument == ONS4)
+    whole = {
+        pid: _Journey(goals.get(pid, []), follow_ups.get(pid, []), answers.get(pid, []), people[pid][1]) for pid in ids
+    }
 
     decile_keys = [str(d) for d in range(1, 11)] + [NOT_KNOWN]
     decile_groups: dict[str, list[_Journey]] = {key: [] for key in decile_keys}
-    for pid, decile in people.items():
+    for pid, (decile, _) in people.items():
         decile_groups[str(decile) if decile in range(1, 11) else NOT_KNOWN].append(whole[pid])
     need_keys = [n.key for n in NEEDS] + [NOT_KNOWN]
     need_groups: dict[str, list[_Journey]] = {key: [] for key in need_keys}
@@ -122,48 +172,69 @@ def build_report(session: Session, start: date, end: date, min_cell: int = 5) ->
             part = _limit_to_need(journey, None if key == NOT_KNOWN else key, known={n.key for n in NEEDS})
             if part.goals:
                 need_groups[key].append(part)
+    period_groups: dict[str, list[_Journey]] = {key: [] for key in _period_keys(start, end, period)}
+    for journey in whole.values():
+        period_groups.setdefault(_period_key(journey.began, period), []).append(journey)
 
-    total = Row("all", "All people", _counts(whole.values()))
+    total = Row("all", "All people", _counts(whole.values(), min_cell))
     by_decile = Table(
-        "By deprivation decile", "IMD decile (1 = most deprived)", tuple(COLUMNS),
-        [Row(k, _decile_label(k), _counts(v)) for k, v in decile_groups.items()], total,
+        "By deprivation decile",
+        "IMD 2019 decile (1 = most deprived)",
+        tuple(COLUMNS),
+        [Row(k, _decile_label(k), _counts(v, min_cell)) for k, v in decile_groups.items()],
+        total,
     )
     by_need = Table(
-        "By need", "What the goal was about", NEED_COLUMNS,
-        [Row(k, _need_label(k), _counts(v)) for k, v in need_groups.items()], total,
+        "By need",
+        "What the goal was about",
+        NEED_COLUMNS,
+        [Row(k, _need_label(k), _counts(v, min_cell)) for k, v in need_groups.items()],
+        total,
     )
-    _suppress(by_decile, by_need, min_cell)
-    return OutcomesReport(start, end, min_cell, by_decile, by_need, demo)
+    by_period = Table(
+        f"By {period} people started",
+        f"{period.capitalize()} they agreed",
+        tuple(COLUMNS),
+        [Row(k, k, _counts(v, min_cell)) for k, v in sorted(period_groups.items())],
+        total,
+    )
+    _suppress((by_decile, by_need, by_period), min_cell)
+    wellbeing = _wellbeing_table(whole.values(), min_cell)
+    return OutcomesReport(start, end, min_cell, by_decile, by_need, by_period, wellbeing, demo, period)
 
 
-def _cohort(session: Session, start: date, end: date) -> tuple[dict[str, int | None], int]:
-    """People with a standing 'yes' to keeping their data, first given in the period: {id: decile}."""
+def _cohort(session: Session, start: date, end: date) -> tuple[dict[str, tuple[int | None, datetime]], int]:
+    """People with a standing 'yes' to keeping their data, first given in the period: {id: (decile, when)}."""
     since = datetime.combine(start, time.min, tzinfo=timezone.utc)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=timezone.utc)
     standing = (
-        select(Consent.person_id, func.min(Consent.created_at).label("given_at"),
-               func.max(Consent.channel).label("channel"))
+        select(
+            Consent.person_id,
+            func.min(Consent.created_at).label("given_at"),
+            func.max(Consent.channel).label("channel"),
+        )
         .where(Consent.purpose == ConsentPurpose.KEEP_DATA, Consent.given.is_(True), Consent.withdrawn_at.is_(None))
         .group_by(Consent.person_id)
         .subquery()
     )
     rows = session.execute(
-        select(Person.id, Person.imd_decile, standing.c.channel)
+        select(Person.id, Person.imd_decile, standing.c.given_at, standing.c.channel)
         .join(standing, standing.c.person_id == Person.id)
         .where(Person.consent_to_keep.is_(True), standing.c.given_at >= since, standing.c.given_at < until)
     ).all()
-    return {pid: decile for pid, decile, _ in rows}, sum(1 for *_, channel in rows if channel == DEMO_CHANNEL)
+    people = {pid: (decile, _aware(given)) for pid, decile, given, _ in rows}
+    return people, sum(1 for *_, channel in rows if channel == DEMO_CHANNEL)
 
 
-def _load(session: Session, model: type, person_ids: Sequence[str]) -> list:  # type: ignore[type-arg]
-    found: list = []  # type: ignore[type-arg]
+def _load(session: Session, model: type, person_ids: Sequence[str]) -> list[Any]:
+    found: list[Any] = []
     for i in range(0, len(person_ids), 500):  # keep IN lists small for every database
-        found.extend(session.scalars(select(model).where(model.person_id.in_(person_ids[i:i + 500]))))  # type: ignore[attr-defined]
+        found.extend(session.scalars(select(model).where(model.person_id.in_(person_ids[i : i + 500]))))  # type: ignore[attr-defined]
     return found
 
 
-def _by_person(rows: Iterable) -> dict:  # type: ignore[type-arg]
-    grouped: dict = {}  # type: ignore[type-arg]
+def _by_person(rows: Iterable[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row.person_id, []).append(row)
     return grouped
@@ -173,40 +244,88 @@ def _limit_to_need(journey: _Journey, need: str | None, known: set[str]) -> _Jou
     """Only the goals about this need (None: goals whose need was not recorded), and what hangs off them."""
     goals = [g for g in journey.goals if (g.need in known and g.need == need) or (need is None and g.need not in known)]
     ids = {g.id for g in goals}
-    return _Journey(goals, [f for f in journey.follow_ups if f.goal_id in ids], [o for o in journey.outcomes if o.goal_id in ids])
+    return _Journey(
+        goals,
+        [f for f in journey.follow_ups if f.goal_id in ids],
+        [a for a in journey.answers if a.goal_id in ids],
+        journey.began,
+    )
 
 
-def _counts(journeys: Iterable[_Journey]) -> dict[str, Cell]:
+def _period_key(when: datetime | None, period: str) -> str:
+    if when is None:
+        return NOT_KNOWN
+    return f"{when.year}-{when.month:02d}" if period == "month" else f"{when.year} Q{(when.month - 1) // 3 + 1}"
+
+
+def _period_keys(start: date, end: date, period: str) -> list[str]:
+    """Every month or quarter in the period, so an empty one shows as 0 rather than vanishing."""
+    keys, day = [], date(start.year, start.month, 1)
+    while day <= end:
+        key = _period_key(datetime.combine(day, time.min), period)
+        if key not in keys:
+            keys.append(key)
+        day = date(day.year + (day.month // 12), day.month % 12 + 1, 1)
+    return keys
+
+
+def _counts(journeys: Iterable[_Journey], k: int) -> dict[str, Cell]:
     n = {c: 0 for c in COUNTS}
     goals = 0
+    gas: list[int] = []
     pairs: list[tuple[int, int]] = []
     for j in journeys:
         n["people"] += 1
         n["goal_setters"] += bool(j.goals)
         goals += len(j.goals)
-        n["asked"] += any(f.status in (FollowUpStatus.SENT, FollowUpStatus.ANSWERED) for f in j.follow_ups)
-        n["answered"] += any(f.status == FollowUpStatus.ANSWERED for f in j.follow_ups)
-        statuses = {g.status for g in j.goals}
-        n["done"] += GoalStatus.DONE in statuses
-        n["partly"] += GoalStatus.DONE not in statuses and GoalStatus.PARTLY in statuses
-        pair = _pair(j.outcomes)
+        statuses = {f.status for f in j.follow_ups}
+        asked = bool(statuses & set(FOLLOW_UP_ASKED))
+        n["agreed_check_ins"] += bool(j.follow_ups)
+        n["asked"] += asked
+        if j.follow_ups and not asked:
+            waiting = statuses & {FollowUpStatus.SCHEDULED, FollowUpStatus.CLAIMED}
+            n["not_yet_due"] += bool(waiting)
+            n["dropped_out"] += not waiting  # every check-in was cancelled before one was sent
+        answered = sorted(
+            (f for f in j.follow_ups if f.status == FollowUpStatus.ANSWERED),
+            key=lambda f: (_aware(f.answered_at or f.sent_at), f.sequence),
+        )
+        n["answered"] += bool(answered)
+        n["no_response"] += asked and not answered and FollowUpStatus.NO_RESPONSE in statuses
+        n["attended"] += any(f.attended for f in answered)
+        scored = [f.progress_gas for f in answered if f.progress_gas is not None]
+        if scored:
+            gas.append(scored[-1])
+            n["goal_met"] += scored[-1] >= 0
+        pair = _pair(j.answers, HEADLINE_ITEM)
         if pair is not None:
             pairs.append(pair)
     n["paired"] = len(pairs)
-    cells = {c: Cell(v) for c, v in n.items()}
+    cells: dict[str, Cell] = {c: Cell(v) for c, v in n.items()}
     cells["goals"] = Cell(goals)
     cells["response_rate"] = Cell(100.0 * n["answered"] / n["asked"] if n["asked"] else None)
-    cells["mean_start"] = Cell(_mean(a for a, _ in pairs))
-    cells["mean_follow_up"] = Cell(_mean(b for _, b in pairs))
-    cells["mean_change"] = Cell(_mean(b - a for a, b in pairs))
+    cells["mean_gas"] = Cell(_mean(gas), SMALL if 0 < len(gas) < k else None)
+    cells.update(_change_cells(pairs))
     return cells
 
 
-def _pair(outcomes: list[Outcome]) -> tuple[int, int] | None:
-    """First starting score and latest check-in score, if the person gave both."""
-    scored = sorted((o for o in outcomes if o.score is not None), key=lambda o: (_aware(o.recorded_at), o.id))
-    starts = [o.score for o in scored if o.kind == OutcomeKind.WELLBEING_START]
-    later = [o.score for o in scored if o.kind == OutcomeKind.WELLBEING_FOLLOW_UP]
+def _change_cells(pairs: list[tuple[int, int]]) -> dict[str, Cell]:
+    low, high = _interval([b - a for a, b in pairs])
+    return {
+        "mean_start": Cell(_mean(a for a, _ in pairs)),
+        "mean_follow_up": Cell(_mean(b for _, b in pairs)),
+        "mean_change": Cell(_mean(b - a for a, b in pairs)),
+        "change_ci": Cell(f"{low:+.1f} to {high:+.1f}" if low is not None and high is not None else None),
+    }
+
+
+def _pair(answers: list[WellbeingAnswer], item: str) -> tuple[int, int] | None:
+    """First baseline answer and latest check-in answer to this item, if the person gave both."""
+    given = sorted(
+        (a for a in answers if a.item == item and a.value is not None), key=lambda a: (_aware(a.recorded_at), a.id)
+    )
+    starts = [a.value for a in given if a.timepoint == Timepoint.BASELINE]
+    later = [a.value for a in given if a.timepoint == Timepoint.FOLLOW_UP]
     return (starts[0], later[-1]) if starts and later else None  # type: ignore[return-value]
 
 
@@ -215,29 +334,78 @@ def _mean(values: Iterable[int]) -> float | None:
     return round(sum(items) / len(items), 1) if items else None
 
 
-def _suppress(by_decile: Table, by_need: Table, k: int) -> None:
-    """Hide small counts in both tables; the shared total row is hidden wherever either needs it."""
+def _interval(changes: list[int]) -> tuple[float | None, float | None]:
+    """The t-based 95% confidence interval of the mean change (needs two people at least)."""
+    if len(changes) < 2:
+        return None, None
+    mean = statistics.fmean(changes)
+    spread = statistics.stdev(changes) / math.sqrt(len(changes))
+    half = float(stats.t.ppf(0.975, len(changes) - 1)) * spread
+    return mean - half, mean + half
+
+
+def _wellbeing_table(journeys: Iterable[_Journey], k: int) -> Table:
+    """Each ONS4 item, baseline against the latest check-in, for the people who answered both."""
+    everyone = list(journeys)
+    rows = []
+    for item in INSTRUMENTS[ONS4].items:
+        pairs = [p for p in (_pair(j.answers, item.key) for j in everyone) if p is not None]
+        cells = _change_cells(pairs)
+        poor = [(a, b) for a, b in pairs if item.is_poor(a)]
+        moved = sum(1 for _, b in poor if not item.is_poor(b))
+        cells["paired"] = Cell(len(pairs))
+        cells["poor_at_start"] = Cell(len(poor))
+        cells["moved_out"] = Cell(moved)
+        cells["moved_out_share"] = Cell(100.0 * moved / len(poor) if poor else None)
+        _suppress_item(cells, k)
+        rows.append(Row(item.key, _item_label(item), cells))
+    return Table("Wellbeing (ONS4): the start against the latest check-in", "Question", tuple(ONS_COLUMNS), rows, None)
+
+
+def _suppress_item(cells: dict[str, Cell], k: int) -> None:
+    """One item's row: means need k people; "moved out" and those still low must each be 0 or k+."""
+    if 0 < int(cells["paired"].value or 0) < k:
+        for cell in cells.values():
+            cell.mark = SMALL
+        return
+    poor, moved = int(cells["poor_at_start"].value or 0), int(cells["moved_out"].value or 0)
+    if 0 < poor < k:
+        for column in ("poor_at_start", "moved_out", "moved_out_share"):
+            cells[column].mark = SMALL
+    elif 0 < moved < k or 0 < poor - moved < k:  # either could be worked out from the other
+        cells["moved_out"].mark = SMALL
+        cells["moved_out_share"].mark = SMALL
+
+
+def _suppress(tables: Sequence[Table], k: int) -> None:
+    """Hide small counts in every table; the shared total row is hidden wherever any table needs it."""
     for column in COUNTS:
-        for table in (by_decile, by_need):
-            if column not in table.columns:
+        for table in tables:
+            if column not in table.columns or table.total is None:
                 continue
             groups = [int(row.cells[column].value or 0) for row in table.rows]
             total_cell = table.total.cells[column]
             marks, total_mark = protect_column(groups, int(total_cell.value or 0), k, total_mark=total_cell.mark)
-            for row, mark in zip(table.rows, marks):
+            for row, mark in zip(table.rows, marks, strict=True):
                 row.cells[column].mark = mark
             total_cell.mark = total_mark
-    for row in [*by_decile.rows, *by_need.rows, by_decile.total]:
+    rows = [row for table in tables for row in table.rows]
+    if tables[0].total is not None:
+        rows.append(tables[0].total)
+    for row in rows:
         c = row.cells
         c["goals"].mark = c["goal_setters"].mark
         # A rate with its count would give the other count back, so it goes when either does.
-        marks = {c["answered"].mark, c["asked"].mark}
-        c["response_rate"].mark = SMALL if SMALL in marks else SECONDARY if SECONDARY in marks else None
-        for mean in ("mean_start", "mean_follow_up", "mean_change"):
+        hidden = {c["answered"].mark, c["asked"].mark}
+        c["response_rate"].mark = SMALL if SMALL in hidden else SECONDARY if SECONDARY in hidden else None
+        c["mean_gas"].mark = c["mean_gas"].mark or c["goal_met"].mark
+        for mean in ("mean_start", "mean_follow_up", "mean_change", "change_ci"):
             c[mean].mark = c["paired"].mark
 
 
-def _aware(value: datetime) -> datetime:
+def _aware(value: datetime | None) -> datetime:
+    if value is None:
+        return datetime.min.replace(tzinfo=timezone.utc)
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -247,3 +415,7 @@ def _decile_label(key: str) -> str:
 
 def _need_label(key: str) -> str:
     return "not recorded" if key == NOT_KNOWN else next(n.label for n in NEEDS if n.key == key)
+
+
+def _item_label(item: Item) -> str:
+    return item.label

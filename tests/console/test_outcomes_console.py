@@ -47,7 +47,9 @@ def test_partners_and_admins_see_the_tables_and_csv(client, username):
     home = login(client, username).text
     assert 'href="/console/outcomes"' in home
     page = client.get("/console/outcomes").text
-    assert "By deprivation decile" in page and "By need" in page
+    assert "By deprivation decile" in page and "By need" in page and "By quarter people started" in page
+    assert "Wellbeing (ONS4)" in page and "Overall" not in page  # item labels, not the questions
+    assert "Index of Multiple Deprivation 2019" in page
     assert "1 (most deprived)" in page and "fewer than 5" in page and "not shown" in page
     assert "+44770" not in page and "walking group" not in page  # aggregates, never a person
     assert "Demo data" not in page
@@ -84,6 +86,8 @@ def test_period_is_chosen_and_checked(client):
     empty = client.get("/console/outcomes.csv?start=2020-01-01&end=2020-12-31").text
     assert ",By deprivation decile,All people,0,0,0," in empty
     assert client.get("/console/outcomes?start=yesterday").status_code == 400
+    assert "By month people started" in client.get("/console/outcomes?by=month").text
+    assert client.get("/console/outcomes?by=week").status_code == 400
     assert client.get("/console/outcomes?start=2024-02-01&end=2024-01-01").status_code == 400
 
 

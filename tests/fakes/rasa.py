@@ -30,6 +30,7 @@ class FakeRasa:
         self.app = FastAPI()
         self.app.get("/")(self._root)
         self.app.post("/webhooks/rest/webhook")(self._webhook)
+        self.app.post("/conversations/{conversation_id}/trigger_intent")(self._trigger)
         self.server = ThreadedServer(self.app)
         self.url = self.server.url
         self.reset()
@@ -38,6 +39,7 @@ class FakeRasa:
         with self._lock:
             self.received: list[dict[str, Any]] = []
             self.replies: dict[str, list[dict[str, Any]]] = {"hi": [GREETING]}
+            self.triggered: list[dict[str, Any]] = []  # trigger_intent calls: conversation, name, entities
 
     def messages(self) -> list[str]:
         with self._lock:
@@ -52,3 +54,12 @@ class FakeRasa:
             self.received.append(body)
             reply = self.replies.get(body["message"], DEFAULT_REPLY)
         return JSONResponse([{"recipient_id": body["sender"], **m} for m in reply])
+
+    async def _trigger(self, conversation_id: str, request: Request) -> JSONResponse:
+        """Rasa's trigger_intent: the bot starts a turn (a check-in); answered with a scripted text."""
+        body = await request.json()
+        with self._lock:
+            self.triggered.append({"conversation_id": conversation_id, **body})
+        step = (body.get("entities") or {}).get("check_in_step", "first")
+        text = "Hi again, just checking in." if step == "reminder" else "Hi, it is Community Connect. Did you go?"
+        return JSONResponse({"tracker": {}, "messages": [{"recipient_id": conversation_id, "text": text}]})

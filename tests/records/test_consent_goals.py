@@ -32,7 +32,8 @@ def test_goal_and_check_in_are_stored_with_the_consent_given(session):
     follow = record_consent(session, person, FOLLOW_UP, True, "Can I text you later?", "sms")
     schedule_check_in(session, goal, follow, "2_weeks", today=date(2026, 11, 23))
     assert goal.consent_id == keep.id and goal.checkin_on == date(2026, 12, 7)
-    assert session.query(FollowUp).one().due_on == date(2026, 12, 7)
+    series = session.query(FollowUp).order_by(FollowUp.sequence).all()
+    assert [f.due_on for f in series] == [date(2026, 12, 7), date(2027, 1, 4), date(2027, 2, 15)]  # 2, 6, 12 weeks
 
 
 def test_saying_no_later_withdraws_consent_and_clears_area(session):

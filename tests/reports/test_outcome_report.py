@@ -5,8 +5,10 @@ import io
 from datetime import date, datetime, timedelta, timezone
 
 from bot.devtools.demo_outcomes import seed_demo_outcomes
+from bot.models import FollowUp
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
-from bot.records.goals import create_goal, record_outcome, schedule_check_in
+from bot.records.followups import record_baseline, record_check_in
+from bot.records.goals import create_goal, schedule_check_in
 from bot.records.people import get_or_create_address
 from bot.reports.export import report_csv
 from bot.reports.outcomes import build_report
@@ -16,26 +18,32 @@ TODAY = date.today()
 _counter = iter(range(10_000))
 
 
+PROGRESS = {"done": (True, "as_hoped"), "partly": (True, "worse"), "not_yet": (False, None)}
+
+
 def journey(session, *, decile=None, need="loneliness", start=None, follow=None, progress=None, asked=True,
-            consent=True, goal=True, days_ago=10):
-    """One resident's journey, written the way the actions write it (bot/records)."""
+            consent=True, goal=True, days_ago=10, ons=None):
+    """One resident's journey, written the way the actions write it (bot/records).
+
+    `start` and `follow` are life satisfaction (0-10); `ons` gives other items as {item: (start, follow)}.
+    """
     person = get_or_create_address(session, "sms", f"+4477009{next(_counter):05d}").person
     keep = record_consent(session, person, KEEP_DATA, True, "Can I keep your answers?", "sms")
     keep.created_at = datetime.now(timezone.utc) - timedelta(days=days_ago)
     person.imd_decile = decile
+    items = {"life_satisfaction": (start, follow), **(ons or {})}
     if goal:
         g = create_goal(session, person, keep, "Go to the lunch club", need=need)
-        if start is not None:
-            record_outcome(session, person, "wellbeing_start", score=start, goal=g)
         if asked:
             follow_consent = record_consent(session, person, FOLLOW_UP, True, "Can I text you?", "sms")
             check_in = schedule_check_in(session, g, follow_consent, "1_week")
+            record_baseline(session, person, g, {k: a for k, (a, _) in items.items() if a is not None})
             check_in.status = "sent"
             if progress is not None:
-                check_in.status = "answered"
-                record_outcome(session, person, "goal_progress", value=progress, goal=g)
-                if follow is not None:
-                    record_outcome(session, person, "wellbeing_follow_up", score=follow, goal=g)
+                attended, scale = PROGRESS[progress]
+                record_check_in(session, check_in, attended=attended, progress=scale or "much_worse", barrier=None,
+                                note=None, keep_note=False,
+                                answers={k: b for k, (_, b) in items.items() if b is not None})
     if not consent:
         record_consent(session, person, KEEP_DATA, False, "Can I keep your answers?", "sms")
     session.flush()
@@ -85,7 +93,8 @@ def test_numbers_by_decile_are_counted_in_people_with_paired_wellbeing(session):
     # Decile 9's two answers are hidden, so one more "answered" cell goes (the smallest, first):
     # decile 1's, and its response rate with it (5 of 6 would give the 5 back).
     assert d1["answered"].mark == SECONDARY and d1["response_rate"].text("response_rate", 5) == "not shown"
-    assert d1["done"].value == 3 and d1["done"].mark == SMALL
+    assert d1["goal_met"].value == 3 and d1["goal_met"].mark == SMALL
+    assert d1["attended"].value == 4  # "not yet" did not go
     assert d1["paired"].value == 5
     assert d1["mean_start"].text("mean_start", 5) == "3.4"      # (3+4+2+5+3)/5: the unanswered 2 is left out
     assert d1["mean_follow_up"].text("mean_follow_up", 5) == "5.8"
@@ -146,7 +155,8 @@ def test_needs_table_groups_goals_by_need(session):
     session.commit()
     report = build_report(session, TODAY - timedelta(days=30), TODAY)
     money, food = row(report.by_need, "money"), row(report.by_need, "food")
-    assert (money["goal_setters"].value, money["done"].value, money["mean_change"].text("mean_change", 5)) == (6, 6, "+2.0")
+    assert (money["goal_setters"].value, money["goal_met"].value) == (6, 6)
+    assert money["mean_change"].text("mean_change", 5) == "+2.0"
     assert row(report.by_need, "creative")["paired"].mark == SMALL
     # One hidden paired cell: the smallest other one (food, 5) goes too, with its means.
     assert food["paired"].mark == SECONDARY and food["mean_change"].text("mean_change", 5) == "not shown"
@@ -173,7 +183,9 @@ def test_csv_has_the_same_cells_as_the_page(session):
     report = build_report(session, TODAY - timedelta(days=30), TODAY)
     rows = list(csv.DictReader(io.StringIO(report_csv(report))))
     decile_rows = [r for r in rows if r["table"] == "By deprivation decile"]
-    assert len(decile_rows) == 12 and len(rows) == 12 + 17
+    periods = len(report.by_period.rows) + 1
+    assert len(decile_rows) == 12 and len(rows) == 12 + 17 + periods + 4  # + the four ONS4 questions
+    assert {r["imd_edition"] for r in rows} == {report.imd_edition} and "2019" in report.imd_edition
     first = decile_rows[0]
     assert first["group"] == "1 (most deprived)" and first["people"] == "not shown"  # 7 - 1 would give decile 8 back
     assert next(r for r in decile_rows if r["group"] == "8")["people"] == "fewer than 5"
@@ -188,3 +200,62 @@ def test_demo_outcomes_are_labelled_and_added_once(session):
     report = build_report(session, TODAY - timedelta(days=365), TODAY)
     assert report.demo_people == report.by_decile.total.cells["people"].value == 60
     assert report.by_decile.total.cells["asked"].value > report.by_decile.total.cells["answered"].value > 0
+
+
+def test_each_ons4_item_baseline_against_follow_up_with_a_95_percent_interval(session):
+    # Six people: life satisfaction 3,4,2,4,3,5 -> 6,6,5,4,7,5 (changes +3,+2,+3,0,+4,0; mean 2.0, sd 1.67).
+    for start, follow in [(3, 6), (4, 6), (2, 5), (4, 4), (3, 7), (5, 5)]:
+        journey(session, decile=1, start=start, follow=follow, progress="done",
+                ons={"anxious_yesterday": (7, 4 if start < 4 else 7)})
+    session.commit()
+    report = build_report(session, TODAY - timedelta(days=30), TODAY)
+    life = next(r for r in report.wellbeing.rows if r.key == "life_satisfaction").cells
+    assert life["paired"].value == 6 and life["mean_change"].text("mean_change", 5) == "+2.0"
+    # t(0.975, 5) = 2.571; 1.673 / sqrt(6) = 0.683; 2.0 +- 1.76
+    assert life["change_ci"].text("change_ci", 5) == "+0.2 to +3.8"
+    # Low at the start (0-4): five people; four of them are 5 or more at check-in, one stayed at 4.
+    assert (life["poor_at_start"].value, life["moved_out"].value) == (5, 4)
+    assert life["moved_out"].mark == SMALL  # "stayed low" would be 1: both hidden
+    anxious = next(r for r in report.wellbeing.rows if r.key == "anxious_yesterday").cells
+    assert anxious["poor_at_start"].value == 6  # high anxiety is 6-10
+    assert anxious["mean_change"].text("mean_change", 5) == "-1.5"
+    assert next(r for r in report.wellbeing.rows if r.key == "worthwhile").cells["paired"].value == 0
+
+
+def test_small_ons4_rows_are_hidden(session):
+    for _ in range(3):
+        journey(session, decile=1, start=3, follow=6, progress="done")
+    session.commit()
+    life = next(r for r in build_report(session, TODAY - timedelta(days=30), TODAY).wellbeing.rows
+                if r.key == "life_satisfaction").cells
+    assert {c.text(k, 5) for k, c in life.items()} == {"fewer than 5"}
+
+
+def test_no_response_dropped_out_and_not_yet_due_are_counted(session):
+    for _ in range(5):
+        person = journey(session, decile=6, start=5, asked=True)  # first check-in sent
+        first = session.query(FollowUp).filter_by(person_id=person.id, sequence=1).one()
+        first.status = "no_response"
+    for _ in range(5):
+        person = journey(session, decile=6, start=5, asked=True)
+        for f in session.query(FollowUp).filter_by(person_id=person.id):
+            f.status = "cancelled"  # stopped before any check-in
+    for _ in range(5):
+        person = journey(session, decile=6, start=5, asked=True)
+        session.query(FollowUp).filter_by(person_id=person.id, sequence=1).one().status = "scheduled"
+    session.commit()
+    d6 = row(build_report(session, TODAY - timedelta(days=30), TODAY).by_decile, "6")
+    assert (d6["no_response"].value, d6["dropped_out"].value, d6["not_yet_due"].value) == (5, 5, 5)
+    assert (d6["asked"].value, d6["answered"].value, d6["response_rate"].text("response_rate", 5)) == (5, 0, "0%")
+
+
+def test_by_month_or_quarter(session):
+    journey(session, decile=1, start=4, follow=6, progress="done", days_ago=40)
+    journey(session, decile=1, start=4, follow=6, progress="done", days_ago=5)
+    session.commit()
+    report = build_report(session, TODAY - timedelta(days=60), TODAY, min_cell=1, period="month")
+    counted = {r.key: r.cells["people"].value for r in report.by_period.rows}
+    assert sum(counted.values()) == 2 and len(counted) >= 2
+    assert all(len(k) == 7 for k in counted)  # 2026-11
+    quarters = build_report(session, TODAY - timedelta(days=60), TODAY, min_cell=1).by_period.rows
+    assert all(" Q" in r.key for r in quarters)
