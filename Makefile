@@ -1,6 +1,5 @@
 # One entry point. `make run` and `make test` are the two commands in the README.
-.PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory bench-scenarios bench-crisis setup lock-app lock-rasa clean
-.PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory bench-scenarios bench-followups setup lock-app lock-rasa clean
+.PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory bench-scenarios bench-crisis bench-followups setup lock-app lock-rasa clean
 
 run: setup
 	.venv/app/bin/python -m bot.cli run
