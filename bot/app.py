@@ -26,11 +26,13 @@ from bot.gateway.outbox import OutboxWorker
 from bot.gateway.processor import Gateway
 from bot.jobs.followups import FollowUpScheduler
 from bot.jobs.retention import RetentionScheduler
+from bot.policy import crisis
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     logging_setup.configure(settings.log_level)
+    crisis.configure(crisis.CrisisConfig.from_settings(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -7,10 +7,13 @@ stops start-up with an error that names the variable, rather than failing later 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
+
+from bot.policy.hours import WorkingHours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
@@ -143,6 +146,13 @@ class Settings:
     retention_interval_seconds: float = 3600.0
     # Rasa's lock store: empty = in memory (one Rasa server); redis://... when several share a store.
     rasa_lock_store_url: str = ""
+    # When link workers are there (bot/policy/hours.py), so texts say when a flag will be seen.
+    working_days: str = "Mon-Fri"
+    working_hours: str = "09:00-17:00"
+    working_timezone: str = "Europe/London"
+    bank_holidays: str = "england"
+    duty_contact: str = ""  # an SMS number alerted when an urgent flag is raised out of hours
+    safety_alert_after_seconds: float = 600.0  # a safety text failing this long raises a flag
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -161,6 +171,15 @@ def load_settings() -> Settings:
     log_level = _env("LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    working_days, working_hours = _env("WORKING_DAYS", "Mon-Fri"), _env("WORKING_HOURS", "09:00-17:00")
+    working_timezone, bank_holidays = _env("WORKING_TIMEZONE", "Europe/London"), _env("BANK_HOLIDAYS", "england")
+    try:
+        WorkingHours.parse(working_days, working_hours, working_timezone, bank_holidays)
+    except ValueError as exc:
+        raise ConfigError(f"WORKING_DAYS, WORKING_HOURS, WORKING_TIMEZONE or BANK_HOLIDAYS: {exc}") from None
+    duty_contact = _env("DUTY_CONTACT", "").replace(" ", "")
+    if duty_contact and not re.fullmatch(r"\+\d{8,15}", duty_contact):
+        raise ConfigError("DUTY_CONTACT must be a phone number in international form, like +447700900123")
     return Settings(
         database_url=_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'community_connect.db'}"),
         rasa_url=_urls("RASA_URL", "http://127.0.0.1:5005"),
@@ -195,4 +214,8 @@ def load_settings() -> Settings:
         retention_message_days=_int("RETENTION_MESSAGE_DAYS", 30, minimum=1),
         retention_interval_seconds=_float("RETENTION_INTERVAL_SECONDS", 3600.0, minimum=1.0),
         rasa_lock_store_url=_redis_url("RASA_LOCK_STORE_URL"),
+        working_days=working_days, working_hours=working_hours, working_timezone=working_timezone,
+        bank_holidays=bank_holidays, duty_contact=duty_contact,
+        # Ten minutes by default: long enough for a provider blip, short enough for a person in danger.
+        safety_alert_after_seconds=_float("SAFETY_ALERT_AFTER_SECONDS", 600.0, minimum=1.0),
     )

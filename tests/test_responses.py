@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import statistics
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.gateway import messages as gateway_messages
-from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE
+from bot.policy import crisis, opt_out
+from bot.policy.hours import WorkingHours
 from bot.text.sms_text import count_segments, is_gsm7
 from bot.text.readability import measure
 
@@ -38,12 +40,32 @@ def domain_responses() -> dict[str, str]:
 
 
 def gateway_texts() -> dict[str, str]:
-    texts = {k: v for k, v in vars(gateway_messages).items() if k.isupper() and isinstance(v, str)}
-    texts.update(SAFETY_MESSAGE=SAFETY_MESSAGE, SAFETY_FOLLOW_ON=SAFETY_FOLLOW_ON)
-    return texts
+    return {k: v for k, v in vars(gateway_messages).items() if k.isupper() and isinstance(v, str)}
 
 
-ALL = {**domain_responses(), **gateway_texts()}
+def policy_texts() -> dict[str, str]:
+    """The texts of the rules in bot/policy/ that are sent by SMS, filled in at their longest."""
+    return {
+        "OPTED_OUT": opt_out.OPTED_OUT, "OPTED_IN": opt_out.OPTED_IN, "SAFETY_MESSAGE": crisis.SAFETY_MESSAGE,
+        "SEEN_TODAY": crisis.SEEN_TODAY, "SEEN_LATER": crisis.SEEN_LATER.format(when="on Wednesday afternoon"),
+        "DUTY_ALERT": crisis.DUTY_ALERT,
+    }
+
+
+ALL = {**domain_responses(), **gateway_texts(), **policy_texts()}
+
+
+@pytest.mark.parametrize("name", sorted(policy_texts()))
+def test_policy_texts_fit_one_sms(name):
+    assert count_segments(policy_texts()[name]).segments == 1, name
+
+
+def test_the_handoff_text_and_the_safety_text_agree_on_the_working_hours():
+    """Both come from the same default hours: the handoff text names them, the safety text uses them."""
+    handoff = domain_responses()["utter_handoff_requested[0]"]
+    assert WorkingHours().describe() in handoff  # "weekdays, 9 to 5"
+    friday_evening = datetime(2026, 12, 4, 18, 0, tzinfo=timezone.utc)
+    assert "on Monday morning" in crisis.follow_on(WorkingHours(), friday_evening)
 
 
 def test_there_are_responses_to_check():

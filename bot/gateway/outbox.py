@@ -19,11 +19,10 @@ from bot.channels import registry
 from bot.channels.base import ChannelSender, PermanentSendError, TransientSendError
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, OutboundMessage, utcnow
+from bot.policy.opt_out import may_send
 from bot.statuses import MessageKind, OutboundStatus
 
 __all__ = ["ChannelSender", "OutboxWorker", "PermanentSendError", "TransientSendError", "backoff", "enqueue"]
-
-SYSTEM_KINDS = frozenset({MessageKind.SYSTEM})  # the opt-out confirmation is the one message allowed after STOP
 
 
 def enqueue(
@@ -109,7 +108,7 @@ class OutboxWorker:
             address = session.get(ChannelAddress, message.address_id)
             if address is None:
                 return
-            if address.opted_out and message.kind not in SYSTEM_KINDS:
+            if not may_send(address, message.kind):  # the opt-out rule: bot/policy/opt_out.py
                 message.status = OutboundStatus.SUPPRESSED
                 session.commit()
                 log_event("outbound_suppressed", outbound_id=message.id, channel=message.channel)

@@ -22,16 +22,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.dialogue import contract
+from bot.dialogue.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway import messages as texts
 from bot.gateway.keywords import control_word
 from bot.gateway.outbox import OutboxWorker, enqueue
-from bot.dialogue.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.render import map_option_reply, map_payload, render
-from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE, check_message
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, InboundMessage, utcnow
+from bot.policy import crisis, opt_out
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
+from bot.statuses import HandoffReason, MessageKind
 
 MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried without limit
 
@@ -177,7 +179,7 @@ class Gateway:
             )
             conversation_id, channel = person.conversation_id, address.channel
         try:
-            reply = await self._rasa.send(conversation_id, rasa_text, {"channel": channel})
+            reply = await self._rasa.send(conversation_id, rasa_text, contract.metadata(channel))
         except RasaUnavailable as exc:
             self._on_rasa_down(inbound_id, str(exc))
             return False
@@ -195,11 +197,13 @@ class Gateway:
                 enqueue(session, address, item.body, options=item.options, in_reply_to=inbound.id)
             person.last_options = offered
             person.holding_reply_sent_at = None
-            erased = person.conversation_id != conversation_id
+            signals = contract.ReadReply(signals=reply.signals)
+            self._apply_signals(session, inbound, address, signals)
             self._finish(session, inbound, "dialogue")
             session.commit()
-        if erased and self._forget_conversation is not None:
-            self._forget_conversation(conversation_id)
+        if self._forget_conversation is not None:
+            for forgotten in signals.conversations_to_forget():
+                self._forget_conversation(forgotten)
         self._outbox.notify()
         self._release(inbound_id)
         log_event(
@@ -210,18 +214,30 @@ class Gateway:
         )
         return True
 
+    @staticmethod
+    def _sender(session: Session, address: ChannelAddress, inbound: InboundMessage) -> opt_out.Send:
+        """How a policy rule sends its texts in reply to this message: through the outbox."""
+        return lambda body, kind: enqueue(session, address, body, kind=kind, in_reply_to=inbound.id)
+
+    def _apply_signals(
+        self, session: Session, inbound: InboundMessage, address: ChannelAddress, signals: contract.ReadReply,
+    ) -> None:
+        """What the actions asked the gateway to do (bot/dialogue/contract.py), by the policy rules."""
+        if signals.has(contract.Signal.CRISIS):
+            assessment = crisis.RiskAssessment(True, "crisis_intent", reasons=["nlu:crisis"])
+            crisis.respond_to_risk(session, address, inbound.text or "", assessment, enqueue=enqueue,
+                                   source="nlu", in_reply_to=inbound.id)
+        if signals.has(contract.Signal.OPT_OUT):
+            opt_out.opt_out_and_confirm(address, self._sender(session, address, inbound))
+
     def _handle_before_rasa(self, session: Session, inbound: InboundMessage, address: ChannelAddress) -> str | None:
         """Everything that must not depend on the dialogue engine. Returns the route taken, if any."""
         word = control_word(inbound.text)
         if word == "opt_out":
-            if not address.opted_out:
-                address.opted_out, address.opted_out_at = True, utcnow()
-                enqueue(session, address, texts.OPTED_OUT, kind="system", in_reply_to=inbound.id)
+            opt_out.opt_out_and_confirm(address, self._sender(session, address, inbound))
             return "opt_out"
         if word == "opt_in":
-            if address.opted_out:
-                address.opted_out, address.opted_out_at = False, None
-            enqueue(session, address, texts.OPTED_IN, kind="system", in_reply_to=inbound.id)
+            opt_out.opt_in_and_confirm(address, self._sender(session, address, inbound))
             return "opt_in"
         if address.opted_out:
             return "opted_out"
@@ -233,7 +249,7 @@ class Gateway:
         ) or 0
         if recent > self._rate_limit:
             if recent == self._rate_limit + 1:
-                enqueue(session, address, texts.RATE_LIMITED, kind="system", in_reply_to=inbound.id)
+                enqueue(session, address, texts.RATE_LIMITED, kind=MessageKind.SYSTEM, in_reply_to=inbound.id)
             return "rate_limited"
         if word == "help":
             enqueue(session, address, texts.HELP, in_reply_to=inbound.id)
@@ -241,11 +257,10 @@ class Gateway:
         if inbound.has_media and not (inbound.text or "").strip():
             enqueue(session, address, texts.MEDIA_ONLY, in_reply_to=inbound.id)
             return "media_only"
-        crisis = check_message(inbound.text or "")
-        if crisis.is_crisis:
-            enqueue(session, address, SAFETY_MESSAGE, kind="safety", in_reply_to=inbound.id)
-            enqueue(session, address, SAFETY_FOLLOW_ON, kind="safety", in_reply_to=inbound.id)
-            request_handoff(session, address.person_id, "crisis", urgent=True, context={"crisis_kind": crisis.kind})
+        assessment = crisis.assess_risk(inbound.text or "")
+        if assessment.is_risk:
+            crisis.respond_to_risk(session, address, inbound.text or "", assessment, enqueue=enqueue,
+                                   source="gateway", in_reply_to=inbound.id)
             return "crisis"
         return None
 
@@ -275,7 +290,7 @@ class Gateway:
             address = session.get(ChannelAddress, inbound.address_id)
             assert address is not None
             if address.person.holding_reply_sent_at is None:
-                enqueue(session, address, texts.HOLDING, kind="holding", in_reply_to=inbound.id)
+                enqueue(session, address, texts.HOLDING, kind=MessageKind.HOLDING, in_reply_to=inbound.id)
                 address.person.holding_reply_sent_at = utcnow()
             session.commit()
         self._outbox.notify()
@@ -294,6 +309,6 @@ class Gateway:
                 inbound.status = "failed"
                 address = session.get(ChannelAddress, inbound.address_id)
                 if address is not None:
-                    request_handoff(session, address.person_id, "not_understood")
+                    request_handoff(session, address.person_id, HandoffReason.NOT_UNDERSTOOD)
             session.commit()
             return inbound.status == "failed"
