@@ -19,6 +19,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 
 
+# When link workers are there, in the order WorkingHours.parse takes them (bot/policy/hours.py).
+WORKING_DEFAULTS = {"WORKING_DAYS": "Mon-Fri", "WORKING_HOURS": "09:00-17:00", "WORKING_TIMEZONE": "Europe/London",
+                    "BANK_HOLIDAYS": "england"}
+
+
 class ConfigError(ValueError):
     """A setting is missing or invalid; the message names the environment variable."""
 
@@ -171,12 +176,13 @@ def load_settings() -> Settings:
     log_level = _env("LOG_LEVEL", "INFO").upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
-    working_days, working_hours = _env("WORKING_DAYS", "Mon-Fri"), _env("WORKING_HOURS", "09:00-17:00")
-    working_timezone, bank_holidays = _env("WORKING_TIMEZONE", "Europe/London"), _env("BANK_HOLIDAYS", "england")
-    try:
-        WorkingHours.parse(working_days, working_hours, working_timezone, bank_holidays)
-    except ValueError as exc:
-        raise ConfigError(f"WORKING_DAYS, WORKING_HOURS, WORKING_TIMEZONE or BANK_HOLIDAYS: {exc}") from None
+    working = {name: _env(name, default) for name, default in WORKING_DEFAULTS.items()}
+    for name, value in working.items():  # one at a time, so the error names the setting that is wrong
+        try:
+            WorkingHours.parse(*{**WORKING_DEFAULTS, name: value}.values())
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+    working_days, working_hours, working_timezone, bank_holidays = working.values()
     duty_contact = _env("DUTY_CONTACT", "").replace(" ", "")
     if duty_contact and not re.fullmatch(r"\+\d{8,15}", duty_contact):
         raise ConfigError("DUTY_CONTACT must be a phone number in international form, like +447700900123")

@@ -1,11 +1,14 @@
 """The gateway: every inbound message, from every channel, takes this one path.
 
 1. It is stored first (keyed by the provider's id, so a retried webhook is handled once).
-2. Opt-out/opt-in/help words, opted-out numbers, rate limits, media-only messages and the crisis
-   check are handled here, before and without the dialogue engine.
-3. Anything else goes to Rasa; its replies are rendered for the channel and put in the outbox.
+2. At once, without waiting for the person's earlier messages or for Rasa, the pre-check
+   (`precheck.py`) looks for risk and STOP/START and acts on them.
+3. Then, one message at a time per person, oldest first: messages written after an opt-out, rate
+   limits, help words and media-only messages are handled here, without the dialogue engine.
+4. Anything else goes to Rasa; its replies are rendered for the channel and put in the outbox,
+   and the signals actions sent (bot/dialogue/contract.py) are applied by the policy rules.
 If Rasa is down, the person gets one holding reply and the message stays pending, in order,
-until the sweeper finds Rasa back.
+until the sweeper finds Rasa back. The sweeper also pre-checks anything a restart left unchecked.
 """
 
 from __future__ import annotations
@@ -27,13 +30,14 @@ from bot.dialogue.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway import messages as texts
 from bot.gateway.keywords import control_word
 from bot.gateway.outbox import OutboxWorker, enqueue
+from bot.gateway.precheck import precheck
 from bot.gateway.render import map_option_reply, map_payload, render
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, InboundMessage, utcnow
 from bot.policy import crisis, opt_out
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
-from bot.statuses import HandoffReason, MessageKind
+from bot.statuses import HandoffReason, InboundStatus, MessageKind, Precheck
 
 MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried without limit
 
@@ -124,7 +128,9 @@ class Gateway:
 
     # -- processing -----------------------------------------------------------------------------
     async def drain(self, address_id: str) -> None:
-        """Process this address's pending messages oldest first; stop at the first that must wait."""
+        """Pre-check what is new at once, then process this address's pending messages oldest first,
+        stopping at the first that must wait."""
+        self.precheck_pending(address_id)
         async with self._locks[address_id]:
             while not self._stopping:
                 with self._sessions() as session:
@@ -147,6 +153,7 @@ class Gateway:
             await asyncio.sleep(self._retry_seconds)
 
     async def sweep(self) -> None:
+        self.precheck_pending()  # whether Rasa is up or not
         with self._sessions() as session:
             address_ids = list(
                 session.scalars(select(InboundMessage.address_id).where(InboundMessage.status == "pending").distinct())
@@ -157,8 +164,45 @@ class Gateway:
     def stop(self) -> None:
         self._stopping = True
 
+    # -- the checks that never wait (precheck.py) --------------------------------------------------
+    def precheck_pending(self, address_id: str | None = None) -> None:
+        """Pre-check every stored message not yet checked (of one address, or all), oldest first.
+
+        Never waits for the per-person lock: that lock may be held by an earlier message waiting
+        on Rasa. Each check runs in one synchronous transaction (no await inside), so two tasks of
+        this process never check the same message.
+        """
+        query = select(InboundMessage.id).where(
+            InboundMessage.status == InboundStatus.PENDING, InboundMessage.precheck.is_(None),
+        ).order_by(InboundMessage.received_at, InboundMessage.id)
+        if address_id is not None:
+            query = query.where(InboundMessage.address_id == address_id)
+        with self._sessions() as session:
+            waiting = list(session.scalars(query))
+        for inbound_id in waiting:
+            self._precheck_one(inbound_id)
+
+    def _precheck_one(self, inbound_id: str) -> None:
+        started = time.perf_counter()
+        with self._sessions() as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            if inbound is None or inbound.precheck is not None or inbound.status != InboundStatus.PENDING:
+                return
+            address = session.get(ChannelAddress, inbound.address_id)
+            assert address is not None
+            checked = precheck(session, inbound, address)
+            if checked.route is not None:
+                self._finish(session, inbound, checked.route)
+            session.commit()
+        if checked.route is not None:
+            self._after(inbound_id, checked.route, started)
+        elif checked.precheck == Precheck.RISK:  # answered for safety; the dialogue still has to answer it
+            self._outbox.notify()
+            log_event("risk_answered_before_dialogue", inbound_id=inbound_id)
+
     async def _process(self, inbound_id: str) -> bool:
         started = time.perf_counter()
+        self._precheck_one(inbound_id)  # in case nothing has checked it yet
         with self._sessions() as session:
             inbound = session.get(InboundMessage, inbound_id)
             if inbound is None or inbound.status != "pending":
@@ -223,7 +267,7 @@ class Gateway:
         self, session: Session, inbound: InboundMessage, address: ChannelAddress, signals: contract.ReadReply,
     ) -> None:
         """What the actions asked the gateway to do (bot/dialogue/contract.py), by the policy rules."""
-        if signals.has(contract.Signal.CRISIS):
+        if signals.has(contract.Signal.CRISIS) and inbound.precheck != Precheck.RISK:  # not twice
             assessment = crisis.RiskAssessment(True, "crisis_intent", reasons=["nlu:crisis"])
             crisis.respond_to_risk(session, address, inbound.text or "", assessment, enqueue=enqueue,
                                    source="nlu", in_reply_to=inbound.id)
@@ -232,15 +276,8 @@ class Gateway:
 
     def _handle_before_rasa(self, session: Session, inbound: InboundMessage, address: ChannelAddress) -> str | None:
         """Everything that must not depend on the dialogue engine. Returns the route taken, if any."""
-        word = control_word(inbound.text)
-        if word == "opt_out":
-            opt_out.opt_out_and_confirm(address, self._sender(session, address, inbound))
-            return "opt_out"
-        if word == "opt_in":
-            opt_out.opt_in_and_confirm(address, self._sender(session, address, inbound))
-            return "opt_in"
-        if address.opted_out:
-            return "opted_out"
+        if opt_out.wrote_after_opting_out(address, inbound.received_at):
+            return "opted_out"  # one written before the opt-out still goes on; the outbox suppresses its replies
         recent = session.scalar(
             select(func.count()).select_from(InboundMessage).where(
                 InboundMessage.address_id == address.id,
@@ -251,17 +288,12 @@ class Gateway:
             if recent == self._rate_limit + 1:
                 enqueue(session, address, texts.RATE_LIMITED, kind=MessageKind.SYSTEM, in_reply_to=inbound.id)
             return "rate_limited"
-        if word == "help":
+        if control_word(inbound.text) == "help":
             enqueue(session, address, texts.HELP, in_reply_to=inbound.id)
             return "help"
         if inbound.has_media and not (inbound.text or "").strip():
             enqueue(session, address, texts.MEDIA_ONLY, in_reply_to=inbound.id)
             return "media_only"
-        assessment = crisis.assess_risk(inbound.text or "")
-        if assessment.is_risk:
-            crisis.respond_to_risk(session, address, inbound.text or "", assessment, enqueue=enqueue,
-                                   source="gateway", in_reply_to=inbound.id)
-            return "crisis"
         return None
 
     @staticmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,16 +56,23 @@ def as_rest(sender: str, messages: list[dict[str, Any]], responses: dict[str, An
 
 @dataclass
 class ActionRasa(httpx.AsyncBaseTransport):
-    """Runs `actions[message]` (or nothing) for each message, as Rasa would."""
+    """Runs `actions[message]` for each message, as Rasa would; else echoes it (if `echo`), or says nothing.
+    `down` makes it refuse connections, as a killed Rasa does."""
 
     actions: dict[str, Action]
+    echo: bool = False
+    down: bool = False
     seen: list[str] = field(default_factory=list)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
         if request.url.path == "/":
             return httpx.Response(200, text="Hello from Rasa")
         body = json.loads(request.content)
         self.seen.append(body["message"])
+        if body["message"] not in self.actions and self.echo:
+            return httpx.Response(200, json=[{"recipient_id": body["sender"], "text": f"You said: {body['message']}"}])
         dispatcher = CollectingDispatcher()
         action = self.actions.get(body["message"])
         if action is not None:
@@ -79,14 +87,24 @@ class ActionRasa(httpx.AsyncBaseTransport):
 
 
 class RecordingSender:
+    """Records what each address would receive; `failing` makes every send fail like a provider outage."""
+
     channel = "sms"
 
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.to: list[tuple[str, str]] = []
+        self.failing: Exception | None = None
 
     async def send(self, message: OutboundMessage, address: ChannelAddress) -> str:
+        if self.failing is not None:
+            raise self.failing
         self.sent.append(message.body or "")
+        self.to.append((address.address, message.body or ""))
         return f"SM{len(self.sent)}"
+
+    def received(self, number: str) -> list[str]:
+        return [body for to, body in self.to if to == number]
 
 
 @dataclass
@@ -94,23 +112,41 @@ class Dialogue:
     gateway: Gateway
     outbox: OutboxWorker
     sender: RecordingSender
+    rasa: ActionRasa
 
-    def text_in(self, number: str, text: str, provider_id: str) -> None:
+    def text_in(self, number: str, text: str, provider_id: str | None = None, channel: str = "sms") -> None:
+        """A message arrives (as a webhook hands it over), is handled, and the outbox sends what it can."""
+
         async def run() -> None:
-            accepted = self.gateway.accept("sms", number, provider_id, text=text)
+            accepted = self.gateway.accept(channel, number, provider_id or f"SM{uuid.uuid4().hex}", text=text)
             await self.gateway.drain(accepted.address_id)
-            while await self.outbox.send_due():
-                pass
+            await self._send_all()
 
         asyncio.run(run())
 
+    def sweep(self) -> None:
+        """What the sweeper does every few seconds (and at start-up)."""
 
-def dialogue(database_url: str, actions: dict[str, Action], *, forget: list[str] | None = None) -> Dialogue:
+        async def run() -> None:
+            await self.gateway.sweep()
+            await self._send_all()
+
+        asyncio.run(run())
+
+    async def _send_all(self) -> None:
+        for _ in range(20):  # a safety text being retried would otherwise loop for ever
+            if not await self.outbox.send_due():
+                return
+
+
+def dialogue(database_url: str, actions: dict[str, Action] | None = None, *, forget: list[str] | None = None,
+             echo: bool = False, rate_limit: int = 20, max_attempts: int = 3) -> Dialogue:
     sessions = session_factory(database_url)
     sender = RecordingSender()
-    outbox = OutboxWorker(sessions, {"sms": sender}, max_attempts=3)
-    rasa = RasaClient("http://rasa.test", 5.0, transport=ActionRasa(actions))
+    outbox = OutboxWorker(sessions, {"sms": sender, "webchat": sender}, max_attempts=max_attempts)
+    transport = ActionRasa(actions or {}, echo=echo)
+    rasa = RasaClient("http://rasa.test", 5.0, transport=transport)
     forgotten = forget if forget is not None else []
-    gateway = Gateway(sessions, rasa, outbox, retry_seconds=0.1, rate_limit_per_minute=20,
+    gateway = Gateway(sessions, rasa, outbox, retry_seconds=0.1, rate_limit_per_minute=rate_limit,
                       forget_conversation=forgotten.append)
-    return Dialogue(gateway, outbox, sender)
+    return Dialogue(gateway, outbox, sender, transport)
