@@ -25,6 +25,7 @@ from bot.config import load_settings
 from bot.db import session_scope
 from bot.dialogue.contract import channel_from, timing_payload
 from bot.models import Person
+from bot.policy.hours import WorkingHours
 from bot.records.people import person_by_conversation
 
 
@@ -32,6 +33,12 @@ from bot.records.people import person_by_conversation
 def database_url() -> str:
     """Read once, on first use (see the module docstring)."""
     return load_settings().database_url
+
+
+@lru_cache(maxsize=1)
+def working_hours() -> WorkingHours:
+    """When link workers are there, from the same settings the gateway's safety texts use."""
+    return WorkingHours.from_settings(load_settings())
 
 
 @contextmanager

@@ -13,9 +13,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import TimedAction, channel_of, db, person_for
+from actions.common import TimedAction, channel_of, db, person_for, working_hours
 from bot.dialogue.contract import Signal, signal_payload
 from bot.policy.erasure import forget_person
+from bot.policy.hours import handoff_requested
 from bot.records.handoffs import request_handoff
 from bot.statuses import HandoffReason
 
@@ -44,7 +45,7 @@ class ActionRequestHuman(TimedAction):
             if person is not None:
                 context = shared_context(tracker, bool(person.consent_to_keep))
                 request_handoff(session, person.id, HandoffReason.ASKED, context=context)
-        dispatcher.utter_message(response="utter_handoff_requested")
+        dispatcher.utter_message(text=handoff_requested(working_hours()))
         return [SlotSet("fallback_count", 0)]
 
 

@@ -156,7 +156,7 @@ class Settings:
     working_hours: str = "09:00-17:00"
     working_timezone: str = "Europe/London"
     bank_holidays: str = "england"
-    duty_contact: str = ""  # an SMS number alerted when an urgent flag is raised out of hours
+    duty_contact: str = ""  # "channel:address" (sms:+447700900123) alerted when an urgent flag is raised out of hours
     safety_alert_after_seconds: float = 600.0  # a safety text failing this long raises a flag
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -184,8 +184,8 @@ def load_settings() -> Settings:
             raise ConfigError(f"{name}: {exc}") from None
     working_days, working_hours, working_timezone, bank_holidays = working.values()
     duty_contact = _env("DUTY_CONTACT", "").replace(" ", "")
-    if duty_contact and not re.fullmatch(r"\+\d{8,15}", duty_contact):
-        raise ConfigError("DUTY_CONTACT must be a phone number in international form, like +447700900123")
+    if duty_contact and not re.fullmatch(r"[a-z_]+:\S+", duty_contact):
+        raise ConfigError("DUTY_CONTACT must be a channel and an address, like sms:+447700900123")
     return Settings(
         database_url=_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'community_connect.db'}"),
         rasa_url=_urls("RASA_URL", "http://127.0.0.1:5005"),

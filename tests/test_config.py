@@ -67,9 +67,9 @@ def test_working_hours_and_the_duty_contact_are_read(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("WORKING_DAYS", "Mon-Thu,Sat")
     monkeypatch.setenv("WORKING_HOURS", "08:30-16:00")
-    monkeypatch.setenv("DUTY_CONTACT", "+44 7700 900123")
+    monkeypatch.setenv("DUTY_CONTACT", "sms:+44 7700 900123")
     monkeypatch.setenv("SAFETY_ALERT_AFTER_SECONDS", "5")
     config = CrisisConfig.from_settings(load_settings())
     assert config.hours.days == frozenset({0, 1, 2, 3, 5})
     assert config.hours.describe() == "Mondays, Tuesdays, Wednesdays, Thursdays, Saturdays, 8.30 to 4"
-    assert config.duty_contact == "+447700900123" and config.undelivered_after.total_seconds() == 5
+    assert config.duty_contact == ("sms", "+447700900123") and config.undelivered_after.total_seconds() == 5

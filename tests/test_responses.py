@@ -11,9 +11,9 @@ import yaml
 
 from bot.gateway import messages as gateway_messages
 from bot.policy import crisis, opt_out
-from bot.policy.hours import WorkingHours
-from bot.text.sms_text import count_segments, is_gsm7
+from bot.policy.hours import WorkingHours, handoff_requested
 from bot.text.readability import measure
+from bot.text.sms_text import count_segments, is_gsm7
 
 ROOT = Path(__file__).resolve().parent.parent
 # Worst cases for the values filled in at run time: a long listing name, a goal at its
@@ -48,7 +48,7 @@ def policy_texts() -> dict[str, str]:
     return {
         "OPTED_OUT": opt_out.OPTED_OUT, "OPTED_IN": opt_out.OPTED_IN, "SAFETY_MESSAGE": crisis.SAFETY_MESSAGE,
         "SEEN_TODAY": crisis.SEEN_TODAY, "SEEN_LATER": crisis.SEEN_LATER.format(when="on Wednesday afternoon"),
-        "DUTY_ALERT": crisis.DUTY_ALERT,
+        "DUTY_ALERT": crisis.DUTY_ALERT, "HANDOFF_REQUESTED": handoff_requested(WorkingHours()),
     }
 
 
@@ -61,11 +61,21 @@ def test_policy_texts_fit_one_sms(name):
 
 
 def test_the_handoff_text_and_the_safety_text_agree_on_the_working_hours():
-    """Both come from the same default hours: the handoff text names them, the safety text uses them."""
-    handoff = domain_responses()["utter_handoff_requested[0]"]
-    assert WorkingHours().describe() in handoff  # "weekdays, 9 to 5"
+    """Both come from the same hours: the handoff text names them, the safety text uses them."""
+    default = WorkingHours()
+    assert handoff_requested(default).endswith("They work weekdays, 9 to 5.")
     friday_evening = datetime(2026, 12, 4, 18, 0, tzinfo=timezone.utc)
-    assert "on Monday morning" in crisis.follow_on(WorkingHours(), friday_evening)
+    assert "on Monday morning" in crisis.follow_on(default, friday_evening)
+    weekends = WorkingHours.parse("Sat-Sun", "10:00-14:00", "Europe/London", "none")
+    assert handoff_requested(weekends).endswith("They work Saturdays, Sundays, 10 to 2.")
+    assert "tomorrow morning" in crisis.follow_on(weekends, friday_evening)
+    assert "on Saturday morning" in crisis.follow_on(weekends, datetime(2026, 12, 2, 18, 0, tzinfo=timezone.utc))
+    assert crisis.follow_on(weekends, datetime(2026, 12, 5, 11, 0, tzinfo=timezone.utc)) == crisis.SEEN_TODAY
+
+
+def test_no_domain_response_promises_hours_of_its_own():
+    """Hours are said only by the policy texts, which read the settings."""
+    assert not [name for name, text in domain_responses().items() if "9 to 5" in text or "weekday" in text]
 
 
 def test_there_are_responses_to_check():

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import ChannelAddress, DeliveryEvent, OutboundMessage
-from bot.gateway.outbox import enqueue
 from bot.policy import crisis
 from bot.policy.opt_out import opt_out
 from bot.statuses import DELIVERY_ORDER, Channel, OutboundStatus
@@ -90,6 +89,8 @@ def _apply(session: Session, message: OutboundMessage, reported: str, error_code
     message.status = new
     if new in (OutboundStatus.UNDELIVERED, OutboundStatus.FAILED):
         message.last_error = f"twilio error {error_code}" if error_code else f"twilio {reported.lower()}"
+        from bot.gateway.outbox import enqueue  # not at the top: the outbox imports the channel registry
+
         crisis.safety_not_delivered(session, message, enqueue=enqueue)  # a safety text is flagged, not dropped
     if error_code == str(UNSUBSCRIBED):
         address = session.get(ChannelAddress, message.address_id)

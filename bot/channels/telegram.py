@@ -290,5 +290,5 @@ def _enabled(settings: Settings) -> bool:
 # so a sent message stays "sent".
 CHANNEL = ChannelDefinition(
     name=Channel.TELEGRAM, router=router, make_sender=TelegramSender, enabled=_enabled,
-    capabilities=Capabilities(numbered_options=False),
+    capabilities=Capabilities(numbered_options=False, safety_after_opt_out=True),
 )

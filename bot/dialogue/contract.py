@@ -21,8 +21,8 @@ from typing import Any
 from bot.statuses import StoredValue
 
 # -- metadata the gateway sends with each message ---------------------------------------------------
-CHANNEL_KEY = "channel"  # the channel the person wrote on: sms | telegram | webchat
-DEFAULT_CHANNEL = "webchat"
+CHANNEL_KEY = "channel"  # the channel the person wrote on (a registered channel's name)
+NO_CHANNEL = "unknown"  # only when no gateway sent the message (rasa shell, a hand-made request)
 
 # -- custom payloads actions send back --------------------------------------------------------------
 TIMING_KEY = "_timing"  # {"action": name, "ms": run time}: one log line can split the time spent
@@ -41,8 +41,8 @@ def metadata(channel: str) -> dict[str, Any]:
 
 
 def channel_from(metadata: dict[str, Any] | None) -> str:
-    """The channel an action is answering on (web chat when a test or shell sends none)."""
-    return str((metadata or {}).get(CHANNEL_KEY) or DEFAULT_CHANNEL)
+    """The channel an action is answering on (recorded with consent and erasure requests)."""
+    return str((metadata or {}).get(CHANNEL_KEY) or NO_CHANNEL)
 
 
 def timing_payload(action: str, ms: float) -> dict[str, Any]:

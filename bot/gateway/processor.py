@@ -118,7 +118,7 @@ class Gateway:
         event = self._settled.setdefault(inbound_id, asyncio.Event())
         with self._sessions() as session:
             inbound = session.get(InboundMessage, inbound_id)
-            if inbound is not None and inbound.status != "pending":
+            if inbound is not None and inbound.status != InboundStatus.PENDING:
                 return True
         try:
             await asyncio.wait_for(event.wait(), timeout)
@@ -136,7 +136,7 @@ class Gateway:
                 with self._sessions() as session:
                     inbound_id = session.scalar(
                         select(InboundMessage.id)
-                        .where(InboundMessage.address_id == address_id, InboundMessage.status == "pending")
+                        .where(InboundMessage.address_id == address_id, InboundMessage.status == InboundStatus.PENDING)
                         .order_by(InboundMessage.received_at, InboundMessage.id)
                         .limit(1)
                     )
@@ -156,7 +156,9 @@ class Gateway:
         self.precheck_pending()  # whether Rasa is up or not
         with self._sessions() as session:
             address_ids = list(
-                session.scalars(select(InboundMessage.address_id).where(InboundMessage.status == "pending").distinct())
+                session.scalars(
+                    select(InboundMessage.address_id).where(InboundMessage.status == InboundStatus.PENDING).distinct()
+                )
             )
         if address_ids and await self._rasa.is_ready():
             await asyncio.gather(*(self.drain(a) for a in address_ids if not self._locks[a].locked()))
@@ -205,7 +207,7 @@ class Gateway:
         self._precheck_one(inbound_id)  # in case nothing has checked it yet
         with self._sessions() as session:
             inbound = session.get(InboundMessage, inbound_id)
-            if inbound is None or inbound.status != "pending":
+            if inbound is None or inbound.status != InboundStatus.PENDING:
                 return True
             address = session.get(ChannelAddress, inbound.address_id)
             assert address is not None
@@ -233,7 +235,7 @@ class Gateway:
         with self._sessions() as session:
             inbound = session.get(InboundMessage, inbound_id)
             address = session.get(ChannelAddress, inbound.address_id) if inbound else None
-            if inbound is None or address is None or inbound.status != "pending":
+            if inbound is None or address is None or inbound.status != InboundStatus.PENDING:
                 return True
             person = address.person
             outgoing, offered = render(reply.messages, channel)
@@ -298,7 +300,7 @@ class Gateway:
 
     @staticmethod
     def _finish(session: Session, inbound: InboundMessage, route: str) -> None:
-        inbound.status = "done"
+        inbound.status = InboundStatus.DONE
         inbound.processed_at = utcnow()
         inbound.text = None  # answered: the words are not kept
         inbound.payload = None
@@ -338,9 +340,9 @@ class Gateway:
                 return True
             inbound.attempts += 1
             if inbound.attempts >= MAX_PROCESSING_ATTEMPTS:
-                inbound.status = "failed"
+                inbound.status = InboundStatus.FAILED
                 address = session.get(ChannelAddress, inbound.address_id)
                 if address is not None:
                     request_handoff(session, address.person_id, HandoffReason.NOT_UNDERSTOOD)
             session.commit()
-            return inbound.status == "failed"
+            return inbound.status == InboundStatus.FAILED

@@ -60,14 +60,17 @@ def follow_on(hours: WorkingHours, now: datetime) -> str:
 @dataclass(frozen=True)
 class CrisisConfig:
     hours: WorkingHours = field(default_factory=WorkingHours)
-    duty_contact: str = ""  # an SMS number alerted out of hours; empty for none
+    duty_contact: tuple[str, str] | None = None  # (channel, address) alerted out of hours
     undelivered_after: timedelta = timedelta(minutes=10)  # a safety text failing this long is flagged
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CrisisConfig:
-        hours = WorkingHours.parse(settings.working_days, settings.working_hours, settings.working_timezone,
-                                   settings.bank_holidays)
-        return cls(hours, settings.duty_contact, timedelta(seconds=settings.safety_alert_after_seconds))
+        hours = WorkingHours.from_settings(settings)
+        duty: tuple[str, str] | None = None
+        if settings.duty_contact:  # "channel:address", checked by bot/config.py
+            channel, address = settings.duty_contact.split(":", 1)
+            duty = (channel, address)
+        return cls(hours, duty, timedelta(seconds=settings.safety_alert_after_seconds))
 
 
 _config = CrisisConfig()
@@ -155,7 +158,7 @@ def raise_urgent_flag(
     merged["warnings"] = list(dict.fromkeys([*old.get("warnings", []), *(warnings or [])]))
     handoff = request_handoff(session, person_id, HandoffReason.CRISIS, urgent=True, context=merged)
     if not was_urgent and config.duty_contact and not config.hours.is_open(now):
-        duty = get_or_create_address(session, "sms", config.duty_contact)
+        duty = get_or_create_address(session, *config.duty_contact)
         enqueue(session, duty, DUTY_ALERT, kind=MessageKind.ALERT)
     return handoff
 

@@ -90,7 +90,7 @@ def retire_person(session: Session, person: Person) -> ErasureResult:
 
 def _delete_records(session: Session, person_id: str) -> None:
     for model in PERSON_RECORDS:
-        session.execute(delete(model).where(model.person_id == person_id))  # type: ignore[attr-defined]
+        session.execute(delete(model).where(model.person_id == person_id))
 
 
 def _reset(person: Person) -> str:

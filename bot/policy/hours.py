@@ -11,9 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+# Said when a person asks for a person; the hours come from the settings, as in the safety text.
+HANDOFF_REQUESTED = "OK. I have asked a link worker to get in touch. They work {hours}."
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _SHORT = {name[:3].lower(): i for i, name in enumerate(DAY_NAMES)}
@@ -74,6 +81,12 @@ class WorkingHours:
             raise ValueError(f"bank holidays must be one of {', '.join(BANK_HOLIDAY_REGIONS)}, got {bank_holidays!r}")
         return cls(parse_days(days), start, end, timezone, bank_holidays.lower())
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkingHours:
+        """The configured hours (bot/config.py has checked them)."""
+        s = settings
+        return cls.parse(s.working_days, s.working_hours, s.working_timezone, s.bank_holidays)
+
     def _local(self, now: datetime) -> datetime:
         return now.astimezone(ZoneInfo(self.timezone))
 
@@ -121,6 +134,11 @@ class WorkingHours:
         else:
             days = ", ".join(DAY_NAMES[d] + "s" for d in sorted(self.days))
         return f"{days}, {_clock(self.start)} to {_clock(self.end)}"
+
+
+def handoff_requested(hours: WorkingHours) -> str:
+    """The reply to "can I talk to a person": honest about when that will be."""
+    return HANDOFF_REQUESTED.format(hours=hours.describe())
 
 
 def _clock(moment: time) -> str:

@@ -12,25 +12,27 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.models import ChannelAddress, utcnow
-from bot.statuses import Channel, MessageKind
+from bot.statuses import MessageKind
 
 OPTED_OUT = "You will not get any more messages from us. Text START if you want to use this service again."
 OPTED_IN = "Welcome back. You can text us again now. Text HELP to find out what we do."
 
 # Sent whatever the address said: the confirmation of the opt-out itself (and of opting back in).
 ALWAYS_SENT = frozenset({MessageKind.SYSTEM})
-# Channels where a person who opted out may still be sent a safety reply when they write to us
-# in danger: they are looking at the chat. An opted-out SMS number may not be texted again.
-SAFETY_AFTER_OPT_OUT = frozenset({Channel.TELEGRAM, Channel.WEBCHAT})
 
 Send = Callable[[str, MessageKind], object]
 
 
 def may_send(address: ChannelAddress, kind: str) -> bool:
-    """May a message of this kind go to this address now?"""
+    """May a message of this kind go to this address now? After an opt-out: only the confirmation,
+    and a safety reply where the channel allows it (its `safety_after_opt_out` capability)."""
     if not address.opted_out or kind in ALWAYS_SENT:
         return True
-    return kind == MessageKind.SAFETY and address.channel in SAFETY_AFTER_OPT_OUT
+    if kind != MessageKind.SAFETY:
+        return False
+    from bot.channels import registry  # here: the channel modules themselves use this module
+
+    return registry.capabilities(address.channel).safety_after_opt_out
 
 
 def opt_out(address: ChannelAddress, now: datetime | None = None) -> bool:

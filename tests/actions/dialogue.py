@@ -21,6 +21,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.channels.base import ChannelSender
 from bot.db import session_factory
 from bot.dialogue.rasa_client import RasaClient
 from bot.gateway.outbox import OutboxWorker
@@ -86,7 +87,7 @@ class ActionRasa(httpx.AsyncBaseTransport):
         return httpx.Response(200, json=as_rest(body["sender"], dispatcher.messages, domain()["responses"]))
 
 
-class RecordingSender:
+class RecordingSender(ChannelSender):
     """Records what each address would receive; `failing` makes every send fail like a provider outage."""
 
     channel = "sms"

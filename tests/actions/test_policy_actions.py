@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from actions import common
-from actions.support import ActionCrisis, ActionForgetMe, ActionOptOut
+from actions.support import ActionCrisis, ActionForgetMe, ActionOptOut, ActionRequestHuman
 from bot.models import ChannelAddress, Handoff, Person
 from bot.policy import crisis, opt_out
 from tests.actions.dialogue import dialogue
@@ -19,8 +19,10 @@ NUMBER = "+447700900777"
 def actions_use_the_test_database(database_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", database_url)
     common.database_url.cache_clear()
+    common.working_hours.cache_clear()
     yield
     common.database_url.cache_clear()
+    common.working_hours.cache_clear()
 
 
 def test_stop_in_words_is_confirmed_to_the_person_and_then_nothing_more(database_url, session):
@@ -51,3 +53,14 @@ def test_the_dialogue_noticing_a_crisis_gets_the_same_response_as_the_gateway(da
     assert talk.sender.sent[0] == crisis.SAFETY_MESSAGE and len(talk.sender.sent) == 2
     handoff = session.scalar(select(Handoff))
     assert handoff.urgent and handoff.reason == "crisis" and handoff.context["words"] == ["everything is too much"]
+
+
+def test_asking_for_a_person_is_told_the_configured_hours(database_url, monkeypatch):
+    monkeypatch.setenv("WORKING_DAYS", "Mon-Thu")
+    monkeypatch.setenv("WORKING_HOURS", "10:00-14:30")
+    talk = dialogue(database_url, {"a person please": ActionRequestHuman()})
+    talk.text_in(NUMBER, "a person please")
+    assert talk.sender.sent == [
+        "OK. I have asked a link worker to get in touch. They work Mondays, Tuesdays, Wednesdays, Thursdays, "
+        "10 to 2.30."
+    ]

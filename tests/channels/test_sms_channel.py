@@ -7,9 +7,9 @@ import math
 from sqlalchemy import select
 
 from bot.gateway import messages as texts
-from bot.policy import opt_out
 from bot.gateway.outbox import enqueue
 from bot.models import DeliveryEvent
+from bot.policy import opt_out
 from tests.channels.helpers import PUBLIC_URL, RunningApp, wait_for
 from tests.fakes.rasa import GREETING, FakeRasa
 from tests.fakes.twilio import FakeTwilio

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, time, timedelta, timezone
 
+import pytest
 from sqlalchemy import select, update
 
+from bot.app import create_app
 from bot.channels import sms_status
+from bot.config import ConfigError
 from bot.db import session_factory
 from bot.gateway.outbox import SAFETY_BACKOFF_CAP, OutboxWorker, PermanentSendError, TransientSendError, enqueue
 from bot.models import ChannelAddress, Handoff, OutboundMessage, utcnow
@@ -15,6 +18,7 @@ from bot.policy import crisis
 from bot.policy.hours import WorkingHours
 from bot.records.people import get_or_create_address
 from tests.actions.dialogue import RecordingSender, dialogue
+from tests.channels.helpers import make_settings
 
 NUMBER, DUTY = "+447700900610", "+447700900999"
 MONDAY_NOON = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
@@ -99,7 +103,7 @@ def test_an_undelivered_report_for_a_safety_text_raises_the_flag(database_url, s
 def test_out_of_hours_a_flag_alerts_the_duty_contact_once_without_details(database_url, session):
     talk = dialogue(database_url, echo=True)
     closed_today = WorkingHours(days=frozenset({(utcnow().weekday() + 3) % 7}))  # out of hours whatever the clock
-    crisis.configure(crisis.CrisisConfig(hours=closed_today, duty_contact=DUTY))
+    crisis.configure(crisis.CrisisConfig(hours=closed_today, duty_contact=("sms", DUTY)))
     try:
         talk.text_in(NUMBER, "I want to kill myself")
         talk.text_in(NUMBER, "i took too many pills")
@@ -115,7 +119,7 @@ def test_out_of_hours_a_flag_alerts_the_duty_contact_once_without_details(databa
 def test_in_hours_no_duty_alert_is_sent(database_url, session):
     talk = dialogue(database_url, echo=True)
     always = WorkingHours(days=frozenset(range(7)), start=time(0, 0), end=time(23, 59, 59), bank_holidays="none")
-    crisis.configure(crisis.CrisisConfig(hours=always, duty_contact=DUTY))
+    crisis.configure(crisis.CrisisConfig(hours=always, duty_contact=("sms", DUTY)))
     try:
         talk.text_in(NUMBER, "I want to kill myself")
         assert talk.sender.received(DUTY) == []
@@ -134,3 +138,12 @@ def test_the_follow_on_says_when_a_link_worker_will_see_it():
     assert "on Tuesday morning" in crisis.follow_on(hours, datetime(2026, 12, 24, 17, 30, tzinfo=timezone.utc))
     # British Summer Time: 08:30 UTC on a June Monday is 09:30 in London, so someone is there.
     assert hours.is_open(datetime(2026, 6, 1, 8, 30, tzinfo=timezone.utc))
+
+
+def test_a_duty_contact_on_a_channel_that_is_not_set_up_stops_start_up(tmp_path):
+    for contact in ("pigeon:42", "telegram:12345"):
+        settings = make_settings(tmp_path, duty_contact=contact, telegram_bot_token="")
+        with pytest.raises(ConfigError, match="DUTY_CONTACT"):
+            create_app(settings)
+    create_app(make_settings(tmp_path, duty_contact=f"sms:{DUTY}"))  # Twilio is set up in these settings
+    crisis.configure(crisis.CrisisConfig())

@@ -1,6 +1,6 @@
 from bot.models import Consent, ErasureRequest, Goal, Handoff, Person
-from bot.records.consent import KEEP_DATA, record_consent
 from bot.policy.erasure import forget_person
+from bot.records.consent import KEEP_DATA, record_consent
 from bot.records.erasure import export_person
 from bot.records.goals import create_goal
 from bot.records.handoffs import request_handoff

@@ -1,7 +1,7 @@
 """inbound pre-check done, safety text escalated
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 09:30:00.000000
 
 `inbound_message.precheck` records that the checks which never wait for the per-person queue
@@ -15,8 +15,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003'
-down_revision = '0002'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
