@@ -1,4 +1,9 @@
-"""Getting a person, staying safe, stopping, forgetting, and not being stuck in misunderstanding."""
+"""Getting a person, staying safe, stopping, forgetting, and not being stuck in misunderstanding.
+
+Crisis, opting out and forgetting are rules that cross processes (`bot/policy/`). These actions
+ask the gateway to apply them, through a signal in the contract (`bot/dialogue/contract.py`),
+so each is done once, in one place, in the same transaction as the turn's replies.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import TimedAction, channel_of, db, person_for
-from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE
-from bot.models import utcnow
-from bot.records.erasure import erase_person
-from bot.records.followups import cancel_check_ins
+from actions.common import TimedAction, channel_of, db, person_for, working_hours
+from bot.dialogue.contract import Signal, signal_payload
+from bot.policy.erasure import forget_person
+from bot.policy.hours import handoff_requested
 from bot.records.handoffs import request_handoff
-from bot.records.people import addresses_of
-from bot.statuses import CancelReason
+from bot.statuses import HandoffReason
 
 MAX_FALLBACKS = 2
 
@@ -40,54 +43,51 @@ class ActionRequestHuman(TimedAction):
         with db() as session:
             person = person_for(session, tracker)
             if person is not None:
-                request_handoff(session, person.id, "asked", context=shared_context(tracker, bool(person.consent_to_keep)))
-        dispatcher.utter_message(response="utter_handoff_requested")
+                context = shared_context(tracker, bool(person.consent_to_keep))
+                request_handoff(session, person.id, HandoffReason.ASKED, context=context)
+        dispatcher.utter_message(text=handoff_requested(working_hours()))
         return [SlotSet("fallback_count", 0)]
 
 
 class ActionCrisis(TimedAction):
-    """The NLU's crisis intent: a second net behind the gateway's own check."""
+    """The NLU's crisis intent, a second net behind the gateway's own check: the gateway sends
+    the safety texts and raises the urgent flag (bot/policy/crisis.py), unless it already has."""
 
     def name(self) -> str:
         return "action_crisis"
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        with db() as session:
-            person = person_for(session, tracker)
-            if person is not None:
-                request_handoff(session, person.id, "crisis", urgent=True, context={"source": "nlu"})
-        dispatcher.utter_message(text=SAFETY_MESSAGE)
-        dispatcher.utter_message(text=SAFETY_FOLLOW_ON)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        dispatcher.utter_message(json_message=signal_payload(Signal.CRISIS, intent=intent))
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
 class ActionForgetMe(TimedAction):
+    """Our records go now; Rasa's copy of the conversation is forgotten by the gateway once
+    Rasa has finished this turn (bot/policy/erasure.py says why)."""
+
     def name(self) -> str:
         return "action_forget_me"
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         with db() as session:
             person = person_for(session, tracker)
-            if person is not None:
-                erase_person(session, person.id, channel_of(tracker))
+            forget = forget_person(session, person.id, channel_of(tracker)).conversation_ids_to_forget if person else []
         dispatcher.utter_message(response="utter_forgotten")
+        if forget:
+            dispatcher.utter_message(json_message=signal_payload(Signal.FORGET_CONVERSATIONS, conversation_ids=forget))
         return [ActiveLoop(None), AllSlotsReset()]
 
 
 class ActionOptOut(TimedAction):
+    """'Please stop texting me': the gateway opts the address out and confirms it with the same
+    system message as STOP, which the outbox still sends after the opt-out."""
+
     def name(self) -> str:
         return "action_opt_out"
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        channel = channel_of(tracker)
-        with db() as session:
-            person = person_for(session, tracker)
-            if person is not None:
-                for address in addresses_of(session, person.id):
-                    if address.channel == channel:
-                        address.opted_out, address.opted_out_at = True, utcnow()
-                cancel_check_ins(session, person.id, CancelReason.OPT_OUT)
-        dispatcher.utter_message(response="utter_opted_out")
+        dispatcher.utter_message(json_message=signal_payload(Signal.OPT_OUT))
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 

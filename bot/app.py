@@ -13,7 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from bot import api as directory_api
 from bot import logging_setup
 from bot.channels import registry
-from bot.config import Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.console import directory as console_directory
 from bot.console import handoffs as console_handoffs
 from bot.console import outcomes as console_outcomes
@@ -27,11 +27,17 @@ from bot.gateway.processor import Gateway
 from bot.jobs.followups import FollowUpScheduler
 from bot.jobs.send_window import FollowUpPolicy
 from bot.jobs.retention import RetentionScheduler
+from bot.policy import crisis
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     logging_setup.configure(settings.log_level)
+    safety = crisis.CrisisConfig.from_settings(settings)
+    on = {c.name for c in registry.channels() if c.enabled(settings)}
+    if safety.duty_contact and safety.duty_contact[0] not in on:  # an alert nobody could send is no alert
+        raise ConfigError(f"DUTY_CONTACT names a channel that is not set up: {safety.duty_contact[0]!r}")
+    crisis.configure(safety)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -67,16 +67,17 @@ def main(argv: list[str] | None = None) -> int:
         with session_scope(settings.database_url) as session:
             print(json.dumps(export_person(session, args.person_id), indent=2))
     elif args.command == "erase-person":
-        from bot.records.erasure import erase_person
         from bot.dialogue.tracker_store import forget_conversation
-        from bot.models import Person
+        from bot.policy.erasure import forget_person
 
         with session_scope(settings.database_url) as session:
-            person = session.get(Person, args.person_id)
-            old_conversation = person.conversation_id if person else None
-            erase_person(session, args.person_id, "console")
-        if old_conversation:
-            forget_conversation(settings.rasa_tracker_db, old_conversation)
+            try:
+                result = forget_person(session, args.person_id, "console")
+            except LookupError as exc:
+                print(f"Not erased: {exc}", file=sys.stderr)
+                return 1
+        for conversation_id in result.conversation_ids_to_forget:
+            forget_conversation(settings.rasa_tracker_db, conversation_id)
         print("Erased.")
     elif args.command == "purge-expired":
         from bot.db import session_factory

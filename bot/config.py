@@ -7,13 +7,21 @@ stops start-up with an error that names the variable, rather than failing later 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bot.policy.hours import WorkingHours
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
+
+
+# When link workers are there, in the order WorkingHours.parse takes them (bot/policy/hours.py).
+WORKING_DEFAULTS = {"WORKING_DAYS": "Mon-Fri", "WORKING_HOURS": "09:00-17:00", "WORKING_TIMEZONE": "Europe/London",
+                    "BANK_HOLIDAYS": "england"}
 
 
 class ConfigError(ValueError):
@@ -178,6 +186,13 @@ class Settings:
     follow_up_no_response_days: int = 4
     follow_up_quiet_minutes: int = 30
     follow_up_claim_seconds: int = 300
+    # When link workers are there (bot/policy/hours.py), so texts say when a flag will be seen.
+    working_days: str = "Mon-Fri"
+    working_hours: str = "09:00-17:00"
+    working_timezone: str = "Europe/London"
+    bank_holidays: str = "england"
+    duty_contact: str = ""  # "channel:address" (sms:+447700900123) alerted when an urgent flag is raised out of hours
+    safety_alert_after_seconds: float = 600.0  # a safety text failing this long raises a flag
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -199,6 +214,16 @@ def load_settings() -> Settings:
         raise ConfigError(f"FOLLOW_UP_WINDOW_END must be after FOLLOW_UP_WINDOW_START, got {window[0]}-{window[1]}")
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+    working = {name: _env(name, default) for name, default in WORKING_DEFAULTS.items()}
+    for name, value in working.items():  # one at a time, so the error names the setting that is wrong
+        try:
+            WorkingHours.parse(*{**WORKING_DEFAULTS, name: value}.values())
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+    working_days, working_hours, working_timezone, bank_holidays = working.values()
+    duty_contact = _env("DUTY_CONTACT", "").replace(" ", "")
+    if duty_contact and not re.fullmatch(r"[a-z_]+:\S+", duty_contact):
+        raise ConfigError("DUTY_CONTACT must be a channel and an address, like sms:+447700900123")
     return Settings(
         database_url=_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'community_connect.db'}"),
         rasa_url=_urls("RASA_URL", "http://127.0.0.1:5005"),
@@ -247,4 +272,8 @@ def load_settings() -> Settings:
         follow_up_quiet_minutes=_int("FOLLOW_UP_QUIET_MINUTES", 30, minimum=0),
         # A sender's claim on a check-in lapses after this long, so a crashed sender's is retaken.
         follow_up_claim_seconds=_int("FOLLOW_UP_CLAIM_SECONDS", 300, minimum=5),
+        working_days=working_days, working_hours=working_hours, working_timezone=working_timezone,
+        bank_holidays=bank_holidays, duty_contact=duty_contact,
+        # Ten minutes by default: long enough for a provider blip, short enough for a person in danger.
+        safety_alert_after_seconds=_float("SAFETY_ALERT_AFTER_SECONDS", 600.0, minimum=1.0),
     )

@@ -38,6 +38,7 @@ from bot.statuses import (
     MessageKind,
     OutboundStatus,
     OutcomeKind,
+    Precheck,
     Role,
 )
 
@@ -200,7 +201,8 @@ class Handoff(Base):
     reason: Mapped[str] = mapped_column(String(32), info={"enum": HandoffReason})
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=HandoffStatus.OPEN, info={"enum": HandoffStatus})
-    # Only what the person agreed to share (needs, area, goal), never message text.
+    # Only what the person agreed to share (needs, area, goal), never message text, except on a
+    # crisis flag: there a link worker must read what the person wrote ("words").
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -233,6 +235,8 @@ class InboundMessage(Base):
     payload: Mapped[str | None] = mapped_column(Text, nullable=True)  # a button/option payload
     has_media: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=InboundStatus.PENDING, info={"enum": InboundStatus})
+    # Set once the checks that never wait for the queue (risk, STOP/START) ran (bot/gateway/precheck.py).
+    precheck: Mapped[str | None] = mapped_column(String(16), nullable=True, info={"enum": Precheck})
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -260,6 +264,8 @@ class OutboundMessage(Base):
     encoding: Mapped[str | None] = mapped_column(String(8), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A safety text that could not be delivered raised its urgent flag at this time (once).
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class DeliveryEvent(Base):

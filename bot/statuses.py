@@ -67,6 +67,15 @@ class MessageKind(StoredValue):
     FOLLOW_UP = "follow_up"  # a scheduled check-in
     SYSTEM = "system"  # opt-out / opt-in confirmations and rate-limit notices
     HUMAN = "human"  # written by a link worker in the console
+    ALERT = "alert"  # to the duty contact: an urgent flag was raised out of hours (no details)
+
+
+class Precheck(StoredValue):
+    """What the checks that never wait for the per-person queue found (inbound_message.precheck)."""
+
+    CLEAR = "clear"  # nothing urgent: the message waits its turn
+    CONTROL = "control"  # STOP or START, honoured at once (the message is done)
+    RISK = "risk"  # safety reply and urgent flag done; the message is done unless it also asks for something
 
 
 class GoalStatus(StoredValue):

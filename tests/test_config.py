@@ -14,7 +14,9 @@ def test_defaults_work_with_no_environment(monkeypatch, tmp_path):
 @pytest.mark.parametrize(
     "name,value",
     [("APP_PORT", "eighty"), ("RASA_URL", "localhost:5005"), ("DATABASE_URL", "mysql://x"), ("SECURE_COOKIES", "maybe"),
-     ("SECRET_KEY", "short"), ("RASA_TIMEOUT_SECONDS", "-1"), ("LOG_LEVEL", "LOUD")],
+     ("SECRET_KEY", "short"), ("RASA_TIMEOUT_SECONDS", "-1"), ("LOG_LEVEL", "LOUD"), ("WORKING_HOURS", "9 till 5"),
+     ("WORKING_HOURS", "17:00-09:00"), ("WORKING_DAYS", "Mon-Funday"), ("WORKING_TIMEZONE", "Mars/Olympus"),
+     ("BANK_HOLIDAYS", "narnia"), ("DUTY_CONTACT", "07700 900123"), ("SAFETY_ALERT_AFTER_SECONDS", "0")],
 )
 def test_invalid_values_are_named(monkeypatch, name, value):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
@@ -57,3 +59,17 @@ def test_invalid_outcome_and_retention_values_are_named(monkeypatch, name, value
     with pytest.raises(ConfigError) as err:
         load_settings()
     assert name in str(err.value)
+
+
+def test_working_hours_and_the_duty_contact_are_read(monkeypatch):
+    from bot.policy.crisis import CrisisConfig
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("WORKING_DAYS", "Mon-Thu,Sat")
+    monkeypatch.setenv("WORKING_HOURS", "08:30-16:00")
+    monkeypatch.setenv("DUTY_CONTACT", "sms:+44 7700 900123")
+    monkeypatch.setenv("SAFETY_ALERT_AFTER_SECONDS", "5")
+    config = CrisisConfig.from_settings(load_settings())
+    assert config.hours.days == frozenset({0, 1, 2, 3, 5})
+    assert config.hours.describe() == "Mondays, Tuesdays, Wednesdays, Thursdays, Saturdays, 8.30 to 4"
+    assert config.duty_contact == ("sms", "+447700900123") and config.undelivered_after.total_seconds() == 5

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import statistics
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.gateway import messages as gateway_messages
-from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE
+from bot.policy import crisis, opt_out
+from bot.policy.hours import WorkingHours, handoff_requested
 from bot.text.readability import measure
 from bot.text.sms_text import count_segments, is_gsm7
 
@@ -38,12 +40,42 @@ def domain_responses() -> dict[str, str]:
 
 
 def gateway_texts() -> dict[str, str]:
-    texts = {k: v for k, v in vars(gateway_messages).items() if k.isupper() and isinstance(v, str)}
-    texts.update(SAFETY_MESSAGE=SAFETY_MESSAGE, SAFETY_FOLLOW_ON=SAFETY_FOLLOW_ON)
-    return texts
+    return {k: v for k, v in vars(gateway_messages).items() if k.isupper() and isinstance(v, str)}
 
 
-ALL = {**domain_responses(), **gateway_texts()}
+def policy_texts() -> dict[str, str]:
+    """The texts of the rules in bot/policy/ that are sent by SMS, filled in at their longest."""
+    return {
+        "OPTED_OUT": opt_out.OPTED_OUT, "OPTED_IN": opt_out.OPTED_IN, "SAFETY_MESSAGE": crisis.SAFETY_MESSAGE,
+        "SEEN_TODAY": crisis.SEEN_TODAY, "SEEN_LATER": crisis.SEEN_LATER.format(when="on Wednesday afternoon"),
+        "DUTY_ALERT": crisis.DUTY_ALERT, "HANDOFF_REQUESTED": handoff_requested(WorkingHours()),
+    }
+
+
+ALL = {**domain_responses(), **gateway_texts(), **policy_texts()}
+
+
+@pytest.mark.parametrize("name", sorted(policy_texts()))
+def test_policy_texts_fit_one_sms(name):
+    assert count_segments(policy_texts()[name]).segments == 1, name
+
+
+def test_the_handoff_text_and_the_safety_text_agree_on_the_working_hours():
+    """Both come from the same hours: the handoff text names them, the safety text uses them."""
+    default = WorkingHours()
+    assert handoff_requested(default).endswith("They work weekdays, 9 to 5.")
+    friday_evening = datetime(2026, 12, 4, 18, 0, tzinfo=timezone.utc)
+    assert "on Monday morning" in crisis.follow_on(default, friday_evening)
+    weekends = WorkingHours.parse("Sat-Sun", "10:00-14:00", "Europe/London", "none")
+    assert handoff_requested(weekends).endswith("They work Saturdays, Sundays, 10 to 2.")
+    assert "tomorrow morning" in crisis.follow_on(weekends, friday_evening)
+    assert "on Saturday morning" in crisis.follow_on(weekends, datetime(2026, 12, 2, 18, 0, tzinfo=timezone.utc))
+    assert crisis.follow_on(weekends, datetime(2026, 12, 5, 11, 0, tzinfo=timezone.utc)) == crisis.SEEN_TODAY
+
+
+def test_no_domain_response_promises_hours_of_its_own():
+    """Hours are said only by the policy texts, which read the settings."""
+    assert not [name for name, text in domain_responses().items() if "9 to 5" in text or "weekday" in text]
 
 
 def test_there_are_responses_to_check():

@@ -69,6 +69,9 @@ class Capabilities:
     count_segments: Callable[[str], SegmentCount] | None = None
     # True: a successful send is already delivery (no receipts will follow), stored as delivered.
     delivered_on_send: bool = False
+    # True: someone who opted out and then writes in danger may still get the safety reply (they
+    # are looking at the chat). False for SMS: carrier rules forbid texting a number after STOP.
+    safety_after_opt_out: bool = False
 
 
 def always(settings: Settings) -> bool:

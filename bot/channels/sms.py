@@ -23,10 +23,11 @@ from twilio.rest import Client
 
 from bot.channels import sms_status
 from bot.channels.base import Capabilities, ChannelDefinition, ChannelSender, PermanentSendError, TransientSendError
-from bot.channels.sms_status import UNSUBSCRIBED, mark_opted_out
+from bot.channels.sms_status import UNSUBSCRIBED
 from bot.config import Settings
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, OutboundMessage
+from bot.policy.opt_out import opt_out
 from bot.statuses import Channel
 from bot.text.sms_text import count_segments
 
@@ -161,7 +162,7 @@ def _classify(exc: TwilioRestException, address: ChannelAddress) -> Exception:
     if exc.status == 429 or exc.status >= 500 or code in _TRANSIENT_CODES:
         return TransientSendError(f"twilio {exc.status} error {code}")
     if code == UNSUBSCRIBED:
-        mark_opted_out(address)  # committed by the outbox with the message's failed status
+        opt_out(address)  # committed by the outbox with the message's failed status
     return PermanentSendError(f"twilio {exc.status} error {code}")
 
 

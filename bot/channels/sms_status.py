@@ -12,7 +12,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import ChannelAddress, DeliveryEvent, OutboundMessage, utcnow
+from bot.models import ChannelAddress, DeliveryEvent, OutboundMessage
+from bot.policy import crisis
+from bot.policy.opt_out import opt_out
 from bot.statuses import DELIVERY_ORDER, Channel, OutboundStatus
 
 UNSUBSCRIBED = 21610  # the recipient texted STOP to our Twilio number
@@ -87,10 +89,10 @@ def _apply(session: Session, message: OutboundMessage, reported: str, error_code
     message.status = new
     if new in (OutboundStatus.UNDELIVERED, OutboundStatus.FAILED):
         message.last_error = f"twilio error {error_code}" if error_code else f"twilio {reported.lower()}"
+        from bot.gateway.outbox import enqueue  # not at the top: the outbox imports the channel registry
+
+        crisis.safety_not_delivered(session, message, enqueue=enqueue)  # a safety text is flagged, not dropped
     if error_code == str(UNSUBSCRIBED):
-        mark_opted_out(session.get(ChannelAddress, message.address_id))
-
-
-def mark_opted_out(address: ChannelAddress | None) -> None:
-    if address is not None and not address.opted_out:
-        address.opted_out, address.opted_out_at = True, utcnow()
+        address = session.get(ChannelAddress, message.address_id)
+        if address is not None:
+            opt_out(address)

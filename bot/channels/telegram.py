@@ -29,7 +29,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from bot.channels.base import Capabilities, ChannelDefinition, ChannelSender, PermanentSendError, TransientSendError
 from bot.config import Settings
 from bot.logging_setup import log_event
-from bot.models import ChannelAddress, OutboundMessage, utcnow
+from bot.models import ChannelAddress, OutboundMessage
+from bot.policy.opt_out import opt_out
 from bot.statuses import Channel
 
 router = APIRouter()
@@ -235,8 +236,7 @@ class TelegramSender(ChannelSender):
                 self._blocked_until[chat_id] = time.monotonic() + seconds
                 raise RetryLater(seconds) from None
             except Forbidden:
-                if not address.opted_out:  # committed by the outbox with the message's failed status
-                    address.opted_out, address.opted_out_at = True, utcnow()
+                opt_out(address)  # committed by the outbox with the message's failed status
                 raise PermanentSendError("telegram: the person blocked the bot") from None
             except BadRequest as exc:
                 raise PermanentSendError(f"telegram bad request: {exc.message}"[:200]) from None
@@ -290,5 +290,5 @@ def _enabled(settings: Settings) -> bool:
 # so a sent message stays "sent".
 CHANNEL = ChannelDefinition(
     name=Channel.TELEGRAM, router=router, make_sender=TelegramSender, enabled=_enabled,
-    capabilities=Capabilities(numbered_options=False),
+    capabilities=Capabilities(numbered_options=False, safety_after_opt_out=True),
 )

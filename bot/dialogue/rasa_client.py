@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from bot.dialogue.contract import read_reply
+
 
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer in time or answered with an error; the message stays pending."""
@@ -29,9 +31,8 @@ class RasaReply:
     rasa_ms: float
     actions_ms: float = 0.0
     timings: list[dict[str, Any]] = field(default_factory=list)
+    signals: list[dict[str, Any]] = field(default_factory=list)  # see bot/dialogue/contract.py
 
-
-TIMING_KEY = "_timing"  # custom payload key the action server uses to report its own time
 
 
 def split_urls(value: str | Sequence[str]) -> list[str]:
@@ -133,12 +134,9 @@ class RasaClient:
             raw = pick(response.json())
         except ValueError as exc:
             raise RasaUnavailable("invalid JSON") from exc
-        messages, timings = [], []
-        for item in raw or []:
-            custom = item.get("custom") if isinstance(item, dict) else None
-            if isinstance(custom, dict) and TIMING_KEY in custom:
-                timings.append(custom[TIMING_KEY])
-            else:
-                messages.append(item)
-        actions_ms = sum(float(t.get("ms", 0)) for t in timings)
-        return RasaReply(messages=messages, rasa_ms=max(elapsed - actions_ms, 0.0), actions_ms=actions_ms, timings=timings)
+        read = read_reply(raw)
+        actions_ms = sum(float(t.get("ms", 0)) for t in read.timings)
+        return RasaReply(
+            messages=read.messages, rasa_ms=max(elapsed - actions_ms, 0.0), actions_ms=actions_ms,
+            timings=read.timings, signals=read.signals,
+        )

@@ -1,10 +1,9 @@
 """Fixed texts the gateway sends itself, without the dialogue engine.
 
-Short, plain and GSM-7 only: each fits one SMS segment (tests check this).
+Short, plain and GSM-7 only: each fits one SMS segment (tests check this). The texts of rules
+that cross processes (opting out and in, the crisis response) are in `bot/policy/`.
 """
 
-OPTED_OUT = "You will not get any more messages from us. Text START if you want to use this service again."
-OPTED_IN = "Welcome back. You can text us again now. Text HELP to find out what we do."
 HELP = (
     "This is a free service to help you find local groups and activities. "
     "It is not for emergencies: call 999. Text STOP to stop messages."

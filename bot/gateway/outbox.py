@@ -19,11 +19,13 @@ from bot.channels import registry
 from bot.channels.base import ChannelSender, PermanentSendError, TransientSendError
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, OutboundMessage, utcnow
+from bot.policy import crisis
+from bot.policy.opt_out import may_send
 from bot.statuses import MessageKind, OutboundStatus
 
-__all__ = ["ChannelSender", "OutboxWorker", "PermanentSendError", "TransientSendError", "backoff", "enqueue"]
+SAFETY_BACKOFF_CAP = timedelta(seconds=60)  # a safety text is never given up: retried at least this often
 
-SYSTEM_KINDS = frozenset({MessageKind.SYSTEM})  # the opt-out confirmation is the one message allowed after STOP
+__all__ = ["ChannelSender", "OutboxWorker", "PermanentSendError", "TransientSendError", "backoff", "enqueue"]
 
 
 def enqueue(
@@ -109,8 +111,9 @@ class OutboxWorker:
             address = session.get(ChannelAddress, message.address_id)
             if address is None:
                 return
-            if address.opted_out and message.kind not in SYSTEM_KINDS:
+            if not may_send(address, message.kind):  # the opt-out rule: bot/policy/opt_out.py
                 message.status = OutboundStatus.SUPPRESSED
+                crisis.safety_not_delivered(session, message, enqueue=enqueue)  # flags safety texts only
                 session.commit()
                 log_event("outbound_suppressed", outbound_id=message.id, channel=message.channel)
                 return
@@ -138,13 +141,19 @@ class OutboxWorker:
                 message.sent_at = utcnow()
             elif isinstance(error, PermanentSendError):
                 message.status, message.last_error = OutboundStatus.FAILED, str(error)[:255]
+                crisis.safety_not_delivered(session, message, enqueue=enqueue)  # flags safety texts only
             else:
                 message.last_error = f"{type(error).__name__}: {error}"[:255]
-                if message.attempts >= self._max_attempts:
+                asked_wait = timedelta(seconds=float(getattr(error, "retry_after", 0) or 0))
+                if message.kind == MessageKind.SAFETY:  # never given up; flagged once it has failed too long
+                    wait = min(backoff(message.attempts), SAFETY_BACKOFF_CAP)
+                    message.next_attempt_at = utcnow() + max(wait, asked_wait)
+                    if crisis.failing_too_long(message):
+                        crisis.safety_not_delivered(session, message, enqueue=enqueue)
+                elif message.attempts >= self._max_attempts:
                     message.status = OutboundStatus.FAILED
                 else:
-                    wait = max(backoff(message.attempts), timedelta(seconds=float(getattr(error, "retry_after", 0) or 0)))
-                    message.next_attempt_at = utcnow() + wait
+                    message.next_attempt_at = utcnow() + max(backoff(message.attempts), asked_wait)
             session.commit()
             if error is None and provider_id:
                 sender.after_sent(session, message)

@@ -1,11 +1,14 @@
 """The gateway: every inbound message, from every channel, takes this one path.
 
 1. It is stored first (keyed by the provider's id, so a retried webhook is handled once).
-2. Opt-out/opt-in/help words, opted-out numbers, rate limits, media-only messages and the crisis
-   check are handled here, before and without the dialogue engine.
-3. Anything else goes to Rasa; its replies are rendered for the channel and put in the outbox.
+2. At once, without waiting for the person's earlier messages or for Rasa, the pre-check
+   (`precheck.py`) looks for risk and STOP/START and acts on them.
+3. Then, one message at a time per person, oldest first: messages written after an opt-out, rate
+   limits, help words and media-only messages are handled here, without the dialogue engine.
+4. Anything else goes to Rasa; its replies are rendered for the channel and put in the outbox,
+   and the signals actions sent (bot/dialogue/contract.py) are applied by the policy rules.
 If Rasa is down, the person gets one holding reply and the message stays pending, in order,
-until the sweeper finds Rasa back.
+until the sweeper finds Rasa back. The sweeper also pre-checks anything a restart left unchecked.
 """
 
 from __future__ import annotations
@@ -22,18 +25,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.dialogue import contract
+from bot.dialogue.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway import messages as texts
 from bot.gateway.keywords import control_word
 from bot.gateway.outbox import OutboxWorker, enqueue
-from bot.dialogue.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.precheck import precheck
 from bot.gateway.render import map_option_reply, map_payload, render
-from bot.gateway.safety import SAFETY_FOLLOW_ON, SAFETY_MESSAGE, check_message
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, InboundMessage, utcnow
-from bot.records.followups import cancel_check_ins
+from bot.policy import crisis, opt_out
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
-from bot.statuses import CancelReason
+from bot.statuses import HandoffReason, InboundStatus, MessageKind, Precheck
 
 MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried without limit
 
@@ -114,7 +118,7 @@ class Gateway:
         event = self._settled.setdefault(inbound_id, asyncio.Event())
         with self._sessions() as session:
             inbound = session.get(InboundMessage, inbound_id)
-            if inbound is not None and inbound.status != "pending":
+            if inbound is not None and inbound.status != InboundStatus.PENDING:
                 return True
         try:
             await asyncio.wait_for(event.wait(), timeout)
@@ -124,13 +128,15 @@ class Gateway:
 
     # -- processing -----------------------------------------------------------------------------
     async def drain(self, address_id: str) -> None:
-        """Process this address's pending messages oldest first; stop at the first that must wait."""
+        """Pre-check what is new at once, then process this address's pending messages oldest first,
+        stopping at the first that must wait."""
+        self.precheck_pending(address_id)
         async with self._locks[address_id]:
             while not self._stopping:
                 with self._sessions() as session:
                     inbound_id = session.scalar(
                         select(InboundMessage.id)
-                        .where(InboundMessage.address_id == address_id, InboundMessage.status == "pending")
+                        .where(InboundMessage.address_id == address_id, InboundMessage.status == InboundStatus.PENDING)
                         .order_by(InboundMessage.received_at, InboundMessage.id)
                         .limit(1)
                     )
@@ -147,9 +153,12 @@ class Gateway:
             await asyncio.sleep(self._retry_seconds)
 
     async def sweep(self) -> None:
+        self.precheck_pending()  # whether Rasa is up or not
         with self._sessions() as session:
             address_ids = list(
-                session.scalars(select(InboundMessage.address_id).where(InboundMessage.status == "pending").distinct())
+                session.scalars(
+                    select(InboundMessage.address_id).where(InboundMessage.status == InboundStatus.PENDING).distinct()
+                )
             )
         if address_ids and await self._rasa.is_ready():
             await asyncio.gather(*(self.drain(a) for a in address_ids if not self._locks[a].locked()))
@@ -157,11 +166,48 @@ class Gateway:
     def stop(self) -> None:
         self._stopping = True
 
-    async def _process(self, inbound_id: str) -> bool:
+    # -- the checks that never wait (precheck.py) --------------------------------------------------
+    def precheck_pending(self, address_id: str | None = None) -> None:
+        """Pre-check every stored message not yet checked (of one address, or all), oldest first.
+
+        Never waits for the per-person lock: that lock may be held by an earlier message waiting
+        on Rasa. Each check runs in one synchronous transaction (no await inside), so two tasks of
+        this process never check the same message.
+        """
+        query = select(InboundMessage.id).where(
+            InboundMessage.status == InboundStatus.PENDING, InboundMessage.precheck.is_(None),
+        ).order_by(InboundMessage.received_at, InboundMessage.id)
+        if address_id is not None:
+            query = query.where(InboundMessage.address_id == address_id)
+        with self._sessions() as session:
+            waiting = list(session.scalars(query))
+        for inbound_id in waiting:
+            self._precheck_one(inbound_id)
+
+    def _precheck_one(self, inbound_id: str) -> None:
         started = time.perf_counter()
         with self._sessions() as session:
             inbound = session.get(InboundMessage, inbound_id)
-            if inbound is None or inbound.status != "pending":
+            if inbound is None or inbound.precheck is not None or inbound.status != InboundStatus.PENDING:
+                return
+            address = session.get(ChannelAddress, inbound.address_id)
+            assert address is not None
+            checked = precheck(session, inbound, address)
+            if checked.route is not None:
+                self._finish(session, inbound, checked.route)
+            session.commit()
+        if checked.route is not None:
+            self._after(inbound_id, checked.route, started)
+        elif checked.precheck == Precheck.RISK:  # answered for safety; the dialogue still has to answer it
+            self._outbox.notify()
+            log_event("risk_answered_before_dialogue", inbound_id=inbound_id)
+
+    async def _process(self, inbound_id: str) -> bool:
+        started = time.perf_counter()
+        self._precheck_one(inbound_id)  # in case nothing has checked it yet
+        with self._sessions() as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            if inbound is None or inbound.status != InboundStatus.PENDING:
                 return True
             address = session.get(ChannelAddress, inbound.address_id)
             assert address is not None
@@ -179,7 +225,7 @@ class Gateway:
             )
             conversation_id, channel = person.conversation_id, address.channel
         try:
-            reply = await self._rasa.send(conversation_id, rasa_text, {"channel": channel})
+            reply = await self._rasa.send(conversation_id, rasa_text, contract.metadata(channel))
         except RasaUnavailable as exc:
             self._on_rasa_down(inbound_id, str(exc))
             return False
@@ -189,7 +235,7 @@ class Gateway:
         with self._sessions() as session:
             inbound = session.get(InboundMessage, inbound_id)
             address = session.get(ChannelAddress, inbound.address_id) if inbound else None
-            if inbound is None or address is None or inbound.status != "pending":
+            if inbound is None or address is None or inbound.status != InboundStatus.PENDING:
                 return True
             person = address.person
             outgoing, offered = render(reply.messages, channel)
@@ -197,11 +243,13 @@ class Gateway:
                 enqueue(session, address, item.body, options=item.options, in_reply_to=inbound.id)
             person.last_options = offered
             person.holding_reply_sent_at = None
-            erased = person.conversation_id != conversation_id
+            signals = contract.ReadReply(signals=reply.signals)
+            self._apply_signals(session, inbound, address, signals)
             self._finish(session, inbound, "dialogue")
             session.commit()
-        if erased and self._forget_conversation is not None:
-            self._forget_conversation(conversation_id)
+        if self._forget_conversation is not None:
+            for forgotten in signals.conversations_to_forget():
+                self._forget_conversation(forgotten)
         self._outbox.notify()
         self._release(inbound_id)
         log_event(
@@ -212,22 +260,26 @@ class Gateway:
         )
         return True
 
+    @staticmethod
+    def _sender(session: Session, address: ChannelAddress, inbound: InboundMessage) -> opt_out.Send:
+        """How a policy rule sends its texts in reply to this message: through the outbox."""
+        return lambda body, kind: enqueue(session, address, body, kind=kind, in_reply_to=inbound.id)
+
+    def _apply_signals(
+        self, session: Session, inbound: InboundMessage, address: ChannelAddress, signals: contract.ReadReply,
+    ) -> None:
+        """What the actions asked the gateway to do (bot/dialogue/contract.py), by the policy rules."""
+        if signals.has(contract.Signal.CRISIS) and inbound.precheck != Precheck.RISK:  # not twice
+            assessment = crisis.RiskAssessment(True, "crisis_intent", reasons=["nlu:crisis"])
+            crisis.respond_to_risk(session, address, inbound.text or "", assessment, enqueue=enqueue,
+                                   source="nlu", in_reply_to=inbound.id)
+        if signals.has(contract.Signal.OPT_OUT):
+            opt_out.opt_out_and_confirm(address, self._sender(session, address, inbound))
+
     def _handle_before_rasa(self, session: Session, inbound: InboundMessage, address: ChannelAddress) -> str | None:
         """Everything that must not depend on the dialogue engine. Returns the route taken, if any."""
-        word = control_word(inbound.text)
-        if word == "opt_out":
-            if not address.opted_out:
-                address.opted_out, address.opted_out_at = True, utcnow()
-                enqueue(session, address, texts.OPTED_OUT, kind="system", in_reply_to=inbound.id)
-            cancel_check_ins(session, address.person_id, CancelReason.OPT_OUT)  # at once, not when next due
-            return "opt_out"
-        if word == "opt_in":
-            if address.opted_out:
-                address.opted_out, address.opted_out_at = False, None
-            enqueue(session, address, texts.OPTED_IN, kind="system", in_reply_to=inbound.id)
-            return "opt_in"
-        if address.opted_out:
-            return "opted_out"
+        if opt_out.wrote_after_opting_out(address, inbound.received_at):
+            return "opted_out"  # one written before the opt-out still goes on; the outbox suppresses its replies
         recent = session.scalar(
             select(func.count()).select_from(InboundMessage).where(
                 InboundMessage.address_id == address.id,
@@ -236,25 +288,19 @@ class Gateway:
         ) or 0
         if recent > self._rate_limit:
             if recent == self._rate_limit + 1:
-                enqueue(session, address, texts.RATE_LIMITED, kind="system", in_reply_to=inbound.id)
+                enqueue(session, address, texts.RATE_LIMITED, kind=MessageKind.SYSTEM, in_reply_to=inbound.id)
             return "rate_limited"
-        if word == "help":
+        if control_word(inbound.text) == "help":
             enqueue(session, address, texts.HELP, in_reply_to=inbound.id)
             return "help"
         if inbound.has_media and not (inbound.text or "").strip():
             enqueue(session, address, texts.MEDIA_ONLY, in_reply_to=inbound.id)
             return "media_only"
-        crisis = check_message(inbound.text or "")
-        if crisis.is_crisis:
-            enqueue(session, address, SAFETY_MESSAGE, kind="safety", in_reply_to=inbound.id)
-            enqueue(session, address, SAFETY_FOLLOW_ON, kind="safety", in_reply_to=inbound.id)
-            request_handoff(session, address.person_id, "crisis", urgent=True, context={"crisis_kind": crisis.kind})
-            return "crisis"
         return None
 
     @staticmethod
     def _finish(session: Session, inbound: InboundMessage, route: str) -> None:
-        inbound.status = "done"
+        inbound.status = InboundStatus.DONE
         inbound.processed_at = utcnow()
         inbound.text = None  # answered: the words are not kept
         inbound.payload = None
@@ -278,7 +324,7 @@ class Gateway:
             address = session.get(ChannelAddress, inbound.address_id)
             assert address is not None
             if address.person.holding_reply_sent_at is None:
-                enqueue(session, address, texts.HOLDING, kind="holding", in_reply_to=inbound.id)
+                enqueue(session, address, texts.HOLDING, kind=MessageKind.HOLDING, in_reply_to=inbound.id)
                 address.person.holding_reply_sent_at = utcnow()
             session.commit()
         self._outbox.notify()
@@ -294,9 +340,9 @@ class Gateway:
                 return True
             inbound.attempts += 1
             if inbound.attempts >= MAX_PROCESSING_ATTEMPTS:
-                inbound.status = "failed"
+                inbound.status = InboundStatus.FAILED
                 address = session.get(ChannelAddress, inbound.address_id)
                 if address is not None:
-                    request_handoff(session, address.person_id, "not_understood")
+                    request_handoff(session, address.person_id, HandoffReason.NOT_UNDERSTOOD)
             session.commit()
-            return inbound.status == "failed"
+            return inbound.status == InboundStatus.FAILED

@@ -1,4 +1,7 @@
-"""The crisis safety net that runs before the dialogue engine.
+"""The deterministic crisis check that runs before the dialogue engine (the detector only).
+
+What happens on risk, and the texts, are in `bot/policy/crisis.py`, which reaches this check
+through its `assess_risk` adapter until `bot.risk` replaces it.
 
 It is deliberately simple and deterministic: it must work when Rasa is down, and its
 behaviour must be reviewable line by line. The NLU `crisis` intent is a second net behind it.
@@ -10,13 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-SAFETY_MESSAGE = (
-    "If you are in danger now, call 999. "
-    "Samaritans are there day and night on 116 123, free. "
-    "You can also text SHOUT to 85258. For health advice call NHS 111."
-)
-SAFETY_FOLLOW_ON = "I have asked a link worker to get in touch with you soon."
 
 # Idioms and harmless phrases that share words with real risk. Removed before matching.
 _HARMLESS = [

@@ -16,19 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.logging_setup import log_event
-from bot.models import (
-    ChannelAddress, Consent, DeliveryEvent, FollowUp, Goal, Handoff, InboundMessage, Outcome, OutboundMessage,
-    Person, WellbeingAnswer, utcnow,
-)
 from bot.dialogue.tracker_store import forget_conversation, idle_conversations
+from bot.logging_setup import log_event
+from bot.models import ChannelAddress, DeliveryEvent, FollowUp, Handoff, InboundMessage, OutboundMessage, Person, utcnow
+from bot.policy.erasure import PERSON_RECORDS, retire_person
 from bot.statuses import FOLLOW_UP_PENDING, FollowUpStatus, HandoffStatus, InboundStatus, OutboundStatus
 
 _BATCH = 500
@@ -109,8 +106,7 @@ def _purge_people_without_consent(sessions: sessionmaker[Session], since: dateti
             )
             if person is None or _is_opt_out_shell(session, person):
                 continue
-            forget.append(person.conversation_id)
-            _erase(session, person, counts)
+            forget.extend(_erase(session, person, counts))
             session.commit()
     return forget
 
@@ -123,31 +119,20 @@ def _is_opt_out_shell(session: Session, person: Person) -> bool:
     held = [
         exists().where(InboundMessage.address_id.in_(address_ids)),
         exists().where(OutboundMessage.address_id.in_(address_ids)),
-        *(exists().where(model.person_id == person.id) for model in (Consent, Goal, FollowUp, Outcome, WellbeingAnswer, Handoff)),  # type: ignore[attr-defined]
+        *(exists().where(model.person_id == person.id) for model in PERSON_RECORDS),  # type: ignore[attr-defined]
     ]
     return not session.scalar(select(or_(*held)))
 
 
-def _erase(session: Session, person: Person, counts: RetentionCounts) -> None:
+def _erase(session: Session, person: Person, counts: RetentionCounts) -> list[str]:
+    """The person's messages (in batches), then the rest by the erasure rule; returns what Rasa must forget."""
     address_ids = [a.id for a in person.addresses]
     counts.inbound_deleted += _delete_messages(session, InboundMessage, InboundMessage.address_id.in_(address_ids))
     counts.outbound_deleted += _delete_messages(session, OutboundMessage, OutboundMessage.address_id.in_(address_ids))
-    for model in (WellbeingAnswer, Outcome, FollowUp, Goal, Handoff, Consent):
-        session.execute(delete(model).where(model.person_id == person.id))  # type: ignore[attr-defined]
-    kept = [a for a in person.addresses if a.opted_out]
-    if not kept:
-        session.delete(person)
-        counts.people_removed += 1
-        return
-    for address in person.addresses:
-        if not address.opted_out:
-            session.delete(address)
-    person.consent_to_keep = None
-    person.postcode_district = person.imd_decile = None
-    person.last_options = None
-    person.holding_reply_sent_at = None
-    person.conversation_id = str(uuid.uuid4())
-    counts.people_kept_as_opt_out += 1
+    result = retire_person(session, person)
+    counts.people_removed += int(result.person_removed)
+    counts.people_kept_as_opt_out += int(result.kept_as_opt_out)
+    return result.conversation_ids_to_forget
 
 
 def _delete_messages(session: Session, model: type[InboundMessage] | type[OutboundMessage], where: object) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.gateway import messages as texts
 from bot.gateway.outbox import enqueue
 from bot.models import DeliveryEvent
+from bot.policy import opt_out
 from tests.channels.helpers import PUBLIC_URL, RunningApp, wait_for
 from tests.fakes.rasa import GREETING, FakeRasa
 from tests.fakes.twilio import FakeTwilio
@@ -93,7 +94,7 @@ def test_after_stop_nothing_reaches_the_phone_until_start(app: RunningApp, fake_
         enqueue(session, app.address("sms", RESIDENT), "Time for your check-in: how did it go?", kind="follow_up")
         session.commit()
     app.quiet()
-    assert fake_twilio.received(RESIDENT) == [texts.OPTED_OUT]
+    assert fake_twilio.received(RESIDENT) == [opt_out.OPTED_OUT]
     assert fake_rasa.messages() == ["hi"]  # the pre-STOP message only
     assert sorted(m.status for m in app.outbound("sms") if m.kind in ("reply", "follow_up")) == ["suppressed", "suppressed"]
 
@@ -101,7 +102,7 @@ def test_after_stop_nothing_reaches_the_phone_until_start(app: RunningApp, fake_
     wait_for(lambda: len(fake_twilio.received(RESIDENT)) == 2, what="the welcome back")
     fake_twilio.text_in(RESIDENT, "hi")
     wait_for(lambda: len(fake_twilio.received(RESIDENT)) == 3, what="a normal reply")
-    assert fake_twilio.received(RESIDENT)[1:] == [texts.OPTED_IN, fake_twilio.received(RESIDENT)[2]]
+    assert fake_twilio.received(RESIDENT)[1:] == [opt_out.OPTED_IN, fake_twilio.received(RESIDENT)[2]]
     assert fake_twilio.received(RESIDENT)[2].startswith(_greeting_sms())
 
 

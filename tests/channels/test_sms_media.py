@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.gateway import messages as texts
-from bot.gateway.safety import SAFETY_MESSAGE
 from bot.models import InboundMessage
+from bot.policy.crisis import SAFETY_MESSAGE
 from tests.channels.helpers import RunningApp, wait_for
 from tests.fakes.rasa import GREETING, FakeRasa
 from tests.fakes.twilio import FakeTwilio

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from bot.gateway import messages as texts
+from bot.policy import opt_out
 from tests.channels.helpers import RunningApp, wait_for
 from tests.fakes.rasa import GREETING, FakeRasa
 from tests.fakes.telegram import FakeTelegram, message_update, press_update
@@ -76,11 +77,11 @@ def test_stop_and_start_commands_opt_out_and_back_in(app: RunningApp, fake_teleg
     wait_for(lambda: len(fake_telegram.chat(CHAT)) == 2, what="the opt-out confirmation")
     fake_telegram.post_update(message_update(CHAT, "hello?"))
     app.quiet()
-    assert [s.text for s in fake_telegram.chat(CHAT)[1:]] == [texts.OPTED_OUT]
+    assert [s.text for s in fake_telegram.chat(CHAT)[1:]] == [opt_out.OPTED_OUT]
 
     fake_telegram.post_update(message_update(CHAT, "/start"))
     wait_for(lambda: len(fake_telegram.chat(CHAT)) == 3, what="the welcome back")
-    assert fake_telegram.chat(CHAT)[2].text == texts.OPTED_IN
+    assert fake_telegram.chat(CHAT)[2].text == opt_out.OPTED_IN
     assert fake_rasa.messages() == ["hi"]
 
 

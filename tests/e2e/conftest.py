@@ -18,6 +18,7 @@ from tests.fakes.twilio import FakeTwilio
 from tests.stored_values import unknown_values
 
 TWILIO_ACCOUNT, TWILIO_TOKEN, OUR_NUMBER = "AC" + "e2e0" * 8, "e2e-auth-token-0123456789abcdef", "+447700900000"
+SAFETY_ALERT_AFTER_SECONDS = 5.0
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +49,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path, fake_twili
         RASA_RETRY_SECONDS="0.5", RASA_TIMEOUT_SECONDS="20", PUBLIC_URL=fake_twilio.public_url,
         TWILIO_ACCOUNT_SID=TWILIO_ACCOUNT, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, TWILIO_FROM_NUMBER=OUR_NUMBER,
         TWILIO_API_BASE=fake_twilio.url,
+        # A safety text failing this long raises a flag: 5 s stands for the default 10 minutes.
+        SAFETY_ALERT_AFTER_SECONDS=str(SAFETY_ALERT_AFTER_SECONDS),
     )
     try:
         yield running

@@ -19,6 +19,7 @@ class Kept:
     handoffs: list[Handoff]
     outcomes: list[Outcome]
     erasures: list[ErasureRequest]
+    opted_out: bool = False
 
 
 def kept_for(stack, phone) -> Kept:
@@ -30,7 +31,8 @@ def kept_for(stack, phone) -> Kept:
         def rows(model):
             return list(session.scalars(select(model).where(model.person_id == person_id))) if person_id else []
 
-        kept = Kept(person, rows(Consent), rows(Goal), rows(FollowUp), rows(Handoff), rows(Outcome), [])
+        kept = Kept(person, rows(Consent), rows(Goal), rows(FollowUp), rows(Handoff), rows(Outcome), [],
+                    opted_out=bool(address and address.opted_out))
         kept.erasures = list(session.scalars(select(ErasureRequest)))
         session.expunge_all()
     return kept

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.policy import opt_out
 from tests.e2e.records import kept_for, listed
 
 pytestmark = pytest.mark.e2e
@@ -81,6 +82,14 @@ def test_asking_for_a_person_records_a_handoff(stack, phone):
 def test_stop_then_nothing_until_start(stack, phone):
     phone.say("hi")
     assert any("not get any more messages" in t for t in phone.say("STOP"))
+    assert phone.say("hello?") == []
+    assert any("Welcome back" in t for t in phone.say("START"))
+
+
+def test_stop_in_words_is_confirmed_then_nothing_until_start(stack, phone):
+    phone.say("hi")
+    assert phone.say("please stop texting me") == [opt_out.OPTED_OUT]  # the dialogue's opt-out is confirmed
+    assert kept_for(stack, phone).opted_out
     assert phone.say("hello?") == []
     assert any("Welcome back" in t for t in phone.say("START"))
 

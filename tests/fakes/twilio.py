@@ -1,8 +1,9 @@
 """A fake Twilio: the Messages API the real `twilio` client calls, and the phone on the other end.
 
 It records what each phone would receive, can be told to fail the next requests (a 500, a
-429, error 21211...), and sends signed status callbacks the way Twilio does, to the public
-URL, through a "proxy" mapping onto the app's real address. It also texts the app in.
+429, error 21211...) or every send to one number until told otherwise, and sends signed status
+callbacks the way Twilio does, to the public URL, through a "proxy" mapping onto the app's real
+address. It also texts the app in.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class FakeTwilio:
             self.requests = 0
             self.media_fetches = 0  # the app has no reason to download a resident's picture
             self._failures: list[tuple[int, int]] = []
+            self._failing_to: dict[str, tuple[int, int]] = {}  # number -> (status, code), until cleared
             self.outcomes: dict[str, str] = {}  # number -> "undelivered" (default: delivered)
             self.callback_delay = 0.2
             # The statuses each message reports, in the order they are posted (None: "sent" then
@@ -66,6 +68,15 @@ class FakeTwilio:
     def fail_next(self, status: int, code: int, times: int = 1) -> None:
         with self._lock:
             self._failures.extend([(status, code)] * times)
+
+    def fail_to(self, number: str, status: int = 500, code: int = 20500) -> None:
+        """Every send to this number fails (a provider outage for it) until `deliver_to` is called."""
+        with self._lock:
+            self._failing_to[number] = (status, code)
+
+    def deliver_to(self, number: str) -> None:
+        with self._lock:
+            self._failing_to.pop(number, None)
 
     def received(self, number: str) -> list[str]:
         """The texts that phone has received, in order."""
@@ -108,6 +119,9 @@ class FakeTwilio:
                 return _error(401, 20003, "Authenticate")
             if self._failures:
                 status, code = self._failures.pop(0)
+                return _error(status, code, f"fake failure {code}")
+            if str(form["To"]) in self._failing_to:
+                status, code = self._failing_to[str(form["To"])]
                 return _error(status, code, f"fake failure {code}")
             sms = Sms(f"SM{uuid.uuid4().hex}", str(form["To"]), str(form["From"]), str(form["Body"]),
                       str(form.get("StatusCallback") or "") or None)

@@ -1,6 +1,7 @@
 import pytest
 
-from bot.gateway.safety import SAFETY_MESSAGE, check_message
+from bot.gateway.safety import check_message
+from bot.policy.crisis import SAFETY_MESSAGE
 from bot.text.sms_text import count_segments, is_gsm7
 
 CRISIS = [

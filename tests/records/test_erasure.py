@@ -1,6 +1,7 @@
 from bot.models import Consent, ErasureRequest, Goal, Handoff, Person
+from bot.policy.erasure import forget_person
 from bot.records.consent import KEEP_DATA, record_consent
-from bot.records.erasure import erase_person, export_person
+from bot.records.erasure import export_person
 from bot.records.goals import create_goal
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
@@ -27,8 +28,9 @@ def test_export_holds_everything_about_the_person(session):
 def test_erasure_deletes_records_and_starts_a_new_conversation(session):
     person = _person_with_records(session)
     old_conversation = person.conversation_id
-    erase_person(session, person.id, "sms")
+    result = forget_person(session, person.id, "sms")
     session.commit()
+    assert result.conversation_ids_to_forget == [old_conversation]  # Rasa's copy: the caller forgets it
     assert session.query(Goal).count() == 0
     assert session.query(Consent).count() == 0
     assert session.query(Handoff).count() == 0
