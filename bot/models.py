@@ -32,6 +32,7 @@ from bot.statuses import (
     ConsentPurpose,
     FollowUpStatus,
     GoalStatus,
+    HandoffOutcome,
     HandoffReason,
     HandoffStatus,
     InboundStatus,
@@ -205,8 +206,27 @@ class Handoff(Base):
     # crisis flag: there a link worker must read what the person wrote ("words").
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True, info={"enum": HandoffOutcome})
+    # When the person was told a person is replying (once per handoff, on their first held message).
+    person_told_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # What they wrote that raised a crisis: a human must read it, shared or not.
+    their_words: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CaseNote(Base):
+    """A link worker's note about a person: who wrote it and when. Exported and erased with them."""
+
+    __tablename__ = "case_note"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    handoff_id: Mapped[str | None] = mapped_column(ForeignKey("handoff.id", ondelete="SET NULL"), nullable=True)
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ErasureRequest(Base):

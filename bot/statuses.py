@@ -32,6 +32,7 @@ class InboundStatus(StoredValue):
     PENDING = "pending"  # stored, not yet answered
     DONE = "done"  # answered (its text is then cleared)
     FAILED = "failed"  # processing crashed repeatedly; a person was asked to pick it up
+    HELD = "held"  # a link worker holds the conversation: kept (with its text) for them, not sent to Rasa
 
 
 class OutboundStatus(StoredValue):
@@ -133,9 +134,28 @@ class HandoffReason(StoredValue):
 
 
 class HandoffStatus(StoredValue):
-    OPEN = "open"
-    CLAIMED = "claimed"
-    CLOSED = "closed"
+    """new -> claimed -> in conversation -> handed back to the bot, or closed with an outcome."""
+
+    OPEN = "open"  # new: waiting for a link worker
+    CLAIMED = "claimed"  # one worker has it; the bot is paused for the person
+    IN_CONVERSATION = "in_conversation"  # the worker has written to the person
+    HANDED_BACK = "handed_back"  # finished: the bot answers the person again
+    CLOSED = "closed"  # finished with an outcome (HandoffOutcome)
+
+
+# Handoffs still waiting for or held by a worker; the other two statuses are finished.
+HANDOFF_ACTIVE: frozenset[str] = frozenset({HandoffStatus.OPEN, HandoffStatus.CLAIMED, HandoffStatus.IN_CONVERSATION})
+# Held by a worker: the bot is paused for the person.
+HANDOFF_HELD: frozenset[str] = frozenset({HandoffStatus.CLAIMED, HandoffStatus.IN_CONVERSATION})
+
+
+class HandoffOutcome(StoredValue):
+    """How a link worker closed a handoff."""
+
+    PHONED = "phoned"
+    REFERRED_ELSEWHERE = "referred_elsewhere"
+    NO_RESPONSE = "no_response"
+    SAFEGUARDING_REFERRAL = "safeguarding_referral"
 
 
 class ConsentPurpose(StoredValue):

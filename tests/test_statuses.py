@@ -56,7 +56,7 @@ def test_the_stored_value_check_catches_a_value_no_enum_defines(tmp_path: Path) 
 
 def test_every_status_kind_reason_purpose_and_role_column_names_its_enum() -> None:
     named = {f"{c.table.name}.{c.name}" for c in enum_columns()}
-    fields = {"status", "kind", "reason", "purpose", "role", "precheck"}
+    fields = {"status", "kind", "reason", "purpose", "role", "precheck", "outcome"}
     ours = {
         f"{t.name}.{c.name}" for t in Base.metadata.sorted_tables for c in t.columns
         if c.name in fields and t.name != "delivery_event"  # the provider's own word, kept as reported

@@ -11,3 +11,6 @@ HELP = (
 HOLDING = "Sorry, I am a bit slow right now. I have your message and will reply soon."
 MEDIA_ONLY = "Sorry, I can only read text. Please send your message as words."
 RATE_LIMITED = "You have sent a lot of messages. Please wait a minute, then try again."
+# While a link worker holds the conversation (bot/records/handoffs.py): told once, then on hand-back.
+PERSON_REPLYING = "Thanks. A person from our team has your message and will reply here soon."
+BACK_WITH_BOT = "Our team member has finished for now. You are back with the bot. Text HELP to see what I can do."

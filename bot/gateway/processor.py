@@ -35,7 +35,7 @@ from bot.gateway.render import map_option_reply, map_payload, render
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, InboundMessage, utcnow
 from bot.policy import crisis, opt_out
-from bot.records.handoffs import request_handoff
+from bot.records.handoffs import HELD_ROUTE, hold_for_worker, request_handoff
 from bot.records.people import get_or_create_address
 from bot.statuses import HandoffReason, InboundStatus, MessageKind, Precheck
 
@@ -213,6 +213,12 @@ class Gateway:
             assert address is not None
             person = address.person
             handled = self._handle_before_rasa(session, inbound, address)
+            if not handled and hold_for_worker(session, inbound, address):
+                # After the safety checks: a link worker holds this person, so the message is kept
+                # for them (text and all) and the bot stays quiet.
+                session.commit()
+                self._after(inbound_id, HELD_ROUTE, started)
+                return True
             if handled:
                 self._finish(session, inbound, handled)
                 session.commit()

@@ -26,7 +26,7 @@ from bot.dialogue.tracker_store import forget_conversation, idle_conversations
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, DeliveryEvent, FollowUp, Handoff, InboundMessage, OutboundMessage, Person, utcnow
 from bot.policy.erasure import PERSON_RECORDS, retire_person
-from bot.statuses import FOLLOW_UP_PENDING, FollowUpStatus, HandoffStatus, InboundStatus, OutboundStatus
+from bot.statuses import FOLLOW_UP_PENDING, HANDOFF_ACTIVE, FollowUpStatus, InboundStatus, OutboundStatus
 
 _BATCH = 500
 
@@ -70,7 +70,7 @@ def _pending(person_id: object) -> list:  # type: ignore[type-arg]
     return [
         inbound.where(InboundMessage.status == InboundStatus.PENDING),
         outbound.where(OutboundMessage.status == OutboundStatus.QUEUED),
-        exists().where(Handoff.person_id == person_id, Handoff.status != HandoffStatus.CLOSED),
+        exists().where(Handoff.person_id == person_id, Handoff.status.in_(HANDOFF_ACTIVE)),
         exists().where(FollowUp.person_id == person_id, FollowUp.status.in_([str(x) for x in FOLLOW_UP_PENDING])),
     ]
 

@@ -27,7 +27,7 @@ from bot.policy.hours import WorkingHours
 from bot.policy.opt_out import may_send
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
-from bot.statuses import HandoffReason, HandoffStatus, MessageKind
+from bot.statuses import HANDOFF_ACTIVE, HandoffReason, MessageKind
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -150,7 +150,7 @@ def raise_urgent_flag(
     """Open (or make urgent) the person's flag; out of hours, alert the duty contact once per flag."""
     config, now = config or current(), now or utcnow()
     open_one = session.scalar(
-        select(Handoff).where(Handoff.person_id == person_id, Handoff.status != HandoffStatus.CLOSED))
+        select(Handoff).where(Handoff.person_id == person_id, Handoff.status.in_(HANDOFF_ACTIVE)))
     was_urgent = open_one is not None and open_one.urgent
     old = (open_one.context or {}) if open_one is not None else {}
     merged = dict(context)

@@ -22,6 +22,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.models import (
+    CaseNote,
     Consent,
     ErasureRequest,
     FollowUp,
@@ -36,7 +37,7 @@ from bot.models import (
 )
 from bot.statuses import CancelReason, InboundStatus, OutboundStatus
 
-PERSON_RECORDS = (WellbeingAnswer, Outcome, FollowUp, Goal, Handoff, Consent)
+PERSON_RECORDS = (CaseNote, WellbeingAnswer, Outcome, FollowUp, Goal, Handoff, Consent)  # notes before handoffs
 
 
 @dataclass
@@ -67,7 +68,8 @@ def forget_person(session: Session, person_id: str, channel: str) -> ErasureResu
         session.execute(delete(OutboundMessage).where(
             OutboundMessage.address_id.in_(address_ids), OutboundMessage.status != OutboundStatus.QUEUED))
         session.execute(delete(InboundMessage).where(
-            InboundMessage.address_id.in_(address_ids), InboundMessage.status == InboundStatus.DONE))
+            InboundMessage.address_id.in_(address_ids),
+            InboundMessage.status.in_((InboundStatus.DONE, InboundStatus.HELD))))  # held: kept for a link worker
     result = ErasureResult(conversation_ids_to_forget=[_reset(person)])
     request = ErasureRequest(channel=channel, completed_at=utcnow())
     session.add(request)

@@ -10,7 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import ChannelAddress, Consent, FollowUp, Goal, Handoff, Outcome, Person, WellbeingAnswer
+from bot.models import (
+    CaseNote, ChannelAddress, Consent, FollowUp, Goal, Handoff, InboundMessage, Outcome, Person, WellbeingAnswer,
+)
+from bot.statuses import InboundStatus
 
 
 def export_person(session: Session, person_id: str) -> dict[str, Any]:
@@ -32,6 +35,15 @@ def export_person(session: Session, person_id: str) -> dict[str, Any]:
         "outcomes": rows(Outcome),
         "wellbeing_answers": rows(WellbeingAnswer),
         "handoffs": rows(Handoff),
+        "case_notes": rows(CaseNote),
+        "messages_kept_for_link_worker": [
+            {"received_at": _plain(m.received_at), "channel": m.channel, "text": m.text}
+            for m in session.scalars(
+                select(InboundMessage).join(ChannelAddress, ChannelAddress.id == InboundMessage.address_id)
+                .where(ChannelAddress.person_id == person_id, InboundMessage.status == InboundStatus.HELD)
+                .order_by(InboundMessage.received_at)
+            )
+        ],
     }
 
 
