@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot import api as directory_api
@@ -17,6 +21,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.console import directory as console_directory
 from bot.console import handoffs as console_handoffs
 from bot.console import outcomes as console_outcomes
+from bot.console import live as console_live
 from bot.console import routes as console_routes
 from bot.console.auth import LoginRequired
 from bot.db import session_factory
@@ -89,6 +94,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse("/console/login", status_code=303)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _console_error_page(request: Request, exc: StarletteHTTPException) -> Response:
+        # Console pages answer errors with a page in the console's layout; APIs keep JSON.
+        if request.url.path.startswith("/console") and not request.url.path.endswith((".json", ".csv")):
+            return console_routes.error_page(request, exc.status_code, str(exc.detail))
+        return await http_exception_handler(request, HTTPException(exc.status_code, exc.detail, exc.headers))
+
+    static = Path(__file__).resolve().parent / "static"
+    app.mount("/static/nhsuk", StaticFiles(directory=static / "nhsuk"), name="nhsuk")
+    app.mount("/static/console", StaticFiles(directory=static / "console"), name="console-static")
+    # The design system's stylesheet asks for its icons at /assets/images/...
+    app.mount("/assets", StaticFiles(directory=static / "nhsuk" / "assets"), name="nhsuk-assets")
+
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:
         rasa_ok = await request.app.state.gateway._rasa.is_ready()
@@ -101,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for channel in registry.channels():  # each answers 404 while the settings leave it off
         app.include_router(channel.router)
     app.include_router(console_routes.router)
+    app.include_router(console_live.router)
     app.include_router(console_handoffs.router)
     app.include_router(console_directory.router)
     app.include_router(console_outcomes.router)

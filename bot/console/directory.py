@@ -24,8 +24,9 @@ from bot.console.directory_search import CHECKS, PER_PAGE, Filters, Rules, count
 from bot.console.routes import page
 from bot.models import AuditLog
 from bot.statuses import Role
-from community_directory import editing
+from community_directory import editing, verification
 from community_directory.models import Organization, Service, ServiceStatus
+from community_directory.referrals import current_load
 from community_directory.schedules import DAY_NAMES, describe, read_schedules
 
 router = APIRouter(prefix="/console/directory")
@@ -68,6 +69,25 @@ def _audit(session: Session, user: dict[str, str], action: str, service_id: str,
                          changes=changes))
 
 
+def referral_load(service: Service, today: date) -> float:
+    """People pointed at this listing lately, as matching weighs them (each counts half after 4 weeks)."""
+    return round(current_load(service.recent_referrals, service.referrals_counted_on, today), 1)
+
+
+def flag_reason(service: Service, rules: Rules, state: str) -> str | None:
+    """Why a listing is flagged or left out, in words a curator can act on."""
+    if state == "fresh" or service.status != "active":
+        return None
+    checked = verification.verified_on(service.last_verified_at, service.assured_date)
+    if checked is None:
+        return "No one has ever confirmed its details. Check them with the group and mark it as verified."
+    since = f"Last confirmed on {checked.strftime('%d %B %Y')}"
+    if state == "flagged":
+        return f"{since}, more than {rules.flag_months} months ago. Check it with the group and mark it as verified."
+    return (f"{since}, more than {rules.flag_months + rules.grace_months} months ago, so the assistant no longer "
+            "offers it. Check it with the group and mark it as verified.")
+
+
 # -- overview and list ------------------------------------------------------------------------
 
 
@@ -101,10 +121,11 @@ async def listings(request: Request) -> Response:
         terms = editing.need_terms(session)
         session.commit()
         found = [{"service": s, "organization": org, "state": rules.state(s)} for s, org in rows]
+        load = {s.id: referral_load(s, rules.today) for s, _ in rows}
         session.expunge_all()
     pages = max(math.ceil(total / PER_PAGE), 1)
     return page(request, "directory_list.html", rows=found, total=total, filters=filters, pages=pages,
-                terms=terms, statuses=ServiceStatus, checks=CHECKS, state_labels=STATE_LABELS)
+                terms=terms, statuses=ServiceStatus, checks=CHECKS, state_labels=STATE_LABELS, load=load)
 
 
 # -- one listing ------------------------------------------------------------------------------
@@ -118,13 +139,16 @@ async def view(request: Request, service_id: str) -> Response:
         service = _listing(session, service_id)
         details = editing.snapshot(service)
         state = rules.state(service)
+        load = referral_load(service, rules.today)
+        why = flag_reason(service, rules, state)
         history = list(session.scalars(
             select(AuditLog).where(AuditLog.entity == "service", AuditLog.entity_id == service_id)
             .order_by(AuditLog.at.desc())
         ))
         session.expunge_all()
     return page(request, "directory_view.html", service=service, details=details, history=history,
-                state=state, state_label=STATE_LABELS[state], flash=request.query_params.get("done"))
+                state=state, state_label=STATE_LABELS[state], flash=request.query_params.get("done"),
+                load=load, why_flagged=why)
 
 
 def _form_page(request: Request, session: Session, form: editing.ListingForm, *, service: Service | None,

@@ -63,22 +63,28 @@ def test_link_worker_sees_urgent_first_replies_and_hands_back(client, session):
 
     login(client, "lw", "a-long-password")
     page = client.get("/console/handoffs").text
-    assert page.index("URGENT") < page.index("loneliness")
+    assert page.index("Urgent") < page.index("Asked for a person")
     assert "+447700900" not in page  # the number is never shown
 
     token = csrf(client, "/console/handoffs")
+    client.post(f"/console/handoffs/{urgent.id}/claim", data={"csrf": token})
     sent = client.post(f"/console/handoffs/{urgent.id}/reply", data={"message": "Hi, it's Sam from the team. Are you safe?", "csrf": token})
-    assert "Done: sent" in sent.text
+    assert "Your message is in the outbox" in sent.text
     session.expire_all()
     out = session.query(OutboundMessage).filter_by(address_id=worried.id, kind="human").one()
     assert out.body == "Hi, it's Sam from the team. Are you safe?"
 
-    client.post(f"/console/handoffs/{urgent.id}/close", data={"csrf": token})
-    assert "suicide" not in client.get("/console/handoffs").text
-    actions = [a.action for a in session.query(AuditLog).order_by(AuditLog.at)]
-    assert actions == ["reply", "hand_back"]
+    confirm = client.get(f"/console/handoffs/{urgent.id}/hand-back")
+    assert "Hand person" in confirm.text and "back to the bot?" in confirm.text
+    client.post(f"/console/handoffs/{urgent.id}/hand-back", data={"csrf": token})
+    assert f"/console/handoffs/{urgent.id}" not in client.get("/console/handoffs").text
+    actions = [a.action for a in session.query(AuditLog).order_by(AuditLog.at) if not a.action.startswith("view")]
+    assert actions == ["claim", "reply", "hand_back"]
 
 
 def test_curator_cannot_open_the_handoff_queue(client):
     login(client, "cur", "another-long-password")
-    assert client.get("/console/handoffs").status_code == 403
+    refused = client.get("/console/handoffs")
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")  # a page, not raw JSON
+    assert "You cannot see this page" in refused.text

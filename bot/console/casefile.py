@@ -1,0 +1,171 @@
+"""What a link worker sees about one person: the conversation and the context they agreed to share.
+
+Kept apart from the routes so the rules are in one place and tested directly:
+- Sharing follows the consent model (bot/records/consent.py): an active "share with link worker"
+  or "keep data" consent (whose wording says our team can see it). Without one, the worker sees
+  only that the person did not agree, and the conversation itself.
+- An urgent crisis handoff always shows what the person wrote: a human must read it.
+- Needs are shown in plain words (community_directory's labels), the area as a postcode district.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import AuditLog, ChannelAddress, Goal, Handoff, InboundMessage, OutboundMessage, Outcome, Person
+from bot.records.consent import KEEP_DATA, SHARE_WITH_LINK_WORKER, active_consent
+from bot.statuses import GoalStatus, HandoffReason, InboundStatus, MessageKind, OutboundStatus, OutcomeKind
+from community_directory.needs import NEEDS
+
+NEED_LABELS = {n.key: n.label for n in NEEDS}
+UK = ZoneInfo("Europe/London")
+OFFICE_HOURS = (time(9, 0), time(17, 0))  # Monday to Friday, UK time
+
+DELIVERY_WORDS: dict[str, tuple[str, str]] = {
+    OutboundStatus.QUEUED: ("Waiting to send", "grey"),
+    OutboundStatus.SENT: ("Sent", "blue"),
+    OutboundStatus.DELIVERED: ("Delivered", "green"),
+    OutboundStatus.UNDELIVERED: ("Not delivered", "red"),
+    OutboundStatus.FAILED: ("Failed", "red"),
+    OutboundStatus.SUPPRESSED: ("Not sent: opted out", "orange"),
+}
+GOAL_WORDS: dict[str, str] = {GoalStatus.OPEN: "Started", GoalStatus.DONE: "Done", GoalStatus.PARTLY: "Partly done",
+              GoalStatus.NOT_YET: "Not yet"}
+REASON_WORDS: dict[str, str] = {HandoffReason.ASKED: "Asked for a person", HandoffReason.CRISIS: "Safety concern",
+                HandoffReason.NOT_UNDERSTOOD: "The bot could not understand",
+                HandoffReason.NO_MATCH: "No group matched"}
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite gives naive datetimes back; everything is stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def out_of_hours(at: datetime) -> bool:
+    local = aware(at).astimezone(UK)
+    return local.weekday() >= 5 or not (OFFICE_HOURS[0] <= local.time() < OFFICE_HOURS[1])
+
+
+def waited(since: datetime, now: datetime) -> str:
+    minutes = max(int((now - aware(since)).total_seconds() // 60), 0)
+    if minutes < 1:
+        return "less than a minute"
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''}" + (f" {rest} min" if rest else "")
+    return f"{hours // 24} days"
+
+
+def district(value: str | None) -> str | None:
+    """The outward code only ("SR2 8PN" -> "SR2"): enough to place a group, not a home."""
+    if not value:
+        return None
+    return value.strip().upper().split()[0][:4] if " " in value.strip() else value.strip().upper()[:4]
+
+
+def needs_in_words(keys: list[str] | None) -> list[str]:
+    return [NEED_LABELS.get(k, k.replace("_", " ")) for k in keys or []]
+
+
+@dataclass
+class Shared:
+    """The context panel. `agreed` False: nothing but the crisis words (if any) is shown."""
+
+    agreed: bool
+    consent_wording: str | None = None
+    needs: list[str] = field(default_factory=list)
+    area: str | None = None
+    chosen: list[str] = field(default_factory=list)
+    goals: list[dict[str, Any]] = field(default_factory=list)
+    checkins: list[dict[str, Any]] = field(default_factory=list)
+    wellbeing: list[dict[str, Any]] = field(default_factory=list)
+    their_words: str | None = None
+    words_despite_no_consent: bool = False
+    matches: list[dict[str, Any]] = field(default_factory=list)
+
+
+def shared_context(session: Session, handoff: Handoff) -> Shared:
+    consent = active_consent(session, handoff.person_id, SHARE_WITH_LINK_WORKER) or active_consent(
+        session, handoff.person_id, KEEP_DATA)
+    urgent_crisis = handoff.urgent and handoff.reason == HandoffReason.CRISIS
+    words = handoff.their_words if (consent or urgent_crisis) else None
+    if consent is None:
+        return Shared(agreed=False, their_words=words, words_despite_no_consent=bool(words))
+    person = session.get(Person, handoff.person_id)
+    context = handoff.context or {}
+    goals = list(session.scalars(select(Goal).where(Goal.person_id == handoff.person_id).order_by(Goal.created_at)))
+    outcomes = list(session.scalars(
+        select(Outcome).where(Outcome.person_id == handoff.person_id).order_by(Outcome.recorded_at)))
+    goal_text = {g.id: g.text for g in goals}
+    chosen = [g.service_name for g in goals if g.service_name]
+    if context.get("chosen") and context["chosen"] not in chosen:
+        chosen.append(context["chosen"])
+    needs = list(context.get("needs") or [])
+    needs += [g.need for g in goals if g.need and g.need not in needs]
+    return Shared(
+        agreed=True, consent_wording=consent.wording, needs=needs_in_words(needs),
+        area=district(person.postcode_district if person else None) or district(context.get("area")),
+        chosen=chosen,
+        goals=[{"text": g.text, "status": GOAL_WORDS.get(g.status, g.status), "service": g.service_name,
+                "checkin_on": g.checkin_on, "need": NEED_LABELS.get(g.need or "", g.need)} for g in goals],
+        checkins=[{"at": aware(o.recorded_at), "goal": goal_text.get(o.goal_id or ""),
+                   "answer": GOAL_WORDS.get(o.value or "", o.value)}
+                  for o in outcomes if o.kind == OutcomeKind.GOAL_PROGRESS],
+        wellbeing=[{"at": aware(o.recorded_at), "score": o.score,
+                    "when": "At the start" if o.kind == OutcomeKind.WELLBEING_START else "At a check-in"}
+                   for o in outcomes if o.kind in (OutcomeKind.WELLBEING_START, OutcomeKind.WELLBEING_FOLLOW_UP)],
+        their_words=words,
+        matches=[m for m in context.get("matches") or [] if isinstance(m, dict)],
+    )
+
+
+@dataclass(frozen=True)
+class Line:
+    """One message in the conversation view, oldest first."""
+
+    id: str
+    at: datetime
+    who: str  # "person", "worker" or "bot"
+    author: str | None
+    text: str
+    status: str | None = None  # the delivery words, for what we sent
+    colour: str | None = None
+
+
+def conversation(session: Session, handoff: Handoff) -> list[Line]:
+    """The person's messages since the handoff began and everything we sent them, with honest status.
+
+    What raised a crisis is shown by the same rule as the context panel (`shared_context`).
+    """
+    address_ids = list(session.scalars(select(ChannelAddress.id).where(ChannelAddress.person_id == handoff.person_id)))
+    since = aware(handoff.created_at)
+    lines: list[Line] = []
+    their_words = shared_context(session, handoff).their_words
+    if their_words:
+        lines.append(Line(f"words-{handoff.id}", since, "person", None, their_words))
+    for inbound in session.scalars(
+        select(InboundMessage).where(InboundMessage.address_id.in_(address_ids),
+                                     InboundMessage.status == InboundStatus.HELD)
+    ):
+        if aware(inbound.received_at) >= since and inbound.text:
+            lines.append(Line(inbound.id, aware(inbound.received_at), "person", None, inbound.text))
+    authors = {
+        (a.changes or {}).get("outbound_id"): a.actor
+        for a in session.scalars(select(AuditLog).where(AuditLog.entity == "handoff", AuditLog.entity_id == handoff.id,
+                                                         AuditLog.action == "reply"))
+    }
+    for out in session.scalars(select(OutboundMessage).where(OutboundMessage.address_id.in_(address_ids))):
+        if aware(out.created_at) < since or out.body is None:
+            continue
+        words, colour = DELIVERY_WORDS.get(out.status, (out.status, "grey"))
+        who = "worker" if out.kind == MessageKind.HUMAN else "bot"
+        lines.append(Line(out.id, aware(out.created_at), who, authors.get(out.id), out.body, words, colour))
+    return sorted(lines, key=lambda line: (line.at, line.who != "person"))
