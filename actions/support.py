@@ -32,6 +32,9 @@ def shared_context(tracker: Tracker, consent: bool) -> dict[str, Any]:
         "needs": tracker.get_slot("needs") or [],
         "area": tracker.get_slot("location"),
         "chosen": tracker.get_slot("chosen_service_name"),
+        # What the bot offered, with the matcher's reasons where the offer carries them.
+        "matches": [{"name": o.get("name"), "reasons": list(o.get("reasons") or [])}
+                    for o in tracker.get_slot("offered") or [] if isinstance(o, dict) and o.get("name")],
     }
 
 

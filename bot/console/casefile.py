@@ -11,7 +11,7 @@ Kept apart from the routes so the rules are in one place and tested directly:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -163,7 +163,8 @@ def conversation(session: Session, handoff: Handoff) -> list[Line]:
                                                          AuditLog.action == "reply"))
     }
     for out in session.scalars(select(OutboundMessage).where(OutboundMessage.address_id.in_(address_ids))):
-        if aware(out.created_at) < since or out.body is None:
+        # A crisis reply is written moments before the handoff it opens: show it with the conversation.
+        if aware(out.created_at) < since - timedelta(seconds=5) or out.body is None:
             continue
         words, colour = DELIVERY_WORDS.get(out.status, (out.status, "grey"))
         who = "worker" if out.kind == MessageKind.HUMAN else "bot"

@@ -138,3 +138,14 @@ def test_a_role_that_may_not_see_a_page_gets_an_html_page(client):
     assert "<h1>You cannot see this page</h1>" in refused.text
     assert "style=" not in client.get("/console/outcomes").text  # no inline CSS
     assert "default-src 'self'" in refused.headers["content-security-policy"]
+
+
+def test_matches_carry_their_reasons_for_link_workers(client, session):
+    address = get_or_create_address(session, "sms", "+447700900206")
+    record_consent(session, address.person, KEEP_DATA, True, "Can I keep what you tell me?", "sms")
+    offered = [{"name": "Hendon Health Walk", "reasons": ["0.8 miles", "Tuesdays 10am", "free"]}]
+    handoff = request_handoff(session, address.person_id, "asked", context={"consent": True, "matches": offered})
+    session.commit()
+    login(client, "lw")
+    page = client.get(f"/console/handoffs/{handoff.id}").text
+    assert "Hendon Health Walk</strong>: 0.8 miles, Tuesdays 10am, free" in page
