@@ -213,8 +213,6 @@ class Handoff(Base):
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True, info={"enum": HandoffOutcome})
     # When the person was told a person is replying (once per handoff, on their first held message).
     person_told_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    # What they wrote that raised a crisis: a human must read it, shared or not.
-    their_words: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class CaseNote(Base):

@@ -11,21 +11,19 @@ Kept apart from the routes so the rules are in one place and tested directly:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import AuditLog, ChannelAddress, Goal, Handoff, InboundMessage, OutboundMessage, Outcome, Person
+from bot.policy import crisis as crisis_policy
 from bot.records.consent import KEEP_DATA, SHARE_WITH_LINK_WORKER, active_consent
 from bot.statuses import GoalStatus, HandoffReason, InboundStatus, MessageKind, OutboundStatus, OutcomeKind
 from community_directory.needs import NEEDS
 
 NEED_LABELS = {n.key: n.label for n in NEEDS}
-UK = ZoneInfo("Europe/London")
-OFFICE_HOURS = (time(9, 0), time(17, 0))  # Monday to Friday, UK time
 
 DELIVERY_WORDS: dict[str, tuple[str, str]] = {
     OutboundStatus.QUEUED: ("Waiting to send", "grey"),
@@ -48,8 +46,8 @@ def aware(value: datetime) -> datetime:
 
 
 def out_of_hours(at: datetime) -> bool:
-    local = aware(at).astimezone(UK)
-    return local.weekday() >= 5 or not (OFFICE_HOURS[0] <= local.time() < OFFICE_HOURS[1])
+    """Outside the configured working hours (WORKING_DAYS, WORKING_HOURS, bank holidays)."""
+    return not crisis_policy.current().hours.is_open(aware(at))
 
 
 def waited(since: datetime, now: datetime) -> str:
@@ -87,7 +85,7 @@ class Shared:
     goals: list[dict[str, Any]] = field(default_factory=list)
     checkins: list[dict[str, Any]] = field(default_factory=list)
     wellbeing: list[dict[str, Any]] = field(default_factory=list)
-    their_words: str | None = None
+    their_words: list[str] = field(default_factory=list)  # what raised a crisis (bot/policy/crisis.py keeps it)
     words_despite_no_consent: bool = False
     matches: list[dict[str, Any]] = field(default_factory=list)
 
@@ -96,7 +94,8 @@ def shared_context(session: Session, handoff: Handoff) -> Shared:
     consent = active_consent(session, handoff.person_id, SHARE_WITH_LINK_WORKER) or active_consent(
         session, handoff.person_id, KEEP_DATA)
     urgent_crisis = handoff.urgent and handoff.reason == HandoffReason.CRISIS
-    words = handoff.their_words if (consent or urgent_crisis) else None
+    kept = [w for w in (handoff.context or {}).get("words") or [] if isinstance(w, str) and w]
+    words = kept if (consent or urgent_crisis) else []
     if consent is None:
         return Shared(agreed=False, their_words=words, words_despite_no_consent=bool(words))
     person = session.get(Person, handoff.person_id)
@@ -148,15 +147,17 @@ def conversation(session: Session, handoff: Handoff) -> list[Line]:
     address_ids = list(session.scalars(select(ChannelAddress.id).where(ChannelAddress.person_id == handoff.person_id)))
     since = aware(handoff.created_at)
     lines: list[Line] = []
-    their_words = shared_context(session, handoff).their_words
-    if their_words:
-        lines.append(Line(f"words-{handoff.id}", since, "person", None, their_words))
-    for inbound in session.scalars(
+    held_texts = set()
+    held = list(session.scalars(
         select(InboundMessage).where(InboundMessage.address_id.in_(address_ids),
-                                     InboundMessage.status == InboundStatus.HELD)
-    ):
+                                     InboundMessage.status == InboundStatus.HELD)))
+    for inbound in held:
         if aware(inbound.received_at) >= since and inbound.text:
+            held_texts.add(inbound.text)
             lines.append(Line(inbound.id, aware(inbound.received_at), "person", None, inbound.text))
+    for n, words in enumerate(shared_context(session, handoff).their_words):
+        if words not in held_texts:  # a risk message held for the worker is already in the thread
+            lines.append(Line(f"words-{handoff.id}-{n}", since, "person", None, words))
     authors = {
         (a.changes or {}).get("outbound_id"): a.actor
         for a in session.scalars(select(AuditLog).where(AuditLog.entity == "handoff", AuditLog.entity_id == handoff.id,

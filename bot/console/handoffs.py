@@ -69,6 +69,7 @@ def queue_rows(session: Session) -> list[dict[str, Any]]:
             "is_new": h.status == HandoffStatus.OPEN, "claimed_by": h.claimed_by,
             "created_at": casefile.aware(h.created_at), "waited": casefile.waited(h.created_at, now),
             "out_of_hours": casefile.out_of_hours(h.created_at), "shared": shared,
+            "warnings": [w for w in (h.context or {}).get("warnings", []) if isinstance(w, str)],
         })
     return rows
 

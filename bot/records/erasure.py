@@ -11,7 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import (
-    CaseNote, ChannelAddress, Consent, FollowUp, Goal, Handoff, InboundMessage, Outcome, Person, WellbeingAnswer,
+    CaseNote,
+    ChannelAddress,
+    Consent,
+    FollowUp,
+    Goal,
+    Handoff,
+    InboundMessage,
+    Outcome,
+    Person,
+    WellbeingAnswer,
 )
 from bot.statuses import InboundStatus
 

@@ -34,12 +34,8 @@ HELD_ROUTE = "held_by_worker"  # the route the gateway logs for a message kept f
 
 def request_handoff(
     session: Session, person_id: str, reason: str, *, urgent: bool = False, context: dict[str, Any] | None = None,
-    words: str | None = None,
 ) -> Handoff:
-    """Open one handoff per person at a time; a new request updates the active one.
-
-    `words` is what the person wrote that raised a crisis: kept so a human reads it.
-    """
+    """Open one handoff per person at a time; a new request updates the active one (not a finished one)."""
     if reason not in REASONS:
         raise ValueError(f"unknown handoff reason {reason!r}")
     active = active_handoff(session, person_id)
@@ -47,13 +43,10 @@ def request_handoff(
         active.urgent = active.urgent or urgent
         if urgent:
             active.reason = reason
-        if words:
-            active.their_words = words if not active.their_words else f"{active.their_words}\n{words}"
         active.context = {**(active.context or {}), **(context or {})}
         session.flush()
         return active
-    handoff = Handoff(person_id=person_id, reason=reason, urgent=urgent, context=context or {},
-                      their_words=words or None)
+    handoff = Handoff(person_id=person_id, reason=reason, urgent=urgent, context=context or {})
     session.add(handoff)
     session.flush()
     return handoff

@@ -1,7 +1,7 @@
-"""handoff life cycle (claimed when, closed by whom, outcome, told once, crisis words) and case notes
+"""handoff life cycle (claimed when, closed by whom, outcome, told once) and case notes
 
 Revision ID: 0006
-Revises: 0008
+Revises: 0003
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006'
-down_revision = '0008'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
@@ -34,13 +34,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('closed_by', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('outcome', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('person_told_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('their_words', sa.Text(), nullable=True))
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('handoff', schema=None) as batch_op:
-        batch_op.drop_column('their_words')
         batch_op.drop_column('person_told_at')
         batch_op.drop_column('outcome')
         batch_op.drop_column('closed_by')

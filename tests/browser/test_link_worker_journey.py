@@ -15,7 +15,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from bot.gateway import messages as texts
-from bot.gateway.safety import SAFETY_MESSAGE
+from bot.policy.crisis import SAFETY_MESSAGE
 from tests.fakes.twilio import FakeTwilio
 
 RESIDENT = "+447700900777"

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from bot.console.auth import create_user
 from bot.gateway import messages as texts
-from bot.gateway.safety import SAFETY_MESSAGE
 from bot.models import Handoff, InboundMessage, OutboundMessage
+from bot.policy.crisis import SAFETY_MESSAGE
+from bot.policy.opt_out import OPTED_OUT
 from bot.records.handoffs import request_handoff
 from bot.statuses import HandoffStatus, InboundStatus, MessageKind
 from tests.channels.helpers import RunningApp, wait_for
@@ -110,11 +111,11 @@ def test_safety_checks_run_before_the_hold(app: RunningApp, fake_twilio: FakeTwi
     app.quiet()
     with app.sessions() as s:
         handoff = s.get(Handoff, handoff_id)
-        assert handoff is not None and handoff.urgent and handoff.their_words == "i want to kill myself"
+        assert handoff is not None and handoff.urgent and handoff.context["words"] == ["i want to kill myself"]
     assert "i want to kill myself" in sam.get(f"/console/handoffs/{handoff_id}").text  # a human reads it
 
     fake_twilio.text_in(RESIDENT, "STOP")
-    wait_for(lambda: texts.OPTED_OUT in fake_twilio.received(RESIDENT), what="the opt-out confirmation")
+    wait_for(lambda: OPTED_OUT in fake_twilio.received(RESIDENT), what="the opt-out confirmation")
     page = sam.post(f"/console/handoffs/{handoff_id}/reply",
                     data={"message": "Are you OK?", "csrf": _csrf(sam, f"/console/handoffs/{handoff_id}")}).text
     assert "Not sent: this person has opted out" in page

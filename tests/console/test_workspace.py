@@ -14,9 +14,10 @@ from bot.config import load_settings
 from bot.console.auth import create_user
 from bot.db import session_factory
 from bot.models import AuditLog, CaseNote, Goal, Handoff
+from bot.policy.erasure import forget_person
 from bot.records import handoffs as life
 from bot.records.consent import KEEP_DATA, record_consent
-from bot.records.erasure import erase_person, export_person
+from bot.records.erasure import export_person
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
 from bot.statuses import HandoffOutcome, HandoffStatus
@@ -80,9 +81,9 @@ def test_queue_and_person_views_are_audited_and_needs_read_as_words(client, sess
 
 def test_urgent_crisis_words_are_shown_without_sharing_consent_and_say_why(client, session):
     address = get_or_create_address(session, "sms", "+447700900202")
-    handoff = request_handoff(session, address.person_id, "crisis", urgent=True, words="i cant go on")
+    handoff = request_handoff(session, address.person_id, "crisis", urgent=True, context={"words": ["i cant go on"]})
     calm = get_or_create_address(session, "sms", "+447700900203")
-    quiet = request_handoff(session, calm.person_id, "asked", words="not a crisis")
+    quiet = request_handoff(session, calm.person_id, "asked", context={"words": ["not a crisis"]})
     session.commit()
     login(client, "lw")
     view = client.get(f"/console/handoffs/{handoff.id}").text
@@ -126,7 +127,7 @@ def test_case_notes_are_exported_and_erased(session):
     session.commit()
     exported = export_person(session, address.person_id)
     assert [(n["author"], n["text"]) for n in exported["case_notes"]] == [("lw", "Prefers a call after 3pm.")]
-    erase_person(session, address.person_id, "sms")
+    forget_person(session, address.person_id, "sms")
     session.commit()
     assert session.scalar(select(CaseNote)) is None
 

@@ -19,7 +19,7 @@ from bot.jobs.followups import FollowUpScheduler
 from bot.jobs.send_window import FollowUpPolicy, SendWindow
 from bot.models import FollowUp, Handoff, InboundMessage, OutboundMessage
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
-from bot.records.erasure import erase_person
+from bot.policy.erasure import forget_person as erase_person
 from bot.records.followups import cancel_check_ins, schedule_series, series_days
 from bot.records.goals import create_goal
 from bot.records.people import get_or_create_address
