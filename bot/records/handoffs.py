@@ -15,7 +15,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.gateway import messages as texts
-from bot.gateway.outbox import enqueue
 from bot.models import CaseNote, ChannelAddress, Handoff, InboundMessage, utcnow
 from bot.statuses import (
     HANDOFF_ACTIVE,
@@ -75,6 +74,7 @@ def hold_for_worker(session: Session, inbound: InboundMessage, address: ChannelA
     handoff = held_by_worker(session, address.person_id)
     if handoff is None:
         return False
+    from bot.gateway.outbox import enqueue  # here: the outbox's channels import the crisis policy, which imports us
     inbound.status, inbound.processed_at = InboundStatus.HELD, utcnow()
     if handoff.person_told_at is None:
         enqueue(session, address, texts.PERSON_REPLYING, kind=MessageKind.REPLY, in_reply_to=inbound.id)
@@ -134,6 +134,8 @@ def hand_back(session: Session, handoff: Handoff, username: str) -> None:
     Numbered options shown before the handoff are forgotten, so a reply of "1" cannot pick
     something from a list the person saw long ago.
     """
+    from bot.gateway.outbox import enqueue  # here, as in hold_for_worker
+
     _finish(handoff, HandoffStatus.HANDED_BACK, username, None)
     address = reply_address(session, handoff.person_id)
     if address is not None:

@@ -150,3 +150,13 @@ def test_matches_carry_their_reasons_for_link_workers(client, session):
     login(client, "lw")
     page = client.get(f"/console/handoffs/{handoff.id}").text
     assert "Hendon Health Walk</strong>: 0.8 miles, Tuesdays 10am, free" in page
+
+
+def test_the_handoff_records_import_first_in_a_fresh_process():
+    """The action server imports bot.records.handoffs before the outbox: no import cycle."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import bot.records.handoffs, actions.check_in, actions.support"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
