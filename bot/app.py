@@ -25,8 +25,8 @@ from bot.dialogue.tracker_store import tracker_forgetter
 from bot.gateway.outbox import OutboxWorker
 from bot.gateway.processor import Gateway
 from bot.jobs.followups import FollowUpScheduler
-from bot.jobs.send_window import FollowUpPolicy
 from bot.jobs.retention import RetentionScheduler
+from bot.jobs.send_window import FollowUpPolicy
 from bot.policy import crisis
 
 
@@ -41,6 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from bot.risk import warm_up
+
+        warm_up()  # load the crisis classifier now, not on the first person's message
         sessions = session_factory(settings.database_url)
         rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
         senders = registry.build_senders(settings)
@@ -50,7 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rate_limit_per_minute=settings.rate_limit_per_minute,
             forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
         )
-        app.state.settings, app.state.sessions, app.state.gateway, app.state.outbox = settings, sessions, gateway, outbox
+        app.state.settings, app.state.sessions = settings, sessions
+        app.state.gateway, app.state.outbox = gateway, outbox
         follow_ups = FollowUpScheduler(
             sessions, rasa, interval_seconds=settings.follow_up_interval_seconds, notify=outbox.notify,
             policy=FollowUpPolicy.from_settings(settings),
