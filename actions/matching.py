@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import TimedAction, db, person_for
 from bot.records.measures import ONS4_SLOTS
 from community_directory.matching import Match, MatchRequest, find_matches, record_referral
+from community_directory.request_text import read_request
 
 PAGE = 3
 WIDER_MILES = 10.0
@@ -29,8 +30,32 @@ def constraint_slots_set(tracker: Tracker) -> bool:
     return any(tracker.get_slot(name) for name in CONSTRAINT_SLOTS)
 
 
+# Where the current search began: after these, earlier messages are about an earlier search.
+SEARCH_RESETS = frozenset({"action_different_matches", "action_start_again", "action_session_start"})
+# Slots the dialogue side may add later (kinds, exclusions, person facts); read when present.
+REQUEST_SLOTS = ("kinds", "excluded_needs", "excluded_kinds")
+
+
+def resident_text(tracker: Tracker) -> str:
+    """The person's own messages in this search, oldest first (button payloads left out), so
+    kinds, refusals and "for my dad" said in any turn reach the matcher."""
+    texts: list[str] = []
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "action" and event.get("name") in SEARCH_RESETS:
+            break
+        if event.get("event") == "user":
+            text = (event.get("text") or "").strip()
+            if text and not text.startswith("/"):
+                texts.append(text)
+    latest = (tracker.latest_message.get("text") or "").strip()
+    if not texts and latest and not latest.startswith("/"):
+        texts.append(latest)
+    return ". ".join(reversed(texts))
+
+
 def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
-    return MatchRequest(
+    """The slots, plus what the person's own words say (named kinds, "not a carer", "for my dad")."""
+    request = MatchRequest(
         needs=list(tracker.get_slot("needs") or []),
         lat=tracker.get_slot("lat"),
         lon=tracker.get_slot("lon"),
@@ -44,11 +69,16 @@ def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
         exclude_ids=exclude,
         limit=PAGE,
     )
+    for name in REQUEST_SLOTS:
+        setattr(request, name, list(tracker.get_slot(name) or []))
+    request.about_person = tracker.get_slot("about_person") or None
+    return read_request(resident_text(tracker)).apply(request)
 
 
 def describe(n: int, match: Match) -> str:
-    """One match in at most two SMS segments: name, when, where, distance, cost, how to join."""
-    parts = [f"{n}) {match.name}", match.when, match.where]
+    """One match in at most two SMS segments: name, why, when, where, distance, cost, how to join."""
+    why = f"Picked for: {', '.join(match.fits)}" if match.fits else ""
+    parts = [f"{n}) {match.name}", why, match.when, match.where]
     cost = "free" if match.cost.lower() == "free" else match.cost
     extras = [p for p in (f"{match.distance_miles:.1f} miles away" if match.distance_miles is not None else "", cost) if p]
     text = ". ".join(p.rstrip(".") for p in parts if p) + ". "
@@ -155,7 +185,8 @@ def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[
     if not exclude:
         dispatcher.utter_message(response="utter_searching")
     offer(dispatcher, matches)
-    offered = [{"id": m.service_id, "name": m.name, "how_to_join": m.how_to_join, "description": m.description} for m in matches]
+    offered = [{"id": m.service_id, "name": m.name, "how_to_join": m.how_to_join, "description": m.description,
+                "why": m.why} for m in matches]
     return [
         SlotSet("offered", offered),
         SlotSet("shown_ids", exclude + [m.service_id for m in matches]),

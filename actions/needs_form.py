@@ -19,6 +19,7 @@ from community_directory.matching import find_matches
 from community_directory.needs import NEED_KEYS, needs_in_text
 from community_directory.places import find_place
 from community_directory.preferences import preferences_in_text
+from community_directory.request_text import read_request
 
 ASK_PREFERENCES_ABOVE = PAGE  # only ask when a preference would change what they are shown
 
@@ -66,11 +67,12 @@ class ValidateNeedsForm(FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         if text.startswith("/") or tracker.latest_message.get("intent", {}).get("name") in NOT_ABOUT_NEEDS:
             return {}
-        from_text = needs_in_text(text)
-        if not from_text:
-            return {}
-        current = list(tracker.get_slot("needs") or [])
-        return {"needs": current + [n for n in from_text if n not in current]}
+        reading = read_request(text)  # "not after a job", "for my dad", "a walker" are not needs
+        dropped = set(reading.excluded_needs) | set(reading.misread_needs)
+        current = [n for n in tracker.get_slot("needs") or [] if n not in dropped]
+        if not reading.needs:
+            return {"needs": current or None} if current != list(tracker.get_slot("needs") or []) else {}
+        return {"needs": current + [n for n in reading.needs if n not in current]}
 
     async def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = tracker.latest_message.get("text") or ""
@@ -86,6 +88,12 @@ class ValidateNeedsForm(FormValidationAction):
         # A span the model found but no synonym maps ("paint again") is read by the keyword net.
         mapped = [[v] if v in NEED_KEYS else needs_in_text(str(v or "")) for v in values]
         known = list(dict.fromkeys(k for keys in mapped for k in keys))
+        text = tracker.latest_message.get("text") or ""
+        if text and not text.startswith("/"):
+            # The model hears "dad" as parenting and "job" in "not after a job": the careful reading decides.
+            reading = read_request(text)
+            dropped = set(reading.excluded_needs) | set(reading.misread_needs)
+            known = [k for k in known if k not in dropped] or [k for k in reading.needs if k not in dropped]
         if not known:
             dispatcher.utter_message(response="utter_needs_not_understood")
             return {"needs": None}

@@ -32,6 +32,8 @@ def shared_context(tracker: Tracker, consent: bool) -> dict[str, Any]:
         "needs": tracker.get_slot("needs") or [],
         "area": tracker.get_slot("location"),
         "chosen": tracker.get_slot("chosen_service_name"),
+        # what was offered and why, in the matcher's words (never the resident's)
+        "offered": [{"name": o.get("name"), "why": o.get("why")} for o in tracker.get_slot("offered") or []],
     }
 
 

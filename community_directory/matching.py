@@ -88,6 +88,7 @@ P_NOT_SAID = 0.45  # carers, parents, women, men
 P_LANGUAGE_GROUP = 0.2  # a language community or English class, no language said
 P_DEMANDING = 0.45  # walking, running, football, dancing, for limited mobility
 P_EXCLUDED_NEED = 0.35  # meets a need they said no to, as well as one they asked for
+P_AGE_NOT_SAID, P_OLDER_NOT_SAID = 0.25, 0.1  # for young people / for over-50s, and no age said
 
 _STOPWORDS = frozenset("""a an and are at be but by can do for from get go going group groups have i i'd i'm in
 into is it its like me more my near need of on or out please some something somewhere that the there thing
@@ -166,6 +167,7 @@ class _Candidate:
     kind: str | None = None  # the requested kind it is, if any
     kind_strength: float = 0.0  # 1.0 kind words in its name, KIND_ELSEWHERE in its other text
     excluded: bool = False  # meets a need the person said no to
+    ages: tuple[float | None, float | None] = (None, None)  # minimum_age, maximum_age
     rough: float = 0.0
     final: float = 0.0
     facts: Any = None  # (Cost, wheelchair, AgeFit, speaks the language), from _score_details
@@ -278,7 +280,17 @@ def find_matches(
         kept.extend(_score_details(session, scored[start:start + size], ctx))
         start, size = start + size, size * 2
     kept.sort(key=lambda c: (-c.final, c.distance if c.distance is not None else 99.0, c.name))
+    if len(asked.kinds) > 1:
+        kept = _each_kind_first(kept, asked.kinds)
     return _to_matches(session, kept[req.offset:wanted], ctx)
+
+
+def _each_kind_first(ranked: list[_Candidate], kinds: list[str]) -> list[_Candidate]:
+    """"Bereavement groups or a men's shed": the best of each kind asked for leads, in the order
+    asked, so one kind with more listings nearby does not hide the other."""
+    leaders = [next((c for c in ranked if c.kind == key), None) for key in kinds]
+    first = [c for c in leaders if c is not None]
+    return first + [c for c in ranked if c not in first]
 
 
 def _kind_query(key: str) -> TextQuery:
@@ -344,6 +356,12 @@ def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, kind_hits: dict[s
         penalty = _audience_penalty(c.audience, asked)
         if penalty is None:
             continue
+        if asked.age is None and not asked.age_group:
+            low, high = c.ages
+            if high is not None and high <= 25:
+                penalty += P_AGE_NOT_SAID
+            elif low is not None and low >= 50:
+                penalty += P_OLDER_NOT_SAID
         if c.excluded and not c.kind:
             if not any(source == "taxonomy" for source in c.needs.values()):
                 continue  # it is here for what they said no to
@@ -385,7 +403,7 @@ def _prefilter(session: Session, req: MatchRequest, asked: _Asked, today: date, 
     columns = [
         ServicePoint.service_id, ServicePoint.location_id, ServicePoint.latitude, ServicePoint.longitude,
         ServicePoint.need_key, ServicePoint.source, ServicePoint.audience, Service.name, Service.description,
-        Service.recent_referrals, Service.referrals_counted_on, Service.last_verified_at, Service.assured_date,
+        Service.minimum_age, Service.maximum_age, Service.recent_referrals, Service.referrals_counted_on, Service.last_verified_at, Service.assured_date,
     ]
     base = select(*columns).join(Service, Service.id == ServicePoint.service_id).where(
         Service.status == "active",
@@ -433,7 +451,8 @@ def _prefilter(session: Session, req: MatchRequest, asked: _Asked, today: date, 
             fresh = _Candidate(sid, row.name, row.description, location_id, distance,
                                current_load(row.recent_referrals, row.referrals_counted_on, today),
                                verification.verified_on(row.last_verified_at, row.assured_date),
-                               audience=row.audience, excluded=sid in excluded)
+                               audience=row.audience, excluded=sid in excluded,
+                               ages=(row.minimum_age, row.maximum_age))
             if existing is not None:
                 fresh.needs = existing.needs
             candidates[sid] = existing = fresh

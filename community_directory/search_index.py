@@ -103,8 +103,9 @@ def _index_part(session: Session, ids: Sequence[str]) -> int:
         .where(Attribute.link_id.in_(present))
     ):
         if code in NEED_KEYS:
-            classified[link_id].add(code)
-        term_words[link_id].append(term_name or code or "")
+            classified[link_id].add(code)  # our own needs are matched by key, not by their broad words
+        else:
+            term_words[link_id].append(term_name or code or "")
 
     entries: list[dict[str, object]] = []
     documents: dict[str, tuple[str, str, str]] = {}
