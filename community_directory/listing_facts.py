@@ -253,9 +253,9 @@ def audience_tags(name: str | None, description: str | None, eligibility: str | 
     tags |= {tag for tag, pattern in _AUDIENCE_ELIGIBILITY.items() if pattern.search(eligibility_n)}
     if "parents and carers" in eligibility_n or "parents and carers" in name_n:
         tags.discard("carers")  # "for parents and carers of under-5s" is a parents' group
-    if _AUDIENCE_NAME["active"].search(name_n) and not _SEATED.search(name_n):
-        tags.add("active")
-    elif _AUDIENCE_NAME["active"].search(description_n) and not _SEATED.search(f"{name_n} {description_n}"):
+    active = _AUDIENCE_NAME["active"]
+    if (active.search(name_n) and not _SEATED.search(name_n)) or (
+            active.search(description_n) and not _SEATED.search(f"{name_n} {description_n}")):
         tags.add("active")
     for language in set(LANGUAGE_NAMES.values()) - {"english"}:
         if re.search(rf"\b{language}\b", name_n):

@@ -66,13 +66,14 @@ from community_directory.needs import NEED_KEYS, get_need, needs_in_text
 from community_directory.person_facts import AboutPerson
 from community_directory.referrals import current_load, record_referral
 from community_directory.schedules import describe, matching_sessions, read_schedules, wanted_days
-from community_directory.text_search import TextQuery, matching_ids, relevance, services_matching
+from community_directory.text_search import TextQuery, matching_rows, search_rows_matching
 
-__all__ = ["AboutPerson", "Match", "MatchRequest", "find_matches", "record_referral", "DEFAULT_MAX_MILES"]
+__all__ = ["DEFAULT_MAX_MILES", "AboutPerson", "Match", "MatchRequest", "find_matches", "record_referral"]
 
 DEFAULT_MAX_MILES = 3.0
 NO_TRANSPORT_MILES = 1.5  # walking distance when the person has no transport
 MAX_UNLOCATED_CANDIDATES = 5000  # without a location there is no box to narrow by
+MAX_WORDS = 6  # of the person's own words, for text relevance
 DETAIL_CHUNK = 24  # first batch of candidates whose details are read; doubles each time
 
 # Score weights: the cheap part, then what details can add. A named kind in a listing's name
@@ -88,7 +89,7 @@ P_NOT_SAID = 0.45  # carers, parents, women, men
 P_LANGUAGE_GROUP = 0.2  # a language community or English class, no language said
 P_DEMANDING = 0.45  # walking, running, football, dancing, for limited mobility
 P_EXCLUDED_NEED = 0.35  # meets a need they said no to, as well as one they asked for
-P_AGE_NOT_SAID, P_OLDER_NOT_SAID = 0.25, 0.1  # for young people / for over-50s, and no age said
+P_AGE_NOT_SAID = 0.25  # for young people only, and no age said (most who text are adults)
 
 _STOPWORDS = frozenset("""a an and are at be but by can do for from get go going group groups have i i'd i'm in
 into is it its like me more my near need of on or out please some something somewhere that the there thing
@@ -168,6 +169,8 @@ class _Candidate:
     kind_strength: float = 0.0  # 1.0 kind words in its name, KIND_ELSEWHERE in its other text
     excluded: bool = False  # meets a need the person said no to
     ages: tuple[float | None, float | None] = (None, None)  # minimum_age, maximum_age
+    search_id: int | None = None  # its row in the full-text index
+    text_score: float = 0.0  # share of the person's words in its text (name counts double)
     rough: float = 0.0
     final: float = 0.0
     facts: Any = None  # (Cost, wheelchair, AgeFit, speaks the language), from _score_details
@@ -211,7 +214,9 @@ class _Asked:
         excluded_kinds = set(req.excluded_kinds)
         kinds = [k for k in dict.fromkeys(req.kinds) if k in known_kinds and k not in excluded_kinds]
         excluded_needs = [n for n in dict.fromkeys(req.excluded_needs) if n in NEED_KEYS]
-        needs = [n for n in dict.fromkeys([*req.needs, *needs_of(kinds)]) if n in NEED_KEYS]
+        # The kinds' own needs fill in only when no need was given: they widen the candidates
+        # (and the work) a lot, and a listing of the kind is found by its words anyway.
+        needs = [n for n in dict.fromkeys(req.needs) if n in NEED_KEYS] or needs_of(kinds)
         if not needs and not kinds and req.text:
             needs = needs_in_text(req.text)
         needs = [n for n in needs if n not in excluded_needs]
@@ -249,17 +254,15 @@ def find_matches(
     if req.limit <= 0:
         return []
 
-    kind_hits = _kind_hits(session, asked.kinds)
-    left_out = set().union(*(matching_ids(session, _kind_query(k), name_only=True) for k in req.excluded_kinds
+    left_out = set().union(*(matching_rows(session, _kind_query(k), name_only=True) for k in req.excluded_kinds
                              if k in kind_keys())) if req.excluded_kinds else set()
     candidates = _prefilter(session, req, asked, today, flag_months, grace_months, max_miles)
-    for sid in left_out:
-        candidates.pop(sid, None)
+    if left_out:  # "no carers groups": by name, so a dads' group open to male carers stays
+        candidates = {sid: c for sid, c in candidates.items() if c.search_id not in left_out}
     if not candidates:
         return []
 
-    text_fit = relevance(session, TextQuery.of(asked.words)) if asked.words else {}
-    scored = _rank_cheaply(list(candidates.values()), asked, kind_hits, text_fit, located, max_miles,
+    scored = _rank_cheaply(list(candidates.values()), asked, located, max_miles,
                            verification.months_before(today, flag_months))
     wanted = max(req.offset, 0) + req.limit
     days = wanted_days(req.days)
@@ -298,19 +301,6 @@ def _kind_query(key: str) -> TextQuery:
     return TextQuery.of(kind.listings, kind.not_listings)
 
 
-def _kind_hits(session: Session, kinds: list[str]) -> dict[str, tuple[str, float]]:
-    """Service id -> (the first requested kind it is, 1.0 named so / KIND_ELSEWHERE described so)."""
-    hits: dict[str, tuple[str, float]] = {}
-    for key in kinds:
-        query = _kind_query(key)
-        in_name = matching_ids(session, query, name_only=True)
-        for sid in matching_ids(session, query):
-            strength = 1.0 if sid in in_name else KIND_ELSEWHERE
-            if strength > hits.get(sid, ("", 0.0))[1]:
-                hits[sid] = (key, strength)
-    return hits
-
-
 def _audience_penalty(tags: str | None, asked: _Asked) -> float | None:
     """How far who a listing is for counts against it: None = never offer, else a penalty."""
     if not tags:
@@ -339,16 +329,14 @@ def _audience_penalty(tags: str | None, asked: _Asked) -> float | None:
     return penalty
 
 
-def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, kind_hits: dict[str, tuple[str, float]],
-                  text_fit: dict[str, float], located: bool, max_miles: float,
+def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, located: bool, max_miles: float,
                   fresh_since: date) -> list[_Candidate]:
     """Score from what the prefilter returned, fair spread included; best first."""
     needs = asked.needs
     scored: list[_Candidate] = []
     need_loads: dict[str, list[float]] = defaultdict(list)
     for c in candidates:
-        c.kind, c.kind_strength = kind_hits.get(c.service_id, (None, 0.0))
-        text_score = text_fit.get(c.service_id, 0.0)
+        text_score = c.text_score
         if needs and not c.needs and not c.kind:
             continue
         if not needs and not asked.kinds and asked.words and text_score == 0:
@@ -357,11 +345,9 @@ def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, kind_hits: dict[s
         if penalty is None:
             continue
         if asked.age is None and not asked.age_group:
-            low, high = c.ages
+            high = c.ages[1]
             if high is not None and high <= 25:
                 penalty += P_AGE_NOT_SAID
-            elif low is not None and low >= 50:
-                penalty += P_OLDER_NOT_SAID
         if c.excluded and not c.kind:
             if not any(source == "taxonomy" for source in c.needs.values()):
                 continue  # it is here for what they said no to
@@ -402,9 +388,16 @@ def _prefilter(session: Session, req: MatchRequest, asked: _Asked, today: date, 
     needs = asked.needs
     columns = [
         ServicePoint.service_id, ServicePoint.location_id, ServicePoint.latitude, ServicePoint.longitude,
-        ServicePoint.need_key, ServicePoint.source, ServicePoint.audience, Service.name, Service.description,
+        ServicePoint.need_key, ServicePoint.source, ServicePoint.audience, ServicePoint.search_id,
+        Service.name, Service.description,
         Service.minimum_age, Service.maximum_age, Service.recent_referrals, Service.referrals_counted_on, Service.last_verified_at, Service.assured_date,
     ]
+    # Which asked-for kind each listing is, and which of the person's words it has (in its name,
+    # or anywhere): full-text row ids, read once per request straight from the index.
+    kind_queries = [_kind_query(k) for k in asked.kinds]
+    kind_rows = [(matching_rows(session, q, name_only=True), matching_rows(session, q)) for q in kind_queries]
+    word_rows = [(matching_rows(session, q, name_only=True), matching_rows(session, q))
+                 for q in (TextQuery.of([w]) for w in asked.words[:MAX_WORDS])]
     base = select(*columns).join(Service, Service.id == ServicePoint.service_id).where(
         Service.status == "active",
         Service.is_full == false(),
@@ -430,9 +423,9 @@ def _prefilter(session: Session, req: MatchRequest, asked: _Asked, today: date, 
 
     rows = rows_of(base.where(ServicePoint.need_key.in_(needs) if needs else ServicePoint.need_key == ""))
     if asked.kinds:  # a listing of the kind asked for counts even when filed under another need
-        of_kind = [services_matching(session, _kind_query(k)) for k in asked.kinds]
         rows += rows_of(base.where(ServicePoint.need_key == "",
-                                   or_(*(ServicePoint.service_id.in_(q) for q in of_kind))))
+                                   or_(*(ServicePoint.search_id.in_(search_rows_matching(session, q))
+                                         for q in kind_queries))))
     excluded: set[str] = set()
     if asked.excluded_needs:
         excluded = {row[0] for row in rows_of(base.where(ServicePoint.need_key.in_(asked.excluded_needs)))}
@@ -452,9 +445,17 @@ def _prefilter(session: Session, req: MatchRequest, asked: _Asked, today: date, 
                                current_load(row.recent_referrals, row.referrals_counted_on, today),
                                verification.verified_on(row.last_verified_at, row.assured_date),
                                audience=row.audience, excluded=sid in excluded,
-                               ages=(row.minimum_age, row.maximum_age))
+                               ages=(row.minimum_age, row.maximum_age), search_id=row.search_id)
             if existing is not None:
                 fresh.needs = existing.needs
+            row_id = row.search_id
+            for key, (named, described) in zip(asked.kinds, kind_rows):
+                strength = 1.0 if row_id in named else KIND_ELSEWHERE if row_id in described else 0.0
+                if strength > fresh.kind_strength:
+                    fresh.kind, fresh.kind_strength = key, strength
+            if word_rows:  # share of the words found, a word in the name counting double
+                fresh.text_score = sum(1.0 if row_id in named else 0.5 if row_id in described else 0.0
+                                       for named, described in word_rows) / len(word_rows)
             candidates[sid] = existing = fresh
         if needs and row.need_key:
             existing.needs[row.need_key] = row.source

@@ -590,6 +590,8 @@ class ServicePoint(Base):
     source: Mapped[str | None] = mapped_column(String(16), nullable=True)  # taxonomy | text (how we know)
     # Who the listing is for, read from its words (listing_facts.audience_tags): "carers women".
     audience: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # directory_search_text.id of the service: full-text matches (row ids) join here directly.
+    search_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     latitude: Mapped[float | None] = _number()
     longitude: Mapped[float | None] = _number()
 

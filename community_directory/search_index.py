@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from community_directory.batches import chunks
+from community_directory.listing_facts import audience_tags
 from community_directory.models import (
     Attribute,
     Location,
@@ -25,7 +26,6 @@ from community_directory.models import (
     ServicePoint,
     TaxonomyTerm,
 )
-from community_directory.listing_facts import audience_tags
 from community_directory.needs import NEED_KEYS, needs_in_text
 from community_directory.text_search import clear_text_rows, refresh_text_rows
 
@@ -107,12 +107,13 @@ def _index_part(session: Session, ids: Sequence[str]) -> int:
         else:
             term_words[link_id].append(term_name or code or "")
 
+    documents = {sid: (f"{name or ''} {alternate_name or ''}", f"{description or ''} {eligibility or ''}",
+                       " ".join(sorted(term_words.get(sid, []))))
+                 for sid, name, description, alternate_name, eligibility in services}
+    search_ids = refresh_text_rows(session, documents)
     entries: list[dict[str, object]] = []
-    documents: dict[str, tuple[str, str, str]] = {}
     for sid, name, description, alternate_name, eligibility in services:
         audience = " ".join(sorted(audience_tags(name, description, eligibility))) or None
-        documents[sid] = (f"{name or ''} {alternate_name or ''}", f"{description or ''} {eligibility or ''}",
-                          " ".join(sorted(term_words.get(sid, []))))
         if classified.get(sid):
             needs = [(k, "taxonomy") for k in sorted(classified[sid])]
         else:  # not classified with our taxonomy: guess from its own words, trusted less
@@ -121,8 +122,8 @@ def _index_part(session: Session, ids: Sequence[str]) -> int:
         for location_id, lat, lon in places.get(sid) or [(None, None, None)]:
             for need_key, source in [("", None), *needs]:
                 entries.append({"service_id": sid, "location_id": location_id, "need_key": need_key,
-                                "source": source, "latitude": lat, "longitude": lon, "audience": audience})
+                                "source": source, "latitude": lat, "longitude": lon, "audience": audience,
+                                "search_id": search_ids.get(sid)})
     if entries:
         session.execute(insert(ServicePoint), entries)
-    refresh_text_rows(session, documents)
     return len(services)

@@ -30,18 +30,16 @@ FTS_TABLE = "directory_search_fts"
 # bm25 weights for (name, body, terms): a word in the name says most about what a listing is.
 NAME_WEIGHT, BODY_WEIGHT, TERMS_WEIGHT = 3.0, 1.0, 0.5
 
+_INSERT = f"INSERT INTO {FTS_TABLE}(rowid, name, body, terms) VALUES (new.id, new.name, new.body, new.terms);"
+_REMOVE = (f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name, body, terms) "
+           "VALUES ('delete', old.id, old.name, old.body, old.terms);")
 SQLITE_DDL = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(name, body, terms, "
-    "content='directory_search_text', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS directory_search_text_ai AFTER INSERT ON directory_search_text BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, name, body, terms) VALUES (new.id, new.name, new.body, new.terms); END",
-    "CREATE TRIGGER IF NOT EXISTS directory_search_text_ad AFTER DELETE ON directory_search_text BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name, body, terms) "
-    "VALUES ('delete', old.id, old.name, old.body, old.terms); END",
-    "CREATE TRIGGER IF NOT EXISTS directory_search_text_au AFTER UPDATE ON directory_search_text BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name, body, terms) "
-    "VALUES ('delete', old.id, old.name, old.body, old.terms); "
-    f"INSERT INTO {FTS_TABLE}(rowid, name, body, terms) VALUES (new.id, new.name, new.body, new.terms); END",
+    (f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(name, body, terms, "
+     "content='directory_search_text', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')"),
+    f"CREATE TRIGGER IF NOT EXISTS directory_search_text_ai AFTER INSERT ON directory_search_text BEGIN {_INSERT} END",
+    f"CREATE TRIGGER IF NOT EXISTS directory_search_text_ad AFTER DELETE ON directory_search_text BEGIN {_REMOVE} END",
+    (f"CREATE TRIGGER IF NOT EXISTS directory_search_text_au AFTER UPDATE ON directory_search_text BEGIN "
+     f"{_REMOVE} {_INSERT} END"),
 )
 SQLITE_DROP = (f"DROP TABLE IF EXISTS {FTS_TABLE}",)
 
@@ -101,56 +99,51 @@ def _is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-def services_matching(session: Session, query: TextQuery, *, name_only: bool = False) -> Select[tuple[str]]:
-    """A SELECT of the service ids whose text matches, for use as an IN (...) subquery."""
+def search_rows_matching(session: Session, query: TextQuery, *, name_only: bool = False) -> Select[tuple[int]]:
+    """A SELECT of the directory_search_text ids (= directory_service_point.search_id) whose
+    text matches: on SQLite straight from the FTS5 index, with no lookup of the rows."""
     t = ServiceSearchText
     if _is_sqlite(session):
-        fts = table(FTS_TABLE, column("rowid"))
-        return (select(t.service_id).join(fts, fts.c.rowid == t.id)
-                .where(text(f"{FTS_TABLE} MATCH :fts_q").bindparams(fts_q=_fts_expression(query, name_only))))
+        fts = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
+        # an anonymous bind per MATCH, so several in one statement keep their own queries
+        return select(fts.c.rowid).where(fts.c[FTS_TABLE].op("MATCH")(literal(_fts_expression(query, name_only))))
     condition = _pg_document(name_only).op("@@")(_pg_tsquery(query.any_of))
     if name_only:  # let the document index narrow first
         condition = pg_document_expression().op("@@")(_pg_tsquery(query.any_of)) & condition
     if query.none_of:
         condition = condition & ~pg_document_expression().op("@@")(_pg_tsquery(query.none_of))
-    return select(t.service_id).where(condition)
+    return select(t.id).where(condition)
+
+
+def matching_rows(session: Session, query: TextQuery, *, name_only: bool = False) -> set[int]:
+    """The search row ids whose text matches. A common word matches thousands of listings, so on
+    SQLite this reads the FTS5 index through the driver's own cursor (a third of a Core query's time)."""
+    if not query:
+        return set()
+    if _is_sqlite(session):
+        cursor = session.connection().connection.cursor()  # the DBAPI cursor, in this transaction
+        try:
+            cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (_fts_expression(query, name_only),))
+            return {row[0] for row in cursor.fetchall()}
+        finally:
+            cursor.close()
+    return set(session.execute(search_rows_matching(session, query, name_only=name_only)).scalars())
 
 
 def matching_ids(session: Session, query: TextQuery, *, name_only: bool = False) -> set[str]:
-    if not query:
-        return set()
-    return set(session.execute(services_matching(session, query, name_only=name_only)).scalars())
-
-
-def relevance(session: Session, query: TextQuery) -> dict[str, float]:
-    """Service id -> how well its text fits the query, 1.0 for the best fit, down towards 0."""
-    if not query:
-        return {}
+    """The service ids whose text matches (for tools and tests; matching works with row ids)."""
+    rows = matching_rows(session, query, name_only=name_only)
     t = ServiceSearchText
-    if _is_sqlite(session):
-        rows = session.execute(
-            text(f"SELECT s.service_id, bm25({FTS_TABLE}, {NAME_WEIGHT}, {BODY_WEIGHT}, {TERMS_WEIGHT}) "
-                 f"FROM {FTS_TABLE} f JOIN directory_search_text s ON s.id = f.rowid "
-                 f"WHERE {FTS_TABLE} MATCH :q"),
-            {"q": _fts_expression(query, False)},
-        ).all()
-        scores = {sid: -float(rank) for sid, rank in rows}  # bm25 is negative, lower is better
-    else:
-        tsquery = _pg_tsquery(query.any_of)
-        rows = session.execute(
-            select(t.service_id, func.ts_rank(pg_document_expression(), tsquery))
-            .where(pg_document_expression().op("@@")(tsquery))
-        ).all()
-        scores = {sid: float(rank) for sid, rank in rows}
-    best = max(scores.values(), default=0.0)
-    if best <= 0:
-        return dict.fromkeys(scores, 1.0)
-    return {sid: max(score / best, 0.01) for sid, score in scores.items()}
+    found: set[str] = set()
+    for part in chunks(sorted(rows)):
+        found.update(session.execute(select(t.service_id).where(t.id.in_(part))).scalars())
+    return found
 
 
 def refresh_text_rows(session: Session, documents: dict[str, tuple[str, str, str]],
-                      removed: Collection[str] = ()) -> None:
-    """Replace the searched text of these services: (name, body, terms), stored normalised."""
+                      removed: Collection[str] = ()) -> dict[str, int]:
+    """Replace the searched text of these services: (name, body, terms), stored normalised.
+    Returns service id -> its new search row id."""
     t = ServiceSearchText
     gone = sorted(set(documents) | set(removed))
     for part in chunks(gone):
@@ -159,6 +152,10 @@ def refresh_text_rows(session: Session, documents: dict[str, tuple[str, str, str
             for sid, (name, body, terms) in documents.items()]
     for part in chunks(rows, 2000):
         session.execute(insert(t), part)
+    ids: dict[str, int] = {}
+    for part in chunks(sorted(documents)):
+        ids.update(session.execute(select(t.service_id, t.id).where(t.service_id.in_(part))).tuples().all())
+    return ids
 
 
 def clear_text_rows(session: Session) -> None:
@@ -166,4 +163,4 @@ def clear_text_rows(session: Session) -> None:
     session.execute(delete(ServiceSearchText))  # on SQLite the delete trigger empties the FTS5 table
 
 
-__all__ = ["TextQuery", "matching_ids", "relevance", "services_matching", "refresh_text_rows", "clear_text_rows"]
+__all__ = ["TextQuery", "clear_text_rows", "matching_ids", "matching_rows", "refresh_text_rows", "search_rows_matching"]

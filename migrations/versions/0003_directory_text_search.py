@@ -6,10 +6,9 @@ Create Date: 2026-12-01 09:45:00
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.orm import Session
-
 
 revision = '0003'
 down_revision = '0002'
@@ -20,6 +19,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('directory_service_point', schema=None) as batch_op:
         batch_op.add_column(sa.Column('audience', sa.String(length=128), nullable=True))
+        batch_op.add_column(sa.Column('search_id', sa.Integer(), nullable=True))
 
     op.create_table('directory_search_text',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -59,4 +59,5 @@ def downgrade() -> None:
         op.execute('DROP INDEX IF EXISTS ix_directory_search_text_document')
     op.drop_table('directory_search_text')
     with op.batch_alter_table('directory_service_point', schema=None) as batch_op:
+        batch_op.drop_column('search_id')
         batch_op.drop_column('audience')

@@ -145,7 +145,7 @@ def test_the_text_index_follows_listing_edits(demo_session: Session) -> None:
     shed = TextQuery.of(["shed"])
     before = matching_ids(demo_session, shed)
     assert len(before) == 3
-    sid = sorted(before)[0]
+    sid = min(before)
     demo_session.execute(update(Service).where(Service.id == sid).values(name="Tuesday Woodwork Club"))
     refresh_search_index(demo_session, [sid])
     assert matching_ids(demo_session, shed) == before - {sid}
