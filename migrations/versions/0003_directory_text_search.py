@@ -41,10 +41,10 @@ def upgrade() -> None:
             op.execute(statement)
     elif bind.dialect.name == 'postgresql':
         op.execute(
-            "CREATE INDEX ix_directory_search_text_document ON directory_search_text USING gin ("
+            "CREATE INDEX ix_directory_search_text_document ON directory_search_text USING gin (("
             "setweight(to_tsvector('english'::regconfig, coalesce(name, '')), 'A'::\"char\") || "
             "setweight(to_tsvector('english'::regconfig, coalesce(body, '')), 'B'::\"char\") || "
-            "setweight(to_tsvector('english'::regconfig, coalesce(terms, '')), 'C'::\"char\"))"
+            "setweight(to_tsvector('english'::regconfig, coalesce(terms, '')), 'C'::\"char\")))"
         )
     # Derived rows: rebuild them for what is already in the directory (nothing on a new database).
     refresh_search_index(Session(bind=bind))
