@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import DDL, Select, column, delete, event, func, insert, literal, select, table, text
 from sqlalchemy.orm import Session
@@ -75,9 +76,10 @@ def _fts_expression(query: TextQuery, name_only: bool) -> str:
     return f"name : ({body})" if name_only else body
 
 
-def _pg_tsquery(phrases: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _pg_tsquery(phrases: tuple[str, ...]) -> Any:
+    """phraseto_tsquery per phrase, OR-ed: a phrase is matched as written, in order."""
     parts = [func.phraseto_tsquery(text("'english'::regconfig"), literal(p)) for p in phrases]
-    combined = parts[0]
+    combined: Any = parts[0]
     for part in parts[1:]:
         combined = combined.op("||")(part)
     return combined
@@ -150,8 +152,8 @@ def refresh_text_rows(session: Session, documents: dict[str, tuple[str, str, str
         session.execute(delete(t).where(t.service_id.in_(part)))
     rows = [{"service_id": sid, "name": normalise(name), "body": normalise(body), "terms": normalise(terms)}
             for sid, (name, body, terms) in documents.items()]
-    for part in chunks(rows, 2000):
-        session.execute(insert(t), part)
+    for batch in chunks(rows, 2000):
+        session.execute(insert(t), list(batch))
     ids: dict[str, int] = {}
     for part in chunks(sorted(documents)):
         ids.update(session.execute(select(t.service_id, t.id).where(t.service_id.in_(part))).tuples().all())
