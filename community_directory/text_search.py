@@ -45,7 +45,7 @@ SQLITE_DDL = (
 SQLITE_DROP = (f"DROP TABLE IF EXISTS {FTS_TABLE}",)
 
 # create_all / drop_all (tests, the CLI, the benchmark) build the FTS5 side too; Alembic
-# migration 0003 does the same for migrated databases.
+# migration 0009 does the same for migrated databases.
 for _statement in SQLITE_DDL:
     event.listen(ServiceSearchText.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
 for _statement in SQLITE_DROP:

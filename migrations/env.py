@@ -13,7 +13,7 @@ target_metadata = [AppBase.metadata, DirectoryBase.metadata]
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """Leave SQLite's FTS5 table and its shadow tables to migration 0003 (text_search.py): they
+    """Leave SQLite's FTS5 table and its shadow tables to migration 0009 (text_search.py): they
     are created by SQL the models cannot describe. The PostgreSQL GIN expression index likewise."""
     if type_ == "table" and name and name.startswith("directory_search_fts"):
         return False

@@ -1,7 +1,7 @@
 """directory text search: searched text per service (FTS5 on SQLite, GIN on PostgreSQL), audience tags
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 09:45:00
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
 
-revision = '0003'
-down_revision = '0002'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
