@@ -195,8 +195,10 @@ def read_request(text: str) -> RequestReading:
         reading.excluded_kinds += ["baby_group", "dads_group"]
     kept = " ".join(positive)
     reading.kinds = [k for k in kinds_in_text(kept) if k not in reading.excluded_kinds]
+    # The needs named in words; a kind's own needs only when no need was named ("mens shed"),
+    # so "painting or crafts" stays arts and crafts rather than also "meeting people".
     kind_needs = [n for k in reading.kinds for n in get_kind(k).needs]
-    reading.needs = [n for n in dict.fromkeys([*needs_in_text(kept), *kind_needs])]
+    reading.needs = list(dict.fromkeys(needs_in_text(kept) or kind_needs))
     reading.excluded_needs = [n for n in dict.fromkeys(reading.excluded_needs) if n not in reading.needs]
     reading.excluded_kinds = list(dict.fromkeys(reading.excluded_kinds))
     reading.misread_needs = [n for n in needs_in_text(lowered) if n not in reading.needs]

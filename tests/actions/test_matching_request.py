@@ -30,7 +30,7 @@ def test_words_from_every_turn_of_this_search_reach_the_request() -> None:
     assert resident_text(tracker) == "hi. lunch club for my dad hes 84. he uses a walker. SR5 2LT"
     request = build_request(tracker, exclude=[])
     assert request.kinds == ["lunch_club"] and request.for_someone_else
-    assert request.needs == ["loneliness", "food"]  # "dad" and "walker" were never needs
+    assert request.needs == ["loneliness"]  # "dad" and "walker" were never needs
     assert request.about_person.age == 84 and request.about_person.mobility == "walking_aid"
 
 
@@ -46,7 +46,7 @@ def test_the_needs_form_does_not_keep_a_need_that_was_refused() -> None:
     form = ValidateNeedsForm()
     assert form.validate_needs(["employment", "parenting"], CollectingDispatcher(), tracker, {}) == {"needs": ["parenting"]}
     assert form.validate_needs(["parenting"], CollectingDispatcher(),
-                               conversation("lunch club for my dad hes 84"), {}) == {"needs": ["loneliness", "food"]}
+                               conversation("lunch club for my dad hes 84"), {}) == {"needs": ["loneliness"]}
 
 
 def test_each_match_says_why_within_two_texts() -> None:
