@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import TimedAction, db, person_for
 from bot.records.measures import ONS4_SLOTS
 from community_directory.matching import Match, MatchRequest, find_matches, record_referral
+from community_directory.preferences import must_be_free, preferences_in_text
 from community_directory.request_text import read_request
 
 PAGE = 3
@@ -72,7 +73,12 @@ def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
     for name in REQUEST_SLOTS:
         setattr(request, name, list(tracker.get_slot(name) or []))
     request.about_person = tracker.get_slot("about_person") or None
-    return read_request(resident_text(tracker)).apply(request)
+    said = resident_text(tracker)
+    # "it has to be free im skint", "i use a wheelchair" in any turn are limits, asked or not
+    # (days and times are left to the slots: people change those, and the form keeps the latest).
+    request.free_only = request.free_only or must_be_free(said)
+    request.access = list(dict.fromkeys([*request.access, *preferences_in_text(said).access]))
+    return read_request(said).apply(request)
 
 
 def describe(n: int, match: Match) -> str:

@@ -32,7 +32,7 @@ NOT_ACTIVITY = re.compile(
 )
 # Common words a typo must never be "corrected" away from.
 _KEEP_AS_WRITTEN = frozenset({
-    "carer", "caring", "cared", "bored", "share", "shared", "shore", "store", "score", "chore", "shout",
+    "carer", "caring", "cared", "bored", "walls", "wall", "share", "shared", "shore", "store", "score", "chore", "shout",
     "sheds", "shred", "where", "there", "these", "those", "their", "worse", "worst", "walker", "works",
     "worked", "working", "place", "plays", "cards", "chart", "chair", "chain", "shape", "class", "glass",
     "grass", "cross",
@@ -48,6 +48,7 @@ class Kind:
     not_listings: tuple[str, ...] = ()  # words that mean a listing is not this kind
     needs: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()  # audience tags the kind is for (listing_facts.audience_tags)
+    related: tuple[str, ...] = ()  # kinds to lift a little next, when this one is asked for
 
 
 def normalise(text: str) -> str:
@@ -71,8 +72,12 @@ def load_kinds(path: Path = KINDS_FILE) -> tuple[Kind, ...]:
             said=tuple(normalise(str(p)) for p in entry["said"]),
             listings=tuple(normalise(str(p)) for p in entry["listings"]),
             not_listings=tuple(normalise(str(p)) for p in entry.get("not_listings") or ()),
-            needs=needs, audience=tuple(entry.get("audience") or ()),
+            needs=needs, audience=tuple(entry.get("audience") or ()), related=tuple(entry.get("related") or ()),
         ))
+    keys = {k.key for k in kinds}
+    for kind in kinds:
+        if set(kind.related) - keys:
+            raise ValueError(f"activity kind {kind.key!r}: unknown related kinds {sorted(set(kind.related) - keys)}")
     return tuple(kinds)
 
 

@@ -79,6 +79,7 @@ DETAIL_CHUNK = 24  # first batch of candidates whose details are read; doubles e
 # Score weights: the cheap part, then what details can add. A named kind in a listing's name
 # (W_KIND) is worth more than the best need, words and distance together can give.
 W_KIND, KIND_ELSEWHERE = 1.2, 0.6  # kind words in the name / only in the description or terms
+RELATED_SHARE = 0.3  # a related kind ("a wellbeing group" after "bereavement group") counts this much
 W_NEED, W_TEXT, W_DISTANCE, W_FRESH = 0.45, 0.25, 0.30, 0.05
 W_LANGUAGE, W_AGE, W_ACCESS, W_FREE = 0.10, 0.05, 0.05, 0.03
 UNKNOWN_ACCESS_PENALTY = 0.05
@@ -206,6 +207,7 @@ class _Asked:
     words: list[str]
     excluded_needs: list[str]
     audience: set[str]  # audience tags the person asked for, so not held against them
+    related: list[str] = field(default_factory=list)  # kinds to lift a little next (kinds.Kind.related)
 
     @classmethod
     def of(cls, req: MatchRequest) -> _Asked:
@@ -229,9 +231,11 @@ class _Asked:
         audience = {tag for k in kinds for tag in get_kind(k).audience}
         audience |= {"carers"} if "carers" in needs else set()
         audience |= {"parents"} if "parenting" in needs else set()
+        related = [r for k in kinds for r in get_kind(k).related if r not in kinds and r not in excluded_kinds]
         return cls(needs, kinds, about, req.age if req.age is not None else about.age,
                    req.age_group or about.age_group, access, language,
-                   _tokens(corrected(req.text)) if req.text else [], excluded_needs, audience)
+                   _tokens(corrected(req.text)) if req.text else [], excluded_needs, audience,
+                   list(dict.fromkeys(related)))
 
     @property
     def limited_mobility(self) -> bool:
@@ -337,7 +341,7 @@ def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, located: bool, ma
     need_loads: dict[str, list[float]] = defaultdict(list)
     for c in candidates:
         text_score = c.text_score
-        if needs and not c.needs and not c.kind:
+        if needs and not c.needs and c.kind not in asked.kinds:
             continue
         if not needs and not asked.kinds and asked.words and text_score == 0:
             continue  # free text alone: it must share a word with the listing
@@ -348,7 +352,7 @@ def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, located: bool, ma
             high = c.ages[1]
             if high is not None and high <= 25:
                 penalty += P_AGE_NOT_SAID
-        if c.excluded and not c.kind:
+        if c.excluded and c.kind not in asked.kinds:
             if not any(source == "taxonomy" for source in c.needs.values()):
                 continue  # it is here for what they said no to
             penalty += P_EXCLUDED_NEED
@@ -396,6 +400,8 @@ def _prefilter(session: Session, req: MatchRequest, asked: _Asked, today: date, 
     # or anywhere): full-text row ids, read once per request straight from the index.
     kind_queries = [_kind_query(k) for k in asked.kinds]
     kind_rows = [(matching_rows(session, q, name_only=True), matching_rows(session, q)) for q in kind_queries]
+    related_rows = [(matching_rows(session, q, name_only=True), matching_rows(session, q))
+                    for q in (_kind_query(k) for k in asked.related)]
     word_rows = [(matching_rows(session, q, name_only=True), matching_rows(session, q))
                  for q in (TextQuery.of([w]) for w in asked.words[:MAX_WORDS])]
     base = select(*columns).join(Service, Service.id == ServicePoint.service_id).where(
@@ -449,8 +455,9 @@ def _prefilter(session: Session, req: MatchRequest, asked: _Asked, today: date, 
             if existing is not None:
                 fresh.needs = existing.needs
             row_id = row.search_id
-            for key, (named, described) in zip(asked.kinds, kind_rows):
-                strength = 1.0 if row_id in named else KIND_ELSEWHERE if row_id in described else 0.0
+            for key, (named, described), share in [*((k, r, 1.0) for k, r in zip(asked.kinds, kind_rows)),
+                                                    *((k, r, RELATED_SHARE) for k, r in zip(asked.related, related_rows))]:
+                strength = share * (1.0 if row_id in named else KIND_ELSEWHERE if row_id in described else 0.0)
                 if strength > fresh.kind_strength:
                     fresh.kind, fresh.kind_strength = key, strength
             if word_rows:  # share of the words found, a word in the name counting double

@@ -59,3 +59,9 @@ def test_each_match_says_why_within_two_texts() -> None:
     assert text.startswith("1) Pallion Bereavement Support Group (demo listing name, quite long). "
                            "Picked for: bereavement group, for over-60s. Every other Thursday")
     assert "2.1 miles away" in text and is_gsm7(text) and count_segments(text).segments <= 2
+
+
+def test_it_has_to_be_free_said_with_the_need_limits_the_search() -> None:
+    assert build_request(conversation("yoga or summat like that but it has to be free im skint"), exclude=[]).free_only
+    assert not build_request(conversation("im free on tuesdays, something to get me out"), exclude=[]).free_only
+    assert build_request(conversation("i use a wheelchair"), exclude=[]).access == ["wheelchair"]
