@@ -25,9 +25,13 @@ from community_directory.person_facts import AboutPerson
 # Clause breaks: a negation reaches to the end of its clause, not past "but" or "just".
 _PUNCTUATION = re.compile(r"[.,;:!?()\n]+|\s-\s|\.\.\.")
 _CLAUSE = re.compile(r"\b(but|just|only|instead|rather|though|although|however|and i|id like|i want|i would like)\b")
+# A refusal is about what the person wants ("im not after a job", "dont want walking"), not about
+# what someone else does ("the landlord wont do owt"), so the cues are first person or "not a/an/into".
 _NEGATION = re.compile(
-    r"\b(not|dont|do not|doesnt|does not|never|isnt|aint|wont|no more|rather not|not interested in"
-    r"|nothing to do with|without|no need for|no thanks to|not really into|hate|cant stand)\b"
+    r"\b((i|im|i am|ive|i have|i do|i does|i would|id|ill) (not|never|no)\b|not (a|an|after|into|interested|looking"
+    r"|bothered|keen|fussed on|for me|really into)\b|(i|we) (dont|do not|didnt|wont|would not|wouldnt) "
+    r"(want|need|fancy|like|do|care for)\b|dont (want|need|fancy)\b|no more\b|rather not\b|nothing to do with"
+    r"|nothing (with|for|involving)\b|without\b|no thanks\b|(i|we) (hate|cant stand)\b|not\s*$)"
 )
 # "no X" is a refusal only for these: "no money", "no friends", "no food" are needs, not refusals.
 _NO_THANKS = re.compile(r"\bno\s+(jobs?|work stuff|volunteering|carers|carer stuff|exercise|sport|groups? for kids"

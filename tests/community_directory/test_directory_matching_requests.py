@@ -153,3 +153,13 @@ def test_the_text_index_follows_listing_edits(demo_session: Session) -> None:
     demo_session.execute(update(Service).where(Service.id == sid).values(description="The mens shed, renamed."))
     refresh_search_index(demo_session, [sid])
     assert sid in matching_ids(demo_session, shed) and sid not in matching_ids(demo_session, shed, name_only=True)
+
+
+def test_only_the_persons_own_refusals_count() -> None:
+    landlord = read_request("me flat is full of damp and the landlord wont do owt about it")
+    assert landlord.needs == ["housing"] and not landlord.excluded_needs
+    out_of_work = read_request("i am not working at the moment, need a job")
+    assert out_of_work.needs == ["employment"] and not out_of_work.excluded_needs
+    walking = read_request("i dont want anything with walking, maybe knitting")
+    assert walking.kinds == ["crafts"] and walking.excluded_kinds == ["walking_group"]
+    assert read_request("nothing with kids please").excluded_needs == ["parenting"]
