@@ -32,7 +32,8 @@ NOT_ACTIVITY = re.compile(
 )
 # Common words a typo must never be "corrected" away from.
 _KEEP_AS_WRITTEN = frozenset({
-    "carer", "caring", "cared", "bored", "walls", "wall", "share", "shared", "shore", "store", "score", "chore", "shout",
+    "carer", "caring", "cared", "bored", "walls", "wall",
+    "share", "shared", "shore", "store", "score", "chore", "shout",
     "sheds", "shred", "where", "there", "these", "those", "their", "worse", "worst", "walker", "works",
     "worked", "working", "place", "plays", "cards", "chart", "chair", "chain", "shape", "class", "glass",
     "grass", "cross",

@@ -228,7 +228,8 @@ _AUDIENCE_NAME: dict[str, re.Pattern[str]] = {
     "carers": re.compile(r"\bcarers?\b"),
     "women": re.compile(r"\b(women|womens|woman|ladies|lasses|girls|mums|mams|mothers)\b"),
     "men": re.compile(r"\b(men|mens|gents|blokes|dads|fathers|grandads|lads)\b"),
-    "parents": re.compile(r"\b(baby|babies|toddlers?|stay and play|parents?|mums|mams|dads|bumps?|under 5s|family learning)\b"),
+    "parents": re.compile(r"\b(baby|babies|toddlers?|stay and play|parents?|mums|mams|dads|bumps?|under 5s"
+                          r"|family learning)\b"),
     "english_learners": re.compile(r"\b(english conversation|esol|learn english)\b"),
     "active": re.compile(r"\b(football|running|run club|5k|walk|walks|walking|dance|dancing|zumba|aerobics|"
                          r"keep fit|conservation|beach clean|litter pick|rambl\w*|hike|hiking)\b"),

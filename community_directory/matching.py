@@ -154,7 +154,6 @@ class Match:
         return ", ".join(self.reasons)
 
 
-
 @dataclass
 class _Candidate:
     service_id: str
@@ -394,7 +393,8 @@ def _prefilter(session: Session, req: MatchRequest, asked: _Asked, today: date, 
         ServicePoint.service_id, ServicePoint.location_id, ServicePoint.latitude, ServicePoint.longitude,
         ServicePoint.need_key, ServicePoint.source, ServicePoint.audience, ServicePoint.search_id,
         Service.name, Service.description,
-        Service.minimum_age, Service.maximum_age, Service.recent_referrals, Service.referrals_counted_on, Service.last_verified_at, Service.assured_date,
+        Service.minimum_age, Service.maximum_age, Service.recent_referrals, Service.referrals_counted_on,
+        Service.last_verified_at, Service.assured_date,
     ]
     # Which asked-for kind each listing is, and which of the person's words it has (in its name,
     # or anywhere): full-text row ids, read once per request straight from the index.
@@ -455,8 +455,9 @@ def _prefilter(session: Session, req: MatchRequest, asked: _Asked, today: date, 
             if existing is not None:
                 fresh.needs = existing.needs
             row_id = row.search_id
-            for key, (named, described), share in [*((k, r, 1.0) for k, r in zip(asked.kinds, kind_rows)),
-                                                    *((k, r, RELATED_SHARE) for k, r in zip(asked.related, related_rows))]:
+            weighed = [*((k, r, 1.0) for k, r in zip(asked.kinds, kind_rows, strict=True)),
+                       *((k, r, RELATED_SHARE) for k, r in zip(asked.related, related_rows, strict=True))]
+            for key, (named, described), share in weighed:
                 strength = share * (1.0 if row_id in named else KIND_ELSEWHERE if row_id in described else 0.0)
                 if strength > fresh.kind_strength:
                     fresh.kind, fresh.kind_strength = key, strength

@@ -112,7 +112,7 @@ def _index_part(session: Session, ids: Sequence[str]) -> int:
                  for sid, name, description, alternate_name, eligibility in services}
     search_ids = refresh_text_rows(session, documents)
     entries: list[dict[str, object]] = []
-    for sid, name, description, alternate_name, eligibility in services:
+    for sid, name, description, _alternate_name, eligibility in services:
         audience = " ".join(sorted(audience_tags(name, description, eligibility))) or None
         if classified.get(sid):
             needs = [(k, "taxonomy") for k in sorted(classified[sid])]

@@ -125,7 +125,8 @@ def matching_rows(session: Session, query: TextQuery, *, name_only: bool = False
     if _is_sqlite(session):
         cursor = session.connection().connection.cursor()  # the DBAPI cursor, in this transaction
         try:
-            cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (_fts_expression(query, name_only),))
+            cursor.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?",
+                           (_fts_expression(query, name_only),))
             return {row[0] for row in cursor.fetchall()}
         finally:
             cursor.close()

@@ -27,7 +27,8 @@ def upgrade() -> None:
     sa.Column('name', sa.Text(), server_default='', nullable=False),
     sa.Column('body', sa.Text(), server_default='', nullable=False),
     sa.Column('terms', sa.Text(), server_default='', nullable=False),
-    sa.ForeignKeyConstraint(['service_id'], ['hsds_service.id'], name=op.f('fk_directory_search_text_service_id_hsds_service'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_id'], ['hsds_service.id'],
+                            name=op.f('fk_directory_search_text_service_id_hsds_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_search_text')),
     sa.UniqueConstraint('service_id', name=op.f('uq_directory_search_text_service_id'))
     )
