@@ -94,7 +94,8 @@ P_AGE_NOT_SAID = 0.25  # for young people only, and no age said (most who text a
 
 _STOPWORDS = frozenset("""a an and are at be but by can do for from get go going group groups have i i'd i'm in
 into is it its like me more my near need of on or out please some something somewhere that the there thing
-things to want was what where with would you your just really help find looking local any""".split())
+things to want was what where with would you your just really help find looking local any
+hello hiya hey yes yeah yep not good lol pls thanks ta ok okay alright""".split())
 
 
 @dataclass

@@ -67,6 +67,7 @@ def test_typos_and_other_words_for_the_same_kind(demo_session: Session) -> None:
     assert kinds_in_text("something for my toddler") == ["baby_group"]
     assert kinds_in_text("i like painting") == ["art"]
     assert kinds_in_text("walking football") == ["walking_football"]  # not a walking group
+    assert kinds_in_text("i want practice english, my english not so good") == ["english_class"]
     assert kinds_in_text("he uses a walker") == [] and kinds_in_text("after lunch") == []
     painting = top(demo_session, "Hendon", "i like painting")
     assert painting[0].name == "Hendon Art Club"
