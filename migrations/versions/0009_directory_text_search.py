@@ -1,7 +1,7 @@
 """directory text search: searched text per service (FTS5 on SQLite, GIN on PostgreSQL), audience tags
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0003
 Create Date: 2026-12-01 09:45:00
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision = '0009'
-down_revision = '0005'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
