@@ -1,6 +1,6 @@
 """directory text search: searched text per service (FTS5 on SQLite, GIN on PostgreSQL), audience tags
 
-Revision ID: 0009
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01 09:45:00
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
 
-revision = '0009'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
