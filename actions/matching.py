@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import TimedAction, db, person_for
 from bot.records.measures import ONS4_SLOTS
 from actions.corrections import refine_instead_of_restart
+from actions.understanding import search_text
 from community_directory.matching import Match, MatchRequest, find_matches, record_referral
 
 PAGE = 3
@@ -33,7 +34,7 @@ def constraint_slots_set(tracker: Tracker) -> bool:
 def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
     return MatchRequest(
         needs=list(tracker.get_slot("needs") or []),
-        text=tracker.get_slot("need_text") or "",  # their own words, for relevance
+        text=search_text(tracker.get_slot("need_text")),  # their own words, for relevance
         lat=tracker.get_slot("lat"),
         lon=tracker.get_slot("lon"),
         max_miles=tracker.get_slot("max_miles"),

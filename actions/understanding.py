@@ -137,6 +137,28 @@ def without_refusals(text: str) -> str:
     return " ".join(_blank(text or "", _refusal_spans(text or "")).split())
 
 
+def search_text(text: str | None) -> str:
+    """The person's words for the directory's text relevance.
+
+    The directory library reads negation and "who it is for" itself once it has a reader of the
+    person's text (community_directory.request_text): then it gets their words as they are. Until
+    then it gets them with refusals and not-a-need words blanked, so "for my dad" does not rank
+    a dads' group and "not energy" does not rank energy advice.
+    """
+    text = text or ""
+    if _has_library_reader():
+        return text
+    return " ".join(_blank(text, _spans(_NOT_A_NEED_RE, text) + _refusal_spans(text)).split())
+
+
+def _has_library_reader() -> bool:
+    try:
+        from community_directory import request_text  # type: ignore[attr-defined]  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def known_needs(values: Iterable[Any]) -> list[str]:
     """Only real need keys, in order, once each: an entity value like "have one" is never a need."""
     return list(dict.fromkeys(str(v) for v in values if str(v) in NEED_KEYS))

@@ -81,3 +81,11 @@ def test_an_entity_that_only_touches_a_relative_is_kept():
     assert read_needs(text, ents(text, ("care for my dad", "carers"))).needs == ["carers"]
     text = "lunch club for my dad"
     assert read_needs(text, ents(text, ("lunch club", "loneliness"), ("dad", "parenting"))).needs == ["loneliness"]
+
+
+def test_search_words_leave_out_what_is_not_wanted_or_not_a_need():
+    from actions.understanding import search_text
+
+    assert "dad" not in search_text("lunch club for my dad, he uses a walker")
+    assert "lunch club" in search_text("lunch club for my dad, he uses a walker")
+    assert "energy" not in search_text("i meant the debt one, not energy")
