@@ -25,7 +25,7 @@ from rasa_sdk.types import DomainDict
 from actions.understanding import read_needs
 from bot.text.sms_text import to_gsm7
 from community_directory.places import find_place
-from community_directory.preferences import preferences_in_text
+from community_directory.preferences import Preferences, preferences_in_text
 
 # Messages about the conversation, not about what matters ("how does this work?" is no job).
 NOT_ABOUT_NEEDS = frozenset({
@@ -40,6 +40,24 @@ NO_TRANSPORT_MILES = 1.5  # as community_directory.matching: walking distance
 NEED_TEXT_MAX = 300
 READ_HERE = ("needs", "need_text", "access", "days", "time_of_day", "location", "lat", "lon", "max_miles")
 _CLOSER = re.compile(r"\b(closer|nearer|near(er)? to (me|home)|not (so|as|too) far|too far)\b", re.IGNORECASE)
+
+
+# Said in passing (not in answer to "anything I should know?"), days count only when named in
+# full or in a common short form: "i sat in all day" is no Saturday, "i am lonely" no morning.
+_DAY_SAID = {
+    "monday": r"mondays?", "tuesday": r"tuesdays?|tues", "wednesday": r"wednesdays?|weds",
+    "thursday": r"thursdays?|thurs", "friday": r"fridays?", "saturday": r"saturdays?", "sunday": r"sundays?",
+    "weekend": r"week ?ends?", "weekdays": r"week ?days?|during the week|mon(day)? to fri(day)?",
+}
+_BARE_AM_PM = re.compile(r"(?<!\d)(?<!\d )\b(?:am|pm)\b", re.IGNORECASE)
+
+
+def when_in_passing(text: str) -> Preferences:
+    """Days and time of day from a message that was not an answer to the preference question."""
+    heard = preferences_in_text(_BARE_AM_PM.sub(" ", text))
+    lowered = text.lower()
+    heard.days = [d for d in heard.days if re.search(rf"\b(?:{_DAY_SAID[d]})\b", lowered)]
+    return heard
 
 
 def _typed(tracker: Tracker) -> str | None:
@@ -161,14 +179,14 @@ class ValidateSlotMappings(ValidationAction):
         text = _typed(tracker)
         if text is None or _entities(tracker, "day"):
             return {}
-        days = preferences_in_text(text).days
+        days = when_in_passing(text).days
         return {"days": days} if days and days != tracker.get_slot("days") else {}
 
     async def extract_time_of_day(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = _typed(tracker)
         if text is None or _entities(tracker, "time_of_day"):
             return {}
-        heard = preferences_in_text(text)
+        heard = when_in_passing(text)
         if heard.time_of_day and heard.time_of_day != tracker.get_slot("time_of_day"):
             return {"time_of_day": heard.time_of_day}
         if heard.days and not heard.time_of_day and tracker.get_slot("time_of_day") and _entities(tracker, "day") == []:
@@ -182,7 +200,9 @@ class ValidateSlotMappings(ValidationAction):
         if text is None or tracker.active_loop or _entities(tracker, "place") or _entities(tracker, "postcode"):
             return {}
         place = find_place(text)
-        if place is None or place.name == tracker.get_slot("location"):
+        # "anything in Sunderland?" is everywhere, not a move to the city's middle
+        everywhere = place is not None and place == find_place("sunderland") and "centre" not in text.lower()
+        if place is None or everywhere or place.name == tracker.get_slot("location"):
             return {}
         return {"location": place.name, "lat": place.lat, "lon": place.lon}
 

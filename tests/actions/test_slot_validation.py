@@ -77,3 +77,10 @@ def test_new_days_replace_the_old_ones_and_closer_to_a_place_moves_the_search():
 def test_previous_value_is_the_one_before_the_latest_message():
     t = tracker("x", before={"needs": ["money"]}, now={"needs": ["food"]})
     assert previous_value(t, "needs") == ["money"]
+
+
+def test_words_that_look_like_days_or_times_in_passing_are_not():
+    slots = run(tracker("i am lonely, i sat in all day yesterday", before={"needs": ["loneliness"]}))
+    assert "days" not in slots and "time_of_day" not in slots
+    slots = run(tracker("anything in sunderland for me, on tues at 10 am", before={"location": "SR2 8PN"}))
+    assert "location" not in slots and slots["days"] == ["tuesday"] and slots["time_of_day"] == "morning"
