@@ -38,7 +38,13 @@ QUIET_FORMS = frozenset({"goal_form", "checkin_form"})
 CLOSER_MILES = 2.0
 NO_TRANSPORT_MILES = 1.5  # as community_directory.matching: walking distance
 NEED_TEXT_MAX = 300
-READ_HERE = ("needs", "need_text", "access", "days", "time_of_day", "location", "lat", "lon", "max_miles")
+READ_HERE = ("needs", "need_text", "access", "days", "time_of_day", "cost", "location", "lat", "lon", "max_miles")
+# Free only, said in passing: "it has to be free", "cant afford much" (but "im free on tuesdays" is a day).
+_FREE_ONLY = re.compile(
+    r"\b(?:has to be|have to be|must be|needs to be|need to be|got to be|only|has 2 be|gotta be)\s+free\b|\bfree\s+(?:only|ones?|things|stuff)\b"
+    r"|\bno cost\b|\bcan'?t (?:afford|pay)\b|\bcannot (?:afford|pay)\b|\bnothing that costs\b|\bfor free\b",
+    re.IGNORECASE,
+)
 _CLOSER = re.compile(r"\b(closer|nearer|near(er)? to (me|home)|not (so|as|too) far|too far)\b", re.IGNORECASE)
 
 
@@ -193,11 +199,24 @@ class ValidateSlotMappings(ValidationAction):
             return {"time_of_day": None}  # "weekends only" after "evenings": the new limit stands alone
         return {}
 
+    async def extract_cost(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        text = _typed(tracker)
+        if text is None or _entities(tracker, "cost") or tracker.get_slot("cost") == "free":
+            return {}
+        return {"cost": "free"} if _FREE_ONLY.search(text) else {}
+
+    def validate_cost(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """The one cost limit is "free"; a span like "free im skint" means that too."""
+        if value is None or value == "free":
+            return {"cost": value}
+        return {"cost": "free" if preferences_in_text(str(value)).free_only else None}
+
     # -- where ----------------------------------------------------------------------------------
     async def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        """A known place named in passing moves the search there (forms read their own answers)."""
+        """A known place named in passing ("lunch club ... he lives in southwick") is where to search."""
         text = _typed(tracker)
-        if text is None or tracker.active_loop or _entities(tracker, "place") or _entities(tracker, "postcode"):
+        loop = (tracker.active_loop or {}).get("name")
+        if text is None or loop not in (None, "needs_form") or _entities(tracker, "place") or _entities(tracker, "postcode"):
             return {}
         place = find_place(text)
         # "anything in Sunderland?" is everywhere, not a move to the city's middle

@@ -42,7 +42,12 @@ _NOT_A_NEED = [
     r"\b(?:does|do|did|would|will|should|could)\s+(?:this|that|it)\s+work\b",
     r"\b(?:this|that|it)\s+(?:works|worked)\b",
 ]
-_NOT_A_NEED_RE = re.compile("|".join(f"(?:{p})" for p in _NOT_A_NEED), re.IGNORECASE)
+_NOT_A_NEED += [
+    # "it has to be free, im skint": why it must be free, not a call for money advice
+    r"\b(?:free|cheap|no cost)\b(?:\s+(?:as|cos|cause|because|coz|since|im|i'm|i am|as i'm|as im)){1,2}\s+(?P<x>skint|broke|brassic)\b",
+    r"\b(?P<x>skint|broke|brassic)\b(?:\s+\w+){0,2}\s+(?:so|it)\s+(?:\w+\s+){0,3}(?:free|cheap)\b",
+]
+_NOT_A_NEED_RES = [re.compile(p, re.IGNORECASE) for p in _NOT_A_NEED]
 
 # A refusal: the need words after it, to the end of the clause, are what the person does NOT want.
 _REFUSAL = re.compile(
@@ -68,6 +73,14 @@ _MOBILITY_AID = re.compile(
 )
 
 
+# Asking for a child or teenager with no need named: somewhere to meet others their age.
+_YOUNG_PERSON = re.compile(
+    r"\b(?:my|me|our)\s+(?:lad|lass|son|daughter|boy|girl|grandson|granddaughter|kid|teenager)\b[^.?!]{0,30}?"
+    r"\b(?:(?:he|she)'?s|(?:he|she) is|aged)\s+(?:1[0-7]|[5-9])\b|\b(?:my|me|our)\s+(?:teenager|teen)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass
 class NeedsHeard:
     """The needs a message names, the ones it turns down, and what it says about access."""
@@ -85,6 +98,11 @@ class NeedsHeard:
 def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     """Where the pattern matches; only its group "x" when it has one (the words that are not a need)."""
     return [m.span("x") if m.groupdict().get("x") is not None else m.span() for m in pattern.finditer(text)]
+
+
+def _context_spans(text: str) -> list[tuple[int, int]]:
+    """Every span of the text whose words are not a need (someone else, an aid, where they are)."""
+    return [span for pattern in _NOT_A_NEED_RES for span in _spans(pattern, text)]
 
 
 def _refusal_spans(text: str) -> list[tuple[int, int]]:
@@ -108,28 +126,33 @@ def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 def _inside(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
     """Every non-space character of `span` lies in one of `spans` ("care for my dad" is not inside "dad")."""
-    covered = set()
+    covered: set[int] = set()
     for start, end in spans:
         covered.update(range(start, end))
     return all(i in covered for i in range(span[0], span[1]))
 
 
-def _library_reading(text: str) -> tuple[set[str], bool]:
-    """Excluded needs and mobility aid from the directory library's reader, once it exists."""
+def _library_reading(text: str) -> tuple[set[str], set[str], bool]:
+    """(refused needs, misread needs, mobility aid) from the directory's reader, once it exists.
+
+    community_directory.request_text (branch `matching`) reads the same words for kinds and for
+    who an activity is for; its refusals and misreadings are added to the ones read here.
+    """
     try:
         from community_directory import request_text  # type: ignore[attr-defined]
     except ImportError:
-        return set(), False
+        return set(), set(), False
     read = getattr(request_text, "read_request", None)
     if read is None:
-        return set(), False
+        return set(), set(), False
     try:
         reading: Any = read(text)
     except Exception:  # noqa: BLE001 - a reader bug must not stop the conversation; the local reading stands
-        return set(), False
+        return set(), set(), False
     excluded = {n for n in (getattr(reading, "excluded_needs", None) or []) if n in NEED_KEYS}
+    misread = {n for n in (getattr(reading, "misread_needs", None) or []) if n in NEED_KEYS}
     about = getattr(reading, "about_person", None)
-    return excluded, bool(getattr(about, "mobility_aid", False))
+    return excluded, misread, getattr(about, "mobility", None) in ("walking_aid", "wheelchair")
 
 
 def without_refusals(text: str) -> str:
@@ -148,7 +171,7 @@ def search_text(text: str | None) -> str:
     text = text or ""
     if _has_library_reader():
         return text
-    return " ".join(_blank(text, _spans(_NOT_A_NEED_RE, text) + _refusal_spans(text)).split())
+    return " ".join(_blank(text, _context_spans(text) + _refusal_spans(text)).split())
 
 
 def _has_library_reader() -> bool:
@@ -172,12 +195,12 @@ def read_needs(text: str, entities: Iterable[Mapping[str, Any]] = ()) -> NeedsHe
     ("paint again" -> creative). The keyword net reads what is left of the text.
     """
     text = text or ""
-    context = _spans(_NOT_A_NEED_RE, text)
+    context = _context_spans(text)
     refusals = _refusal_spans(text)
     masked = _blank(text, context + refusals)
     named = needs_in_text(masked)
     refused = needs_in_text(_blank(text, context + _outside(refusals, len(text)))) if refusals else []
-    lib_excluded, lib_mobility = _library_reading(text)
+    lib_excluded, lib_misread, lib_mobility = _library_reading(text)
     # A need both turned down and asked for in one message ("not a carer, but a carers break") stays.
     excluded = (set(refused) - set(named)) | lib_excluded
 
@@ -189,8 +212,10 @@ def read_needs(text: str, entities: Iterable[Mapping[str, Any]] = ()) -> NeedsHe
         if isinstance(start, int) and isinstance(end, int) and _inside((start, end), context + refusals):
             continue
         value = str(entity.get("value") or "")
-        found += [value] if value in NEED_KEYS else needs_in_text(_blank(value, _spans(_NOT_A_NEED_RE, value)))
-    needs = [n for n in dict.fromkeys(found + named) if n not in excluded]
+        found += [value] if value in NEED_KEYS else needs_in_text(_blank(value, _context_spans(value)))
+    needs = [n for n in dict.fromkeys(found + named) if n not in excluded and n not in lib_misread]
+    if not needs and _YOUNG_PERSON.search(text):
+        needs = ["loneliness"]  # "anything for my lad, hes 14": youth groups, which are for meeting others
     mobility = lib_mobility or bool(_MOBILITY_AID.search(text))
     return NeedsHeard(needs=needs, excluded=sorted(excluded), mobility_aid=mobility)
 

@@ -84,3 +84,24 @@ def test_words_that_look_like_days_or_times_in_passing_are_not():
     assert "days" not in slots and "time_of_day" not in slots
     slots = run(tracker("anything in sunderland for me, on tues at 10 am", before={"location": "SR2 8PN"}))
     assert "location" not in slots and slots["days"] == ["tuesday"] and slots["time_of_day"] == "morning"
+
+
+def test_free_only_said_in_passing_is_kept_but_free_on_a_day_is_not():
+    text = "yoga or summat like that but it has to be free im skint"
+    slots = run(tracker(text, entities=[need(text, "yoga", "physical_activity")], now={"needs": ["physical_activity"]}))
+    assert slots["cost"] == "free" and slots["needs"] == ["physical_activity"]
+    assert "cost" not in run(tracker("im free on tuesdays for a walk"))
+
+
+def test_a_place_named_with_the_need_is_kept_so_it_is_not_asked():
+    text = "lunch club for my dad hes 84 he lives in southwick, he uses a walker"
+    slots = run(tracker(text, entities=[need(text, "lunch club", "loneliness")], loop="needs_form",
+                        now={"needs": ["loneliness"]}))
+    assert slots["location"] == "Southwick" and slots["lat"]
+    assert "location" not in run(tracker("go every week", loop="goal_form"))
+
+
+def test_a_cost_span_that_says_free_is_free():
+    slots = run(tracker("it has to be free im skint", entities=[{"entity": "cost", "value": "free im skint"}],
+                        now={"cost": "free im skint"}))
+    assert slots["cost"] == "free"

@@ -89,3 +89,14 @@ def test_search_words_leave_out_what_is_not_wanted_or_not_a_need():
     assert "dad" not in search_text("lunch club for my dad, he uses a walker")
     assert "lunch club" in search_text("lunch club for my dad, he uses a walker")
     assert "energy" not in search_text("i meant the debt one, not energy")
+
+
+def test_skint_as_the_reason_it_must_be_free_is_not_a_money_need():
+    assert read_needs("yoga or summat like that but it has to be free im skint").needs == ["physical_activity"]
+    assert read_needs("im skint so it needs to be free, maybe a walking group").needs == ["physical_activity"]
+    assert "money" in read_needs("im skint and the bills are piling up").needs
+
+
+def test_a_child_with_no_need_named_is_somewhere_to_meet_others():
+    assert read_needs("anything for my lad hes 14, just sits in his room on the xbox all day").needs == ["loneliness"]
+    assert read_needs("me mam is 78").needs == []
