@@ -60,7 +60,9 @@ class AskAgain(TimedAction):
 
     slot = ""
 
-    async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response=wording(tracker, domain, self.slot), **_values(tracker))
         return []
 

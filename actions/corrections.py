@@ -20,9 +20,11 @@ _CORRECTION = re.compile(
     r"\bchanged my mind\b",
     re.IGNORECASE,
 )
-_FILLER = frozenset("""a an the one ones i i'm im me my no not nah actually meant mean sorry wait oops that this
+_FILLER = frozenset(
+    """a an the one ones i i'm im me my no not nah actually meant mean sorry wait oops that this
 other wrong instead please pls thanks ta it its is was want wanted like group groups club thing and or of for to
-hang on changed mind about""".split())
+hang on changed mind about""".split()
+)
 
 
 def is_correction(text: str) -> bool:
@@ -49,7 +51,9 @@ def refine_instead_of_restart(tracker: Tracker) -> list[dict[str, Any]] | None:
     fresh = [SlotSet("shown_ids", []), SlotSet("offered", []), SlotSet("has_matches", None)]
     if heard.needs:
         return [SlotSet("needs", heard.needs)] + fresh
-    if tracker.get_slot("needs") and (changed_this_turn(tracker, "location") or changed_this_turn(tracker, "max_miles")):
+    if tracker.get_slot("needs") and (
+        changed_this_turn(tracker, "location") or changed_this_turn(tracker, "max_miles")
+    ):
         return fresh
     return None
 

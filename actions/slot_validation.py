@@ -28,11 +28,28 @@ from community_directory.places import find_place
 from community_directory.preferences import Preferences, preferences_in_text
 
 # Messages about the conversation, not about what matters ("how does this work?" is no job).
-NOT_ABOUT_NEEDS = frozenset({
-    "help", "bot_challenge", "chitchat", "out_of_scope", "request_human", "thanks", "goodbye", "forget_me",
-    "crisis", "opt_out", "start_again", "greet", "affirm", "deny", "choose_option", "choose_checkin",
-    "report_progress", "inform_score",
-})
+NOT_ABOUT_NEEDS = frozenset(
+    {
+        "help",
+        "bot_challenge",
+        "chitchat",
+        "out_of_scope",
+        "request_human",
+        "thanks",
+        "goodbye",
+        "forget_me",
+        "crisis",
+        "opt_out",
+        "start_again",
+        "greet",
+        "affirm",
+        "deny",
+        "choose_option",
+        "choose_checkin",
+        "report_progress",
+        "inform_score",
+    }
+)
 # While a goal or a check-in is being set, the words are about that, not a new search.
 QUIET_FORMS = frozenset({"goal_form", "checkin_form"})
 CLOSER_MILES = 2.0
@@ -41,7 +58,8 @@ NEED_TEXT_MAX = 300
 READ_HERE = ("needs", "need_text", "access", "days", "time_of_day", "cost", "location", "lat", "lon", "max_miles")
 # Free only, said in passing: "it has to be free", "cant afford much" (but "im free on tuesdays" is a day).
 _FREE_ONLY = re.compile(
-    r"\b(?:has to be|have to be|must be|needs to be|need to be|got to be|only|has 2 be|gotta be)\s+free\b|\bfree\s+(?:only|ones?|things|stuff)\b"
+    r"\b(?:has to be|have to be|must be|needs to be|need to be|got to be|only|has 2 be|gotta be)\s+free\b"
+    r"|\bfree\s+(?:only|ones?|things|stuff)\b"
     r"|\bno cost\b|\bcan'?t (?:afford|pay)\b|\bcannot (?:afford|pay)\b|\bnothing that costs\b|\bfor free\b",
     re.IGNORECASE,
 )
@@ -51,9 +69,15 @@ _CLOSER = re.compile(r"\b(closer|nearer|near(er)? to (me|home)|not (so|as|too) f
 # Said in passing (not in answer to "anything I should know?"), days count only when named in
 # full or in a common short form: "i sat in all day" is no Saturday, "i am lonely" no morning.
 _DAY_SAID = {
-    "monday": r"mondays?", "tuesday": r"tuesdays?|tues", "wednesday": r"wednesdays?|weds",
-    "thursday": r"thursdays?|thurs", "friday": r"fridays?", "saturday": r"saturdays?", "sunday": r"sundays?",
-    "weekend": r"week ?ends?", "weekdays": r"week ?days?|during the week|mon(day)? to fri(day)?",
+    "monday": r"mondays?",
+    "tuesday": r"tuesdays?|tues",
+    "wednesday": r"wednesdays?|weds",
+    "thursday": r"thursdays?|thurs",
+    "friday": r"fridays?",
+    "saturday": r"saturdays?",
+    "sunday": r"sundays?",
+    "weekend": r"week ?ends?",
+    "weekdays": r"week ?days?|during the week|mon(day)? to fri(day)?",
 }
 _BARE_AM_PM = re.compile(r"(?<!\d)(?<!\d )\b(?:am|pm)\b", re.IGNORECASE)
 
@@ -101,41 +125,62 @@ class ValidateSlotMappings(ValidationAction):
     def name(self) -> str:
         return "action_validate_slot_mappings"
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         """Only the slots read here; the others pass as their mappings set them."""
         return list(READ_HERE)
 
-    async def extract_lat(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_lat(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {}  # set with the location
 
-    async def extract_lon(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_lon(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {}
 
     # Slots read by an extract_ method are valid as extracted; these say so (and keep the SDK quiet).
-    def validate_need_text(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_need_text(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"need_text": value}
 
-    def validate_access(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_access(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"access": value}
 
-    def validate_days(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_days(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"days": value}
 
-    def validate_time_of_day(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_time_of_day(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"time_of_day": value}
 
-    def validate_max_miles(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_max_miles(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"max_miles": value}
 
-    def validate_lat(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_lat(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"lat": value}
 
-    def validate_lon(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_lon(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         return {"lon": value}
 
     # -- what matters ---------------------------------------------------------------------------
-    async def extract_needs(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_needs(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """A message that only turns a need down ("not after a job") takes it off the list."""
         text = _typed(tracker)
         if text is None or _entities(tracker, "need"):
@@ -146,7 +191,9 @@ class ValidateSlotMappings(ValidationAction):
             return {}
         return {"needs": heard.apply_to(current) or None}
 
-    def validate_needs(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_needs(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         before = [n for n in (previous_value(tracker, "needs") or [])]
         text = _typed(tracker)
         if text is None:
@@ -158,7 +205,9 @@ class ValidateSlotMappings(ValidationAction):
         # Nothing usable in the entities ("have one"): keep what was there, minus anything turned down.
         return {"needs": heard.apply_to(before) or None}
 
-    async def extract_need_text(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_need_text(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """What matters in their own words: the latest message that names a need."""
         text = _typed(tracker)
         if text is None or not _about_needs(tracker):
@@ -169,7 +218,9 @@ class ValidateSlotMappings(ValidationAction):
         return {"need_text": words[:NEED_TEXT_MAX]}
 
     # -- what limits the search -----------------------------------------------------------------
-    async def extract_access(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_access(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         text = _typed(tracker)
         if text is None:
             return {}
@@ -180,7 +231,9 @@ class ValidateSlotMappings(ValidationAction):
         merged = list(dict.fromkeys(current + found))
         return {"access": merged} if merged != current else {}
 
-    async def extract_days(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_days(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Days said again replace the old ones; the model's entities come first."""
         text = _typed(tracker)
         if text is None or _entities(tracker, "day"):
@@ -188,7 +241,9 @@ class ValidateSlotMappings(ValidationAction):
         days = when_in_passing(text).days
         return {"days": days} if days and days != tracker.get_slot("days") else {}
 
-    async def extract_time_of_day(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_time_of_day(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         text = _typed(tracker)
         if text is None or _entities(tracker, "time_of_day"):
             return {}
@@ -199,24 +254,35 @@ class ValidateSlotMappings(ValidationAction):
             return {"time_of_day": None}  # "weekends only" after "evenings": the new limit stands alone
         return {}
 
-    async def extract_cost(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_cost(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         text = _typed(tracker)
         if text is None or _entities(tracker, "cost") or tracker.get_slot("cost") == "free":
             return {}
         return {"cost": "free"} if _FREE_ONLY.search(text) else {}
 
-    def validate_cost(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_cost(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """The one cost limit is "free"; a span like "free im skint" means that too."""
         if value is None or value == "free":
             return {"cost": value}
         return {"cost": "free" if preferences_in_text(str(value)).free_only else None}
 
     # -- where ----------------------------------------------------------------------------------
-    async def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """A known place named in passing ("lunch club ... he lives in southwick") is where to search."""
         text = _typed(tracker)
         loop = (tracker.active_loop or {}).get("name")
-        if text is None or loop not in (None, "needs_form") or _entities(tracker, "place") or _entities(tracker, "postcode"):
+        if (
+            text is None
+            or loop not in (None, "needs_form")
+            or _entities(tracker, "place")
+            or _entities(tracker, "postcode")
+        ):
             return {}
         place = find_place(text)
         # "anything in Sunderland?" is everywhere, not a move to the city's middle
@@ -225,15 +291,19 @@ class ValidateSlotMappings(ValidationAction):
             return {}
         return {"location": place.name, "lat": place.lat, "lon": place.lon}
 
-    def validate_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """A place name is placed at once; postcodes are checked by the needs form."""
         place = find_place(str(value or ""))
         if place is None:
             return {}
         return {"location": place.name, "lat": place.lat, "lon": place.lon}
 
-    async def extract_max_miles(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        """"Anything closer?": a tighter circle (walking distance when they do not drive)."""
+    async def extract_max_miles(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """ "Anything closer?": a tighter circle (walking distance when they do not drive)."""
         text = _typed(tracker)
         if text is None or not _CLOSER.search(text):
             return {}

@@ -26,25 +26,34 @@ from community_directory.needs import NEED_KEYS, needs_in_text
 _NOT_A_NEED = [
     # someone else's parent, partner or friend: the person is asking for them
     # (only the relative is blanked, so "i care for my mam" still says carer)
-    (r"\b(?:my|me|his|her|our|their|ma|mi)\s+(?:old\s+|late\s+|poor\s+)?(?P<x>(?:dad|da|father|mum|mam|mom|mother|"
-     r"husband|hubby|wife|partner|fella|friend|mate|neighbour|nan|nana|grandad|grandma)(?:'?s)?)\b"),
+    (
+        r"\b(?:my|me|his|her|our|their|ma|mi)\s+(?:old\s+|late\s+|poor\s+)?(?P<x>(?:dad|da|father|mum|mam|mom|mother|"
+        r"husband|hubby|wife|partner|fella|friend|mate|neighbour|nan|nana|grandad|grandma)(?:'?s)?)\b"
+    ),
     # mobility aids
-    (r"\b(?:walking\s+(?:frame|stick|aid)s?|zimmer(?:\s+frame)?s?|rollators?|walkers?|mobility\s+scooters?|"
-     r"crutch(?:es)?|wheel\s?chairs?)\b"),
+    (
+        r"\b(?:walking\s+(?:frame|stick|aid)s?|zimmer(?:\s+frame)?s?|rollators?|walkers?|mobility\s+scooters?|"
+        r"crutch(?:es)?|wheel\s?chairs?)\b"
+    ),
     r"\b(?:can'?t|cannot|cant|can not|struggle to|unable to)\s+walk(?:\s+(?:far|much|very far|well))?\b",
     r"\bwalking\s+distance\b",
     # where someone is, not a job they want
     r"\b(?:at|after|before|from|off)\s+work\b",
     r"\bwork(?:s|ing)?\s+(?:nights|days|shifts|full[- ]?time|part[- ]?time|long hours|away)\b",
-    (r"\b(?:he|she|they|partner|husband|wife|hubby|fella|missus)(?:'?s| is| has| was)?\s+(?:gone\s+|went\s+)?"
-     r"(?:back\s+)?(?:to|at|in)\s+work\b"),
+    (
+        r"\b(?:he|she|they|partner|husband|wife|hubby|fella|missus)(?:'?s| is| has| was)?\s+(?:gone\s+|went\s+)?"
+        r"(?:back\s+)?(?:to|at|in)\s+work\b"
+    ),
     # "how does this work", "that would work"
     r"\b(?:does|do|did|would|will|should|could)\s+(?:this|that|it)\s+work\b",
     r"\b(?:this|that|it)\s+(?:works|worked)\b",
 ]
 _NOT_A_NEED += [
     # "it has to be free, im skint": why it must be free, not a call for money advice
-    r"\b(?:free|cheap|no cost)\b(?:\s+(?:as|cos|cause|because|coz|since|im|i'm|i am|as i'm|as im)){1,2}\s+(?P<x>skint|broke|brassic)\b",
+    (
+        r"\b(?:free|cheap|no cost)\b(?:\s+(?:as|cos|cause|because|coz|since|im|i'm|i am|as i'm|as im)){1,2}"
+        r"\s+(?P<x>skint|broke|brassic)\b"
+    ),
     r"\b(?P<x>skint|broke|brassic)\b(?:\s+\w+){0,2}\s+(?:so|it)\s+(?:\w+\s+){0,3}(?:free|cheap)\b",
 ]
 _NOT_A_NEED_RES = [re.compile(p, re.IGNORECASE) for p in _NOT_A_NEED]
@@ -191,8 +200,9 @@ def read_needs(text: str, entities: Iterable[Mapping[str, Any]] = ()) -> NeedsHe
     """The needs one message names, with refusals and context applied.
 
     `entities` are the NLU's (dicts with entity, value, start, end). An entity wholly inside a
-    refusal or a not-a-need phrase is dropped ("care for my dad" stays, "dad" alone goes); a value that is not a need key is read by the keyword net
-    ("paint again" -> creative). The keyword net reads what is left of the text.
+    refusal or a not-a-need phrase is dropped ("care for my dad" stays, "dad" alone goes); a value
+    that is not a need key is read by the keyword net ("paint again" -> creative). The keyword net
+    reads what is left of the text.
     """
     text = text or ""
     context = _context_spans(text)

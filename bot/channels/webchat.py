@@ -68,8 +68,8 @@ async def send_message(body: SendBody, request: Request) -> dict[str, Any]:
     if not accepted.duplicate:
         gateway.schedule(accepted.address_id)
     await gateway.wait_settled(accepted.inbound_id, timeout=request.app.state.settings.rasa_timeout_seconds + 5)
-    return {"duplicate": accepted.duplicate, "messages": _messages(request, accepted.address_id, after=0, reply_to=accepted.inbound_id),
-            "latest": _latest(request, accepted.address_id)}
+    replies = _messages(request, accepted.address_id, after=0, reply_to=accepted.inbound_id)
+    return {"duplicate": accepted.duplicate, "messages": replies, "latest": _latest(request, accepted.address_id)}
 
 
 @router.get("/chat/api/messages")
@@ -92,7 +92,10 @@ async def poll_messages(request: Request, after: int = 0) -> dict[str, Any]:
 def _latest(request: Request, address_id: str) -> int:
     """The highest message number for this chat now (0 when there are none)."""
     with request.app.state.sessions() as session:
-        return int(session.scalar(select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == address_id)) or 0)
+        latest = session.scalar(
+            select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == address_id)
+        )
+        return int(latest or 0)
 
 
 def _messages(request: Request, address_id: str, *, after: int, reply_to: str | None = None) -> list[dict[str, Any]]:
@@ -107,7 +110,8 @@ def _messages(request: Request, address_id: str, *, after: int, reply_to: str | 
             query = query.where(OutboundMessage.sequence > after)
         rows = session.scalars(query.order_by(OutboundMessage.sequence))
         return [
-            {"id": m.id, "seq": m.sequence, "text": m.body, "kind": m.kind, "options": m.options or [], "segments": m.segments}
+            {"id": m.id, "seq": m.sequence, "text": m.body, "kind": m.kind, "options": m.options or [],
+             "segments": m.segments}
             for m in rows
         ]
 

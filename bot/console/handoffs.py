@@ -28,11 +28,12 @@ async def queue(request: Request) -> Response:
             )
         )
         # What matters in their own words: kept only with consent (bot/records/people.keep_what_matters).
-        words = dict(session.execute(
-            select(Person.id, Person.what_matters).where(
-                Person.id.in_([h.person_id for h in rows]), Person.consent_to_keep.is_(True), Person.what_matters.is_not(None)
-            )
-        ).tuples().all()) if rows else {}
+        kept = select(Person.id, Person.what_matters).where(
+            Person.id.in_([h.person_id for h in rows]),
+            Person.consent_to_keep.is_(True),
+            Person.what_matters.is_not(None),
+        )
+        words = dict(session.execute(kept).tuples().all()) if rows else {}
         session.expunge_all()
     return page(request, "handoffs.html", handoffs=rows, words=words, flash=request.query_params.get("done"))
 

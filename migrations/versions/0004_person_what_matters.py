@@ -4,25 +4,25 @@ Revision ID: 0004
 Revises: 0008
 Create Date: 2026-12-01 09:50:00
 """
+
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0004'
-down_revision = '0008'
+revision = "0004"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('person', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('what_matters', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('needs', sa.JSON(), nullable=True))
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("what_matters", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("needs", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('person', schema=None) as batch_op:
-        batch_op.drop_column('needs')
-        batch_op.drop_column('what_matters')
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.drop_column("needs")
+        batch_op.drop_column("what_matters")

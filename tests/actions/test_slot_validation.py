@@ -12,17 +12,30 @@ from actions.slot_validation import ValidateSlotMappings, previous_value
 DOMAIN = {"slots": {}, "forms": {}}
 
 
-def tracker(text: str, *, intent: str = "express_need", entities: list | None = None, loop: str | None = None,
-            before: dict | None = None, now: dict | None = None) -> Tracker:
+def tracker(
+    text: str,
+    *,
+    intent: str = "express_need",
+    entities: list | None = None,
+    loop: str | None = None,
+    before: dict | None = None,
+    now: dict | None = None,
+) -> Tracker:
     """A tracker whose slots were `before` until the latest message, which set `now`."""
     before, now = before or {}, now or {}
     events = [{"event": "slot", "name": k, "value": v} for k, v in before.items()]
-    events.append({"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "entities": entities or []}})
+    events.append(
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "entities": entities or []}}
+    )
     events += [{"event": "slot", "name": k, "value": v} for k, v in now.items()]
     return Tracker(
-        sender_id="t", slots={**before, **now},
+        sender_id="t",
+        slots={**before, **now},
         latest_message={"text": text, "intent": {"name": intent}, "entities": entities or []},
-        events=events, paused=False, followup_action=None, active_loop={"name": loop} if loop else {},
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={"name": loop} if loop else {},
         latest_action_name="action_listen",
     )
 
@@ -48,7 +61,9 @@ def test_a_refused_need_the_model_tagged_is_dropped_and_the_words_kept():
 def test_a_junk_span_during_the_goal_never_replaces_the_needs():
     text = "have one cuppa just for me"
     ents = [{"entity": "need", "value": "have one", "start": 0, "end": 8}]
-    slots = run(tracker(text, entities=ents, loop="goal_form", before={"needs": ["carers"]}, now={"needs": ["have one"]}))
+    slots = run(
+        tracker(text, entities=ents, loop="goal_form", before={"needs": ["carers"]}, now={"needs": ["have one"]})
+    )
     assert slots["needs"] == ["carers"]
     assert "need_text" not in slots
 
@@ -68,8 +83,13 @@ def test_a_walker_is_access_not_a_walk():
 def test_new_days_replace_the_old_ones_and_closer_to_a_place_moves_the_search():
     slots = run(tracker("any art groups on a weekday evening instead?", before={"days": ["weekend"]}))
     assert slots["days"] == ["weekdays"] and slots["time_of_day"] == "evening"
-    slots = run(tracker("is there not owt closer to hendon? i dont drive", intent="request_different",
-                        before={"location": "Silksworth", "needs": ["creative"]}))
+    slots = run(
+        tracker(
+            "is there not owt closer to hendon? i dont drive",
+            intent="request_different",
+            before={"location": "Silksworth", "needs": ["creative"]},
+        )
+    )
     assert slots["location"] == "Hendon" and slots["lat"] and "no_transport" in slots["access"]
     assert slots["max_miles"] == 1.5
 
@@ -95,13 +115,21 @@ def test_free_only_said_in_passing_is_kept_but_free_on_a_day_is_not():
 
 def test_a_place_named_with_the_need_is_kept_so_it_is_not_asked():
     text = "lunch club for my dad hes 84 he lives in southwick, he uses a walker"
-    slots = run(tracker(text, entities=[need(text, "lunch club", "loneliness")], loop="needs_form",
-                        now={"needs": ["loneliness"]}))
+    slots = run(
+        tracker(
+            text, entities=[need(text, "lunch club", "loneliness")], loop="needs_form", now={"needs": ["loneliness"]}
+        )
+    )
     assert slots["location"] == "Southwick" and slots["lat"]
     assert "location" not in run(tracker("go every week", loop="goal_form"))
 
 
 def test_a_cost_span_that_says_free_is_free():
-    slots = run(tracker("it has to be free im skint", entities=[{"entity": "cost", "value": "free im skint"}],
-                        now={"cost": "free im skint"}))
+    slots = run(
+        tracker(
+            "it has to be free im skint",
+            entities=[{"entity": "cost", "value": "free im skint"}],
+            now={"cost": "free im skint"},
+        )
+    )
     assert slots["cost"] == "free"
