@@ -155,11 +155,17 @@ class ValidateSlotMappings(ValidationAction):
     def validate_days(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        # "week on wednesday" as a check-in time, "go every tuesday" as a goal: not a new search limit
+        if (tracker.active_loop or {}).get("name") in QUIET_FORMS:
+            return {"days": previous_value(tracker, "days")}
         return {"days": value}
 
     def validate_time_of_day(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        # "week on wednesday" as a check-in time, "go every tuesday" as a goal: not a new search limit
+        if (tracker.active_loop or {}).get("name") in QUIET_FORMS:
+            return {"time_of_day": previous_value(tracker, "time_of_day")}
         return {"time_of_day": value}
 
     def validate_max_miles(

@@ -133,3 +133,10 @@ def test_a_cost_span_that_says_free_is_free():
         )
     )
     assert slots["cost"] == "free"
+
+
+def test_a_day_said_for_the_check_in_or_the_goal_is_not_a_search_limit():
+    slots = run(tracker("week on wednesday would be good", intent="choose_checkin", loop="goal_form",
+                        entities=[{"entity": "day", "value": "wednesday"}], before={"days": ["weekend"]},
+                        now={"days": ["wednesday"]}))
+    assert slots["days"] == ["weekend"]
