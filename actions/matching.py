@@ -11,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction, db, person_for
 from bot.records.measures import ONS4_SLOTS
+from actions.corrections import refine_instead_of_restart
+from actions.understanding import search_text
 from community_directory.matching import Match, MatchRequest, find_matches, record_referral
 from community_directory.preferences import must_be_free, preferences_in_text
 from community_directory.request_text import read_request
@@ -58,6 +60,7 @@ def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
     """The slots, plus what the person's own words say (named kinds, "not a carer", "for my dad")."""
     request = MatchRequest(
         needs=list(tracker.get_slot("needs") or []),
+        text=search_text(tracker.get_slot("need_text")),  # their own words, for relevance
         lat=tracker.get_slot("lat"),
         lon=tracker.get_slot("lon"),
         max_miles=tracker.get_slot("max_miles"),
@@ -173,6 +176,9 @@ class ActionDifferentMatches(TimedAction):
         return "action_different_matches"
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        refined = refine_instead_of_restart(tracker)  # "owt closer to hendon?", "i meant the debt one"
+        if refined is not None:
+            return refined
         dispatcher.utter_message(response="utter_ask_different")
         return [SlotSet("needs", None), SlotSet("shown_ids", []), SlotSet("offered", []), SlotSet("has_matches", None),
                 SlotSet("preferences", None)]
@@ -189,7 +195,8 @@ def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[
         say_none_found(dispatcher, tracker, request, shown_before=bool(exclude))
         return [SlotSet("has_matches", bool(exclude)), SlotSet("offered", [])]
     if not exclude:
-        dispatcher.utter_message(response="utter_searching")
+        place = tracker.get_slot("location")
+        dispatcher.utter_message(response="utter_searching_near" if place else "utter_searching", location=place)
     offer(dispatcher, matches)
     offered = [{"id": m.service_id, "name": m.name, "how_to_join": m.how_to_join, "description": m.description,
                 "why": m.why} for m in matches]
@@ -237,16 +244,22 @@ class ActionMatchDetails(TimedAction):
         if item is None:
             dispatcher.utter_message(text=_which(tracker))
             return []
-        description = (item.get("description") or "").strip()
-        if len(description) > 240:
-            description = description[:237].rsplit(" ", 1)[0] + "..."
-        dispatcher.utter_message(text=f"{item['name']}: {description} {item['how_to_join']}".strip())
+        dispatcher.utter_message(text=details_text(item))
         dispatcher.utter_message(
             text="Would you like this one?",
             buttons=[{"title": "Yes, this one", "payload": f'/choose_option{{"number": "{number}"}}'},
                      {"title": "Show me more", "payload": "/request_more"}],
         )
         return []
+
+
+def details_text(item: dict[str, Any]) -> str:
+    """Name, description and how to join in at most two SMS segments; the description gives way."""
+    description = (item.get("description") or "").strip()
+    room = max(60, 306 - len(item["name"]) - len(item.get("how_to_join") or "") - 3)
+    if len(description) > room:
+        description = description[: room - 3].rsplit(" ", 1)[0] + "..."
+    return f"{item['name']}: {description} {item.get('how_to_join') or ''}".strip()
 
 
 class ActionChooseMatch(TimedAction):

@@ -15,8 +15,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import db, person_for
 from actions.matching import PAGE, build_request, constraint_slots_set
+from actions.understanding import read_needs
 from community_directory.matching import find_matches
 from community_directory.needs import NEED_KEYS, needs_in_text
+from bot.records.people import keep_what_matters
 from community_directory.places import find_place
 from community_directory.preferences import preferences_in_text
 from community_directory.request_text import read_request
@@ -67,12 +69,12 @@ class ValidateNeedsForm(FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         if text.startswith("/") or tracker.latest_message.get("intent", {}).get("name") in NOT_ABOUT_NEEDS:
             return {}
-        reading = read_request(text)  # "not after a job", "for my dad", "a walker" are not needs
-        dropped = set(reading.excluded_needs) | set(reading.misread_needs)
-        current = [n for n in tracker.get_slot("needs") or [] if n not in dropped]
-        if not reading.needs:
-            return {"needs": current or None} if current != list(tracker.get_slot("needs") or []) else {}
-        return {"needs": current + [n for n in reading.needs if n not in current]}
+        # Read as a whole: "not after a job" drops jobs, "for my dad" is no dads' group.
+        entities = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == "need"]
+        heard = read_needs(text, entities)
+        current = list(tracker.get_slot("needs") or [])
+        needs = heard.needs if entities and heard.needs else heard.apply_to(current)
+        return {"needs": needs or None} if needs != current else {}
 
     async def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = tracker.latest_message.get("text") or ""
@@ -97,6 +99,11 @@ class ValidateNeedsForm(FormValidationAction):
         if not known:
             dispatcher.utter_message(response="utter_needs_not_understood")
             return {"needs": None}
+        if tracker.get_slot("consent_given"):
+            with db() as session:
+                person = person_for(session, tracker)
+                if person is not None:
+                    keep_what_matters(session, person, tracker.get_slot("need_text"), known)
         return {"needs": known}
 
     def validate_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

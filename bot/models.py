@@ -67,6 +67,10 @@ class Person(Base):
     # Kept only with consent_to_keep; used to group outcomes by deprivation decile.
     postcode_district: Mapped[str | None] = mapped_column(String(8), nullable=True)
     imd_decile: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Kept only with consent_to_keep, for the link worker: what matters in the person's own words
+    # (their message, made SMS-safe) beside the need keys it was read as.
+    what_matters: Mapped[str | None] = mapped_column(Text, nullable=True)
+    needs: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     # Options the bot last offered, so "2" or a Telegram button maps back to a payload.
     last_options: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     holding_reply_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

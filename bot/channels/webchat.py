@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.channels.base import Capabilities, ChannelDefinition, ChannelSender
 from bot.config import Settings
@@ -68,7 +68,8 @@ async def send_message(body: SendBody, request: Request) -> dict[str, Any]:
     if not accepted.duplicate:
         gateway.schedule(accepted.address_id)
     await gateway.wait_settled(accepted.inbound_id, timeout=request.app.state.settings.rasa_timeout_seconds + 5)
-    return {"duplicate": accepted.duplicate, "messages": _messages(request, accepted.address_id, after=0, reply_to=accepted.inbound_id)}
+    replies = _messages(request, accepted.address_id, after=0, reply_to=accepted.inbound_id)
+    return {"duplicate": accepted.duplicate, "messages": replies, "latest": _latest(request, accepted.address_id)}
 
 
 @router.get("/chat/api/messages")
@@ -81,7 +82,20 @@ async def poll_messages(request: Request, after: int = 0) -> dict[str, Any]:
             select(ChannelAddress).where(ChannelAddress.channel == Channel.WEBCHAT, ChannelAddress.address == chat_id)
         )
         address_id = address.id if address else None
-    return {"messages": _messages(request, address_id, after=after) if address_id else []}
+    if not address_id:
+        return {"messages": [], "latest": 0}
+    # "latest" lets the page notice that numbering started again ("forget me" deletes the old
+    # messages), so it asks from the start instead of waiting for numbers it has already passed.
+    return {"messages": _messages(request, address_id, after=after), "latest": _latest(request, address_id)}
+
+
+def _latest(request: Request, address_id: str) -> int:
+    """The highest message number for this chat now (0 when there are none)."""
+    with request.app.state.sessions() as session:
+        latest = session.scalar(
+            select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == address_id)
+        )
+        return int(latest or 0)
 
 
 def _messages(request: Request, address_id: str, *, after: int, reply_to: str | None = None) -> list[dict[str, Any]]:
@@ -96,7 +110,8 @@ def _messages(request: Request, address_id: str, *, after: int, reply_to: str | 
             query = query.where(OutboundMessage.sequence > after)
         rows = session.scalars(query.order_by(OutboundMessage.sequence))
         return [
-            {"seq": m.sequence, "text": m.body, "kind": m.kind, "options": m.options or [], "segments": m.segments}
+            {"id": m.id, "seq": m.sequence, "text": m.body, "kind": m.kind, "options": m.options or [],
+             "segments": m.segments}
             for m in rows
         ]
 

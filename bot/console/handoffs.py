@@ -10,7 +10,7 @@ from bot.console.auth import check_csrf, require_user
 from bot.console.routes import page
 from bot.gateway.outbox import enqueue
 from bot.text.sms_text import count_segments, to_gsm7
-from bot.models import AuditLog, ChannelAddress, Handoff, utcnow
+from bot.models import AuditLog, ChannelAddress, Handoff, Person, utcnow
 from bot.statuses import HandoffStatus, MessageKind, Role
 
 router = APIRouter(prefix="/console/handoffs")
@@ -27,8 +27,15 @@ async def queue(request: Request) -> Response:
                 .order_by(case((Handoff.urgent.is_(True), 0), else_=1), Handoff.created_at)
             )
         )
+        # What matters in their own words: kept only with consent (bot/records/people.keep_what_matters).
+        kept = select(Person.id, Person.what_matters).where(
+            Person.id.in_([h.person_id for h in rows]),
+            Person.consent_to_keep.is_(True),
+            Person.what_matters.is_not(None),
+        )
+        words = dict(session.execute(kept).tuples().all()) if rows else {}
         session.expunge_all()
-    return page(request, "handoffs.html", handoffs=rows, flash=request.query_params.get("done"))
+    return page(request, "handoffs.html", handoffs=rows, words=words, flash=request.query_params.get("done"))
 
 
 def _load(session, handoff_id: str) -> Handoff:  # type: ignore[no-untyped-def]

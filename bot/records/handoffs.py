@@ -13,6 +13,14 @@ from bot.statuses import HandoffReason, HandoffStatus
 REASONS = frozenset(HandoffReason)
 
 
+def has_open_handoff(session: Session, person_id: str) -> bool:
+    """Whether a link worker has already been asked to get in touch and has not closed it."""
+    found = session.scalar(
+        select(Handoff.id).where(Handoff.person_id == person_id, Handoff.status != HandoffStatus.CLOSED).limit(1)
+    )
+    return found is not None
+
+
 def request_handoff(session: Session, person_id: str, reason: str, *, urgent: bool = False, context: dict[str, Any] | None = None) -> Handoff:
     """Open one handoff per person at a time; a new request updates the open one."""
     if reason not in REASONS:

@@ -82,3 +82,22 @@ def test_link_worker_sees_urgent_first_replies_and_hands_back(client, session):
 def test_curator_cannot_open_the_handoff_queue(client):
     login(client, "cur", "another-long-password")
     assert client.get("/console/handoffs").status_code == 403
+
+
+def test_what_matters_in_their_own_words_is_shown_only_with_consent(client, session):
+    from bot.records.people import keep_what_matters
+
+    agreed = get_or_create_address(session, "sms", "+447700900102").person
+    refused = get_or_create_address(session, "sms", "+447700900103").person
+    agreed.consent_to_keep, refused.consent_to_keep = True, False
+    assert keep_what_matters(session, agreed, "me mam's on her own since me dad passed", ["loneliness"])
+    assert not keep_what_matters(session, refused, "i need help with my debts", ["money"])
+    for person in (agreed, refused):
+        request_handoff(session, person.id, "asked", context={"consent": bool(person.consent_to_keep)})
+    session.commit()
+    assert agreed.needs == ["loneliness"] and refused.what_matters is None
+
+    login(client, "lw", "a-long-password")
+    page = client.get("/console/handoffs").text
+    assert "me mam&#39;s on her own since me dad passed" in page
+    assert "debts" not in page
