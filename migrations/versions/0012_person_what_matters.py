@@ -1,7 +1,7 @@
 """person: what matters in their own words, and the need keys it was read as
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0012
+Revises: 0004
 Create Date: 2026-12-01 09:50:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0012"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
