@@ -23,6 +23,7 @@ from bot.db import session_factory
 from bot.dialogue.rasa_client import RasaClient
 from bot.dialogue.tracker_store import tracker_forgetter
 from bot.gateway.outbox import OutboxWorker
+from bot.gateway.person_lock import PersonLocks
 from bot.gateway.processor import Gateway
 from bot.jobs.followups import FollowUpScheduler
 from bot.jobs.retention import RetentionScheduler
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sessions, rasa, outbox, retry_seconds=settings.rasa_retry_seconds,
             rate_limit_per_minute=settings.rate_limit_per_minute,
             forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
+            person_locks=PersonLocks(settings.database_url, max_held=settings.person_lock_connections),
         )
         app.state.settings, app.state.sessions = settings, sessions
         app.state.gateway, app.state.outbox = gateway, outbox
