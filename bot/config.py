@@ -196,6 +196,7 @@ class Settings:
     # PostgreSQL only: connections each app process keeps for per-person advisory locks, which also
     # caps how many conversations one process has at Rasa at once (docs/deployment.md).
     person_lock_connections: int = 16
+    twilio_timeout_seconds: float = 15.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -280,4 +281,5 @@ def load_settings() -> Settings:
         # Ten minutes by default: long enough for a provider blip, short enough for a person in danger.
         safety_alert_after_seconds=_float("SAFETY_ALERT_AFTER_SECONDS", 600.0, minimum=1.0),
         person_lock_connections=_int("PERSON_LOCK_CONNECTIONS", 16, minimum=1),
+        twilio_timeout_seconds=_float("TWILIO_TIMEOUT_SECONDS", 15.0, minimum=0.1),
     )

@@ -189,6 +189,14 @@ class OutboxWorker:
             if message.claimed_by != token:  # our lease ran out mid-send and another process took over
                 log_event("outbound_lease_lost", level=logging.WARNING, outbound_id=message.id)
                 return
+            if isinstance(error, UnconfirmedSendError) and message.attempt_started_at is not None:
+                try:  # the answer was lost after the request went out: does the provider have it?
+                    since = message.attempt_started_at
+                    provider_id = await self._already_sent(session, sender, message, address, since)
+                except Exception:  # cannot tell now; asked again before the next attempt
+                    provider_id = None
+                if provider_id is not None:
+                    error = None
             if not found:
                 message.attempts += 1
             _settle(message, keep_unconfirmed=isinstance(error, UnconfirmedSendError))
