@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -48,7 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions = session_factory(settings.database_url)
         rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
         senders = registry.build_senders(settings)
-        outbox = OutboxWorker(sessions, senders, settings.outbox_max_attempts)
+        outbox = OutboxWorker(
+            sessions, senders, settings.outbox_max_attempts, lease=timedelta(seconds=settings.outbox_lease_seconds),
+        )
         gateway = Gateway(
             sessions, rasa, outbox, retry_seconds=settings.rasa_retry_seconds,
             rate_limit_per_minute=settings.rate_limit_per_minute,

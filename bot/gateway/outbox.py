@@ -34,8 +34,9 @@ from bot.statuses import MessageKind, OutboundStatus
 SAFETY_BACKOFF_CAP = timedelta(seconds=60)  # a safety text is never given up: retried at least this often
 
 __all__ = ["ChannelSender", "OutboxWorker", "PermanentSendError", "TransientSendError", "backoff", "enqueue"]
-# How long a claimed message is this process's to send. Longer than any one send (Twilio's client
-# times out at 15 s; Telegram's pacing waits seconds), so a lease only runs out when its holder died.
+# How long a claimed message is this process's to send (OUTBOX_LEASE_SECONDS). Longer than any one
+# send (Twilio's client times out at 15 s; Telegram's pacing waits seconds), so a lease only runs
+# out when its holder died.
 LEASE = timedelta(minutes=2)
 BATCH = 500  # messages claimed (and sent concurrently) per round
 # Clock slack when asking a provider what it accepted since an attempt began.
@@ -70,7 +71,11 @@ def backoff(attempts: int) -> timedelta:
 
 
 class OutboxWorker:
-    def __init__(self, sessions: sessionmaker[Session], senders: dict[str, ChannelSender], max_attempts: int) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], senders: dict[str, ChannelSender], max_attempts: int,
+        *, lease: timedelta = LEASE,
+    ) -> None:
+        self._lease = lease
         self._sessions = sessions
         self._senders = senders
         self._max_attempts = max_attempts
@@ -140,7 +145,7 @@ class OutboxWorker:
             session.execute(
                 update(OutboundMessage)
                 .where(OutboundMessage.id.in_(candidates), OutboundMessage.status == OutboundStatus.QUEUED, free)
-                .values(claimed_by=token, lease_until=now + LEASE,
+                .values(claimed_by=token, lease_until=now + self._lease,
                         attempt_started_at=func.coalesce(OutboundMessage.attempt_started_at, now))
                 .execution_options(synchronize_session=False)
             )
