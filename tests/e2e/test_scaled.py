@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
 import threading
 import time
 import uuid
@@ -24,13 +25,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, inspect, select, text
 
 from bot.db import session_scope
 from bot.devtools.scaled import ScaledStack, start_scaled
+from bot.devtools.servers import postgres_bin_dir
 from bot.gateway import messages as texts
 from bot.models import ChannelAddress, InboundMessage, OutboundMessage
+from bot.records.erasure import export_person
 from tests.channels.helpers import wait_for
 from tests.fakes.twilio import FakeTwilio
 from tests.stored_values import unknown_values
@@ -230,3 +234,83 @@ def test_killing_an_app_process_and_a_rasa_server_mid_run_loses_nothing_and_send
     print(f"\nkill run: {RESIDENTS} residents x {len(SCRIPT)} texts in {wall:.1f}s; app2 and rasa2 killed with "
           f"{killed['at_answered']}/{total} answered; {seen['holding']} holding replies, {seen['retried']} texts "
           f"retried; wait p50 {_p(waits, 0.5):.2f}s p95 {_p(waits, 0.95):.2f}s max {max(waits):.2f}s")
+
+
+def _pg(tool: str, *args: str) -> None:
+    """A PostgreSQL client tool from the same installation as the server (docs/deployment.md)."""
+    subprocess.run([str(postgres_bin_dir() / tool), *args], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
+
+
+def _libpq(url: str) -> str:
+    """pg_dump and pg_restore take the URL without SQLAlchemy's driver part."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def inspect_tables(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        return sorted(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _row_counts(url: str, tables: list[str]) -> dict[str, int]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {t: conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one() for t in tables}
+    finally:
+        engine.dispose()
+
+
+def test_backup_and_restore_drill_the_restored_app_serves_people_and_directory(
+    scaled: ScaledStack, fake: FakeTwilio, tmp_path: Path,
+) -> None:
+    """Dump the populated app database and Rasa's tracker store, restore both into fresh databases,
+    start an app process on the copies: the directory, the people and their conversations are there."""
+    app_url, tracker_url = scaled.database_url, scaled.tracker_url
+    for source, dump in ((app_url, tmp_path / "app.dump"), (tracker_url, tmp_path / "tracker.dump")):
+        _pg("pg_dump", "--format=custom", "--no-owner", f"--file={dump}", _libpq(source))
+    restored_app = scaled.postgres.create_database("restored_app")
+    restored_tracker = scaled.postgres.create_database("restored_tracker")
+    _pg("pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_libpq(restored_app)}", str(tmp_path / "app.dump"))
+    _pg("pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_libpq(restored_tracker)}",
+        str(tmp_path / "tracker.dump"))
+
+    tables = [t for t in inspect_tables(app_url) if t != "alembic_version"] + ["alembic_version"]
+    assert _row_counts(restored_app, tables) == _row_counts(app_url, tables)
+    assert _row_counts(restored_tracker, ["events"]) == _row_counts(tracker_url, ["events"]) != {"events": 0}
+
+    service = scaled.stack.start_app(name="restored", DATABASE_URL=restored_app, RASA_TRACKER_DB_URL=restored_tracker,
+                                     RASA_URL=scaled.url("rasa"))
+    scaled.stack.wait_ready("restored", timeout=120)
+    original = httpx.get(f"{scaled.url('app')}/api/services", params={"per_page": 5}, timeout=30).json()
+    copy = httpx.get(f"{service.url}/api/services", params={"per_page": 5}, timeout=30).json()
+    assert copy["total_items"] == original["total_items"] > 0 and copy["contents"] == original["contents"]
+
+    number = f"+4477009{60000:05d}"  # a resident from the first run
+    with session_scope(restored_app) as session:
+        address = session.scalar(select(ChannelAddress).where(ChannelAddress.address == number))
+        assert address is not None
+        person_id, conversation_id = address.person_id, address.person.conversation_id
+        restored_record = export_person(session, person_id)
+    with session_scope(app_url) as session:
+        assert export_person(session, person_id) == restored_record  # the person, exactly as backed up
+    engine = create_engine(restored_tracker)
+    try:
+        with engine.connect() as conn:
+            turns = conn.execute(text("SELECT COUNT(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
+                                 {"s": conversation_id}).scalar_one()
+    finally:
+        engine.dispose()
+    assert turns >= len(SCRIPT)  # their conversation with Rasa came back too
+
+    # The resident texts again, to the restored app: known (no new person), and answered.
+    fake.app_urls = [service.url]
+    before = len(fake.received(number))
+    assert fake.text_in(number, "help").status_code == 200
+    wait_for(lambda: len(fake.received(number)) > before, 120, "the restored app's answer")
+    with session_scope(restored_app) as session:
+        known = select(func.count()).select_from(ChannelAddress).where(ChannelAddress.address == number)
+        assert session.scalar(known) == 1
