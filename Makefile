@@ -26,6 +26,10 @@ bench: setup
 bench-sms: setup
 	PYTHONPATH=. .venv/app/bin/python -m bench.sms
 
+bench-scaled: setup
+	bash scripts/system_deps.sh
+	PYTHONPATH=. .venv/app/bin/python -m bench.scaled
+
 bench-nlu: setup
 	PYTHONPATH=. .venv/app/bin/python -m bench.nlu_cv
 
