@@ -40,6 +40,7 @@ from bot.records.people import get_or_create_address
 from bot.statuses import HandoffReason, InboundStatus, MessageKind, Precheck
 
 MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried without limit
+SWEEP_GRACE_SECONDS = 3.0  # the sweeper leaves messages younger than this to the drain they came with
 
 
 def as_plain_text(text: str) -> str:
@@ -152,7 +153,7 @@ class Gateway:
         with self._sessions() as session:
             return session.scalar(
                 select(InboundMessage.id)
-                .where(InboundMessage.address_id == address_id, InboundMessage.status == "pending").limit(1)
+                .where(InboundMessage.address_id == address_id, InboundMessage.status == InboundStatus.PENDING).limit(1)
             ) is not None
 
     async def sweep_forever(self) -> None:
@@ -166,12 +167,14 @@ class Gateway:
 
     async def sweep(self) -> None:
         self.precheck_pending()  # whether Rasa is up or not
+        # Only messages pending a while: a fresh one is being drained by the process it came in to.
+        settled_before = utcnow() - timedelta(seconds=max(self._retry_seconds, SWEEP_GRACE_SECONDS))
         with self._sessions() as session:
-            address_ids = list(
-                session.scalars(
-                    select(InboundMessage.address_id).where(InboundMessage.status == InboundStatus.PENDING).distinct()
-                )
-            )
+            address_ids = list(session.scalars(
+                select(InboundMessage.address_id)
+                .where(InboundMessage.status == InboundStatus.PENDING, InboundMessage.received_at < settled_before)
+                .distinct()
+            ))
         if address_ids and await self._rasa.is_ready():
             # Addresses another process is draining are skipped (its lock says so); any process's
             # sweeper can pick up what a crashed process left pending.

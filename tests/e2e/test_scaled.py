@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import random
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -60,7 +61,7 @@ def fake() -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture(scope="module")
-def scaled(tmp_path_factory: pytest.TempPathFactory, model_path: Path, fake: FakeTwilio) -> Iterator[ScaledStack]:
+def scaled(model_path: Path, fake: FakeTwilio) -> Iterator[ScaledStack]:
     env = {
         "PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
         "TWILIO_FROM_NUMBER": OUR_NUMBER, "TWILIO_API_BASE": fake.url, "RASA_RETRY_SECONDS": "0.5",
@@ -69,8 +70,9 @@ def scaled(tmp_path_factory: pytest.TempPathFactory, model_path: Path, fake: Fak
         "OUTBOX_LEASE_SECONDS": "10", "TWILIO_TIMEOUT_SECONDS": "5",
     }
     started = time.monotonic()
-    running = start_scaled(model_path, logs=tmp_path_factory.mktemp("scaled") / "logs", app_env=env)
-    print(f"\nscaled stack up in {time.monotonic() - started:.0f}s")
+    logs = Path(tempfile.mkdtemp(prefix="cc-scaled-logs-"))  # outside pytest's rotating folders, to read after
+    running = start_scaled(model_path, logs=logs, app_env=env)
+    print(f"\nscaled stack up in {time.monotonic() - started:.0f}s; logs in {logs}")
     fake.public_url = PUBLIC_URL
     fake.app_urls = [running.url(name) for name in running.apps]
     try:

@@ -49,12 +49,16 @@ class FakeTwilio:
         self.app.get("/media/{name}")(self._media)
         self.server = ThreadedServer(self.app)
         self.url = self.server.url
+        # One client for every text in (from any thread): a new client per text costs a TLS context,
+        # and hundreds of phones text at once. Generous timeout: a loaded CI machine.
+        self._poster = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=500, max_keepalive_connections=100))
         self.reset()
 
     # -- test controls ----------------------------------------------------------------------------
     def reset(self) -> None:
         with self._lock:
             self.sent: list[Sms] = []
+            self._by_number: dict[str, list[Sms]] = {}  # the same, per phone: hundreds of phones poll it
             self.requests = 0
             self.list_requests = 0
             self._stalls: list[tuple[float, bool]] = []  # (answer only after this long, keep the message)
@@ -102,7 +106,7 @@ class FakeTwilio:
     def received(self, number: str) -> list[str]:
         """The texts that phone has received, in order."""
         with self._lock:
-            return [s.body for s in self.sent if s.to == number]
+            return [s.body for s in self._by_number.get(number, ())]
 
     def sign(self, url: str, params: dict[str, str]) -> str:
         return RequestValidator(self.auth_token).compute_signature(url, params)
@@ -114,7 +118,7 @@ class FakeTwilio:
         targets = self._targets()
         for n, target in enumerate(targets):
             try:
-                return httpx.post(target + path, data=params, headers=headers, timeout=30)  # a loaded CI machine
+                return self._poster.post(target + path, data=params, headers=headers)
             except httpx.TransportError:
                 # An app process is gone: the proxy in front of several sends the same request
                 # (the same MessageSid, so the app stores it once) to the next one.
@@ -169,6 +173,7 @@ class FakeTwilio:
                 sms = Sms(f"SM{uuid.uuid4().hex}", str(form["To"]), str(form["From"]), str(form["Body"]),
                           str(form.get("StatusCallback") or "") or None)
                 self.sent.append(sms)
+                self._by_number.setdefault(sms.to, []).append(sms)
                 statuses = list(self.callback_statuses or ("sent", self.outcomes.get(sms.to, "delivered")))
                 early = self.callbacks_before_response
         if dropped:
@@ -192,8 +197,8 @@ class FakeTwilio:
         size = int(request.query_params.get("PageSize") or 50)
         with self._lock:
             self.list_requests += 1
-            found = [s for s in reversed(self.sent)
-                     if (to is None or s.to == to) and (from_ is None or s.from_ == from_)]
+            found = [s for s in reversed(self._by_number.get(to, []) if to is not None else self.sent)
+                     if from_ is None or s.from_ == from_]
         uri = f"/2010-04-01/Accounts/{account}/Messages.json"
         return JSONResponse({
             "messages": [_instance(s, account) for s in found[:size]], "end": min(size, len(found)) - 1,
@@ -201,26 +206,32 @@ class FakeTwilio:
             "start": 0, "uri": uri,
         })
 
+    def _callback_client(self) -> httpx.AsyncClient:
+        client = getattr(self, "_client", None)
+        if client is None:
+            client = self._client = httpx.AsyncClient(timeout=10)
+        return client
+
     async def _callbacks(self, sms: Sms, statuses: list[str], delay: float) -> None:
         """Post each status in turn, a moment apart, as a carrier reports it."""
         target = sms.status_callback or ""
-        async with httpx.AsyncClient(timeout=10) as client:
-            for status in statuses:
-                await asyncio.sleep(delay)
-                params = {"MessageSid": sms.sid, "MessageStatus": status, "AccountSid": self.account_sid,
-                          "To": sms.to, "From": sms.from_}
-                if status in self.error_codes:
-                    params["ErrorCode"] = self.error_codes[status]
-                headers = {"X-Twilio-Signature": self.sign(target, params)}
-                for app_url in self._targets():  # through the "proxy", to whichever app is up
-                    url = target.replace(self.public_url, app_url, 1) if self.public_url else target
-                    try:
-                        await client.post(url, data=params, headers=headers)
-                        break
-                    except httpx.HTTPError:
-                        continue
-                else:
-                    return  # the app has gone away (end of a test)
+        client = self._callback_client()  # one for every callback: a new one per message costs a TLS context
+        for status in statuses:
+            await asyncio.sleep(delay)
+            params = {"MessageSid": sms.sid, "MessageStatus": status, "AccountSid": self.account_sid,
+                      "To": sms.to, "From": sms.from_}
+            if status in self.error_codes:
+                params["ErrorCode"] = self.error_codes[status]
+            headers = {"X-Twilio-Signature": self.sign(target, params)}
+            for app_url in self._targets():  # through the "proxy", to whichever app is up
+                url = target.replace(self.public_url, app_url, 1) if self.public_url else target
+                try:
+                    await client.post(url, data=params, headers=headers)
+                    break
+                except httpx.HTTPError:
+                    continue
+            else:
+                return  # the app has gone away (end of a test)
 
 
 def _basic(user: str, password: str) -> str:
