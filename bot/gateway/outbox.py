@@ -38,7 +38,9 @@ __all__ = ["ChannelSender", "OutboxWorker", "PermanentSendError", "TransientSend
 # send (Twilio's client times out at 15 s; Telegram's pacing waits seconds), so a lease only runs
 # out when its holder died.
 LEASE = timedelta(minutes=2)
-BATCH = 500  # messages claimed (and sent concurrently) per round
+# Messages claimed (and sent concurrently) per round. Small enough that a round's database work,
+# done one message after another on the event loop, ends well within the lease on a loaded machine.
+BATCH = 64
 # Clock slack when asking a provider what it accepted since an attempt began.
 FIND_SENT_SLACK = timedelta(minutes=1)
 
@@ -192,6 +194,15 @@ class OutboxWorker:
                 error = exc
             session.refresh(message)
             if message.claimed_by != token:  # our lease ran out mid-send and another process took over
+                if error is None and provider_id:  # it went: say so at once, so the other looks no further
+                    session.execute(
+                        update(OutboundMessage)
+                        .where(OutboundMessage.id == message.id, OutboundMessage.status == OutboundStatus.QUEUED)
+                        .values(status=OutboundStatus.SENT, provider_id=provider_id, sent_at=utcnow(),
+                                attempts=OutboundMessage.attempts + 1)
+                        .execution_options(synchronize_session=False)
+                    )
+                session.commit()
                 log_event("outbound_lease_lost", level=logging.WARNING, outbound_id=message.id)
                 return
             if isinstance(error, UnconfirmedSendError) and message.attempt_started_at is not None:

@@ -67,7 +67,7 @@ def scaled(model_path: Path, fake: FakeTwilio) -> Iterator[ScaledStack]:
         "TWILIO_FROM_NUMBER": OUR_NUMBER, "TWILIO_API_BASE": fake.url, "RASA_RETRY_SECONDS": "0.5",
         "RASA_TIMEOUT_SECONDS": "30", "RATE_LIMIT_PER_MINUTE": "1000", "LOG_LEVEL": "WARNING",
         # A killed process's claimed replies are taken over after this long (the default is 2 minutes).
-        "OUTBOX_LEASE_SECONDS": "10", "TWILIO_TIMEOUT_SECONDS": "5",
+        "OUTBOX_LEASE_SECONDS": "30", "TWILIO_TIMEOUT_SECONDS": "5",
     }
     started = time.monotonic()
     logs = Path(tempfile.mkdtemp(prefix="cc-scaled-logs-"))  # outside pytest's rotating folders, to read after
