@@ -259,6 +259,7 @@ class OutboxWorker:
             return None
         owned = set(session.scalars(select(OutboundMessage.provider_id).where(
             OutboundMessage.provider_id.in_(candidates), OutboundMessage.id != message.id)))
+        session.commit()  # end the read: no transaction stays open across the send that may follow
         for candidate in reversed(candidates):  # the oldest unowned one is the attempt's
             if candidate not in owned:
                 log_event("outbound_found_already_sent", outbound_id=message.id, channel=message.channel)
