@@ -38,6 +38,7 @@ class ScaledStack:
     apps: list[str] = field(default_factory=list)  # service names: app, app2, ...
     rasas: list[str] = field(default_factory=list)  # rasa, rasa2, ...
     demo_users: list[tuple[str, str, str]] = field(default_factory=list)
+    app_env: dict[str, str] = field(default_factory=dict)  # what every app process was started with
 
     @property
     def database_url(self) -> str:
@@ -74,7 +75,7 @@ def start_scaled(
     database_url = postgres.create_database(APP_DATABASE)
     postgres.create_database(TRACKER_DATABASE)
     stack = Stack(logs, database_url, postgres.url(TRACKER_DATABASE, driver=""), lock_store_url=redis.url)
-    scaled = ScaledStack(postgres, redis, stack)
+    scaled = ScaledStack(postgres, redis, stack, app_env=dict(app_env or {}))
     try:
         upgrade(database_url)
         with session_scope(database_url) as session:
@@ -90,7 +91,7 @@ def start_scaled(
             stack.start_rasa(model, name=name)
         scaled.apps = ["app"] + [f"app{n}" for n in range(2, apps + 1)]
         for name in scaled.apps:  # every app lists every Rasa server (RASA_URL)
-            stack.start_app(name=name, **(app_env or {}))
+            stack.start_app(name=name, **scaled.app_env)
         for name in scaled.apps + scaled.rasas:
             stack.wait_ready(name, timeout=timeout)
         return scaled

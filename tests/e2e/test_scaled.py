@@ -271,6 +271,10 @@ def test_backup_and_restore_drill_the_restored_app_serves_people_and_directory(
 ) -> None:
     """Dump the populated app database and Rasa's tracker store, restore both into fresh databases,
     start an app process on the copies: the directory, the people and their conversations are there."""
+    number = "+447700969999"  # a resident of this test's own, so it stands alone
+    resident = Resident(fake, number)
+    resident.run()
+    assert resident.errors == []
     app_url, tracker_url = scaled.database_url, scaled.tracker_url
     for source, dump in ((app_url, tmp_path / "app.dump"), (tracker_url, tmp_path / "tracker.dump")):
         _pg("pg_dump", "--format=custom", "--no-owner", f"--file={dump}", _libpq(source))
@@ -284,14 +288,14 @@ def test_backup_and_restore_drill_the_restored_app_serves_people_and_directory(
     assert _row_counts(restored_app, tables) == _row_counts(app_url, tables)
     assert _row_counts(restored_tracker, ["events"]) == _row_counts(tracker_url, ["events"]) != {"events": 0}
 
-    service = scaled.stack.start_app(name="restored", DATABASE_URL=restored_app, RASA_TRACKER_DB_URL=restored_tracker,
-                                     RASA_URL=scaled.url("rasa"))
+    env = {**scaled.app_env, "DATABASE_URL": restored_app, "RASA_TRACKER_DB_URL": restored_tracker,
+           "RASA_URL": scaled.url("rasa")}
+    service = scaled.stack.start_app(name="restored", **env)
     scaled.stack.wait_ready("restored", timeout=120)
     original = httpx.get(f"{scaled.url('app')}/api/services", params={"per_page": 5}, timeout=30).json()
     copy = httpx.get(f"{service.url}/api/services", params={"per_page": 5}, timeout=30).json()
     assert copy["total_items"] == original["total_items"] > 0 and copy["contents"] == original["contents"]
 
-    number = f"+4477009{60000:05d}"  # a resident from the first run
     with session_scope(restored_app) as session:
         address = session.scalar(select(ChannelAddress).where(ChannelAddress.address == number))
         assert address is not None
