@@ -91,7 +91,7 @@ def start_scaled(
             stack.start_rasa(model, name=name)
         scaled.apps = ["app"] + [f"app{n}" for n in range(2, apps + 1)]
         for name in scaled.apps:  # every app lists every Rasa server (RASA_URL)
-            stack.start_app(name=name, **scaled.app_env)
+            stack.start_app(name=name, **scaled.app_env)  # type: ignore[arg-type]  # settings only
         for name in scaled.apps + scaled.rasas:
             stack.wait_ready(name, timeout=timeout)
         return scaled
