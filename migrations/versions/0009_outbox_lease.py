@@ -4,7 +4,7 @@ Several app processes share the outbox: a message is sent by the process holding
 taken over by another once the lease has expired.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0003
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0005'  # the head on main when written; the lead re-chains in merge order
+down_revision = '0003'  # the head on main when written; the lead re-chains in merge order
 branch_labels = None
 depends_on = None
 

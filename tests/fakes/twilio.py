@@ -2,9 +2,10 @@
 
 It records what each phone would receive, can be told to fail the next requests (a 500, a
 429, error 21211..., or every send to one number until told otherwise) or to accept a message
-and then not answer in time (the answer lost after Twilio took it), lists sent messages as Twilio's Messages list does, and sends signed status
-callbacks the way Twilio does, to the public URL, through a "proxy" mapping onto the app's real
-address. It also texts the app in, to one app address or spread over several.
+and then not answer in time (the answer lost after Twilio took it), lists sent messages as
+Twilio's Messages list does, and sends signed status callbacks the way Twilio does, to the public
+URL, through a "proxy" mapping onto the app's real address. It also texts the app in, to one app
+address or spread over several.
 """
 
 from __future__ import annotations
