@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -23,6 +24,7 @@ from bot.db import session_factory
 from bot.dialogue.rasa_client import RasaClient
 from bot.dialogue.tracker_store import tracker_forgetter
 from bot.gateway.outbox import OutboxWorker
+from bot.gateway.person_lock import PersonLocks
 from bot.gateway.processor import Gateway
 from bot.jobs.followups import FollowUpScheduler
 from bot.jobs.retention import RetentionScheduler
@@ -47,11 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions = session_factory(settings.database_url)
         rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
         senders = registry.build_senders(settings)
-        outbox = OutboxWorker(sessions, senders, settings.outbox_max_attempts)
+        outbox = OutboxWorker(
+            sessions, senders, settings.outbox_max_attempts, lease=timedelta(seconds=settings.outbox_lease_seconds),
+        )
         gateway = Gateway(
             sessions, rasa, outbox, retry_seconds=settings.rasa_retry_seconds,
             rate_limit_per_minute=settings.rate_limit_per_minute,
             forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
+            person_locks=PersonLocks(settings.database_url, max_held=settings.person_lock_connections),
         )
         app.state.settings, app.state.sessions = settings, sessions
         app.state.gateway, app.state.outbox = gateway, outbox

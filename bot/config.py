@@ -193,6 +193,13 @@ class Settings:
     bank_holidays: str = "england"
     duty_contact: str = ""  # "channel:address" (sms:+447700900123) alerted when an urgent flag is raised out of hours
     safety_alert_after_seconds: float = 600.0  # a safety text failing this long raises a flag
+    # PostgreSQL only: connections each app process keeps for per-person advisory locks, which also
+    # caps how many conversations one process has at Rasa at once (docs/deployment.md).
+    person_lock_connections: int = 16
+    twilio_timeout_seconds: float = 15.0
+    # How long a process's claim on an outbox message lasts: longer than any one send, and how long
+    # a crashed process's messages wait before another process sends them.
+    outbox_lease_seconds: float = 120.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -276,4 +283,7 @@ def load_settings() -> Settings:
         bank_holidays=bank_holidays, duty_contact=duty_contact,
         # Ten minutes by default: long enough for a provider blip, short enough for a person in danger.
         safety_alert_after_seconds=_float("SAFETY_ALERT_AFTER_SECONDS", 600.0, minimum=1.0),
+        person_lock_connections=_int("PERSON_LOCK_CONNECTIONS", 16, minimum=1),
+        twilio_timeout_seconds=_float("TWILIO_TIMEOUT_SECONDS", 15.0, minimum=0.1),
+        outbox_lease_seconds=_float("OUTBOX_LEASE_SECONDS", 120.0, minimum=1.0),
     )

@@ -270,6 +270,13 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # A safety text that could not be delivered raised its urgent flag at this time (once).
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The lease of the process sending it now (bot/gateway/outbox.py): another process may take the
+    # message only once `lease_until` has passed, so a crashed process's messages are still sent.
+    claimed_by: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Set while an attempt's outcome is unknown (in flight, the sender crashed, or the provider's
+    # answer was lost): the next attempt first asks the provider whether it already has it.
+    attempt_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class DeliveryEvent(Base):

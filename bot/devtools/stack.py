@@ -106,13 +106,14 @@ class Stack:
         port = int(old.url.rsplit(":", 1)[1])
         return self.start_rasa(model, port, name)
 
-    def start_app(self, port: int | None = None, **extra_env: str) -> Service:
+    def start_app(self, port: int | None = None, name: str = "app", **extra_env: str) -> Service:
+        """An application process; give each of several a different `name` (app, app2, ...)."""
         port = port or free_port()
         cmd = [
             sys.executable, "-m", "uvicorn", "bot.app:create_app", "--factory", "--host", "127.0.0.1",
             "--port", str(port), "--no-access-log", "--ws", "none",  # rasa-sdk pins an old websockets
         ]
-        return self._spawn("app", cmd, port, "/healthz", self.env(APP_PORT=str(port), **extra_env))
+        return self._spawn(name, cmd, port, "/healthz", self.env(APP_PORT=str(port), **extra_env))
 
     def wait_ready(self, name: str, timeout: float = 180.0) -> None:
         service = self.services[name]
