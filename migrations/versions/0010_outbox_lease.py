@@ -3,16 +3,16 @@
 Several app processes share the outbox: a message is sent by the process holding its lease, and
 taken over by another once the lease has expired.
 
-Revision ID: 0009
-Revises: 0003
+Revision ID: 0010
+Revises: 0012
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009'
-down_revision = '0003'  # the head on main when written; the lead re-chains in merge order
+revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
