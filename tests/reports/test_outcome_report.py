@@ -11,6 +11,7 @@ from bot.records.followups import record_baseline, record_check_in
 from bot.records.goals import create_goal, schedule_check_in
 from bot.records.people import get_or_create_address
 from bot.reports.export import report_csv
+from bot.reports import disclosure
 from bot.reports.outcomes import build_report
 from bot.reports.suppression import SECONDARY, SMALL, protect_column
 
@@ -67,13 +68,24 @@ def test_protect_column_hides_small_cells_and_one_more_so_they_cannot_be_subtrac
     assert marks == [None, None] and total is None
     marks, total = protect_column([2, 0, 0], 9, 5)  # a table whose rows do not add up (needs)
     assert marks == [SMALL, None, None] and total == SECONDARY
+    # A cell already hidden for another reason (a small derived cell) counts as hidden.
+    marks, total = protect_column([20, 9, 30], 59, 8, marks=[None, SECONDARY, None])
+    assert marks == [SECONDARY, SECONDARY, None] and total is None
+
+
+def test_the_published_rule_suppresses_1_to_7_and_rounds_the_rest_to_5():
+    assert [disclosure.publish_count(n) for n in (0, 1, 7, 8, 10, 12, 13, 22, 23)] == [0, None, None, 10, 10, 10, 15, 20, 25]
+    assert not disclosure.mean_allowed(9) and disclosure.mean_allowed(10)
+    assert disclosure.rate(10, 15) == 67 and disclosure.rate(None, 15) is None
+    assert disclosure.RULE_VERSION
 
 
 def test_numbers_by_decile_are_counted_in_people_with_paired_wellbeing(session):
-    # Decile 1: six people, five answered, wellbeing paired for four of them plus one with both.
-    for start, follow, progress in [(3, 6, "done"), (4, 6, "done"), (2, 5, "partly"), (5, 5, "not_yet"), (3, 7, "done")]:
+    # Decile 1: twelve people, ten answered with wellbeing paired, two asked who never answered.
+    for start, follow, progress in [(3, 6, "done"), (4, 6, "done"), (2, 5, "partly"), (5, 5, "not_yet"), (3, 7, "done")] * 2:
         journey(session, decile=1, start=start, follow=follow, progress=progress)
-    journey(session, decile=1, start=2)  # asked, never answered: in the response rate, not in the wellbeing change
+    for _ in range(2):
+        journey(session, decile=1, start=2)  # asked, never answered: in the response rate, not in the wellbeing change
     # Decile 2: five people, none answered yet (one not asked at all).
     for _ in range(4):
         journey(session, decile=2, start=6)
@@ -81,52 +93,59 @@ def test_numbers_by_decile_are_counted_in_people_with_paired_wellbeing(session):
     # Decile 9: two people only.
     journey(session, decile=9, start=7, follow=9, progress="done")
     journey(session, decile=9, start=8, follow=8, progress="partly")
-    # No postcode given: five people, a score only at check-in for one (not paired).
-    for start, follow in [(4, 7), (5, 8), (6, 6), (3, 5)]:
+    # No postcode given: nine people, a score only at check-in for one (not paired).
+    for start, follow in [(4, 7), (5, 8), (6, 6), (3, 5)] * 2:
         journey(session, decile=None, start=start, follow=follow, progress="done")
     journey(session, decile=None, start=None, follow=8, progress="partly")
     session.commit()
 
     report = build_report(session, TODAY - timedelta(days=30), TODAY)
     d1 = row(report.by_decile, "1")
-    assert (d1["people"].value, d1["goal_setters"].value, d1["asked"].value, d1["answered"].value) == (6, 6, 6, 5)
-    # Decile 9's two answers are hidden, so one more "answered" cell goes (the smallest, first):
-    # decile 1's, and its response rate with it (5 of 6 would give the 5 back).
-    assert d1["answered"].mark == SECONDARY and d1["response_rate"].text("response_rate", 5) == "not shown"
-    assert d1["goal_met"].value == 3 and d1["goal_met"].mark == SMALL
-    assert d1["attended"].value == 4  # "not yet" did not go
-    assert d1["paired"].value == 5
-    assert d1["mean_start"].text("mean_start", 5) == "3.4"      # (3+4+2+5+3)/5: the unanswered 2 is left out
-    assert d1["mean_follow_up"].text("mean_follow_up", 5) == "5.8"
-    assert d1["mean_change"].text("mean_change", 5) == "+2.4"
+    assert (d1["people"].value, d1["goal_setters"].value, d1["asked"].value, d1["answered"].value) == (12, 12, 12, 10)
+    assert d1["people"].text("people", 8) == "10"  # 12, rounded to the nearest 5
+    # Sent 12, answered 10: "sent - answered" would be 2 people, so "answered" is hidden too,
+    # and the response rate with it (10 of 12 would give the 10 back).
+    assert d1["answered"].mark == SECONDARY and d1["response_rate"].text("response_rate", 8) == "not shown"
+    assert d1["goal_met"].value == 6 and d1["goal_met"].mark == SMALL
+    assert d1["attended"].value == 8  # "not yet" did not go
+    assert d1["paired"].value == 10
+    assert d1["mean_start"].text("mean_start", 8) == "3"      # 3.4, to a whole number: the unanswered 2s are left out
+    assert d1["mean_follow_up"].text("mean_follow_up", 8) == "6"  # 5.8
+    assert d1["mean_change"].text("mean_change", 8) == "+2"     # 2.4
 
     d2 = row(report.by_decile, "2")
     assert (d2["people"].value, d2["asked"].value, d2["answered"].value) == (5, 4, 0)
-    assert d2["asked"].text("asked", 5) == "fewer than 5" and d2["answered"].text("answered", 5) == "0"
-    assert d2["response_rate"].text("response_rate", 5) == "fewer than 5"
-    assert d2["paired"].text("paired", 5) == "0" and d2["mean_change"].text("mean_change", 5) == "-"
+    assert d2["asked"].text("asked", 8) == "fewer than 8" and d2["answered"].text("answered", 8) == "0"
+    assert d2["response_rate"].text("response_rate", 8) == "fewer than 8"
+    assert d2["paired"].text("paired", 8) == "0" and d2["mean_change"].text("mean_change", 8) == "-"
 
     d9 = row(report.by_decile, "9")
-    assert d9["people"].text("people", 5) == "fewer than 5"
-    assert d9["mean_change"].text("mean_change", 5) == "fewer than 5"
-    # Two people in decile 9 are hidden; one more cell goes so 18 - (6 + 5 + 5) cannot give them back.
+    assert d9["people"].text("people", 8) == "fewer than 8"
+    assert d9["mean_change"].text("mean_change", 8) == "fewer than 10 people"
+    # Five and two people are hidden (7 < 8); one more cell goes so 28 - the rest cannot give them back.
     people_marks = [r.cells["people"].mark for r in report.by_decile.rows]
-    assert people_marks.count(SMALL) == 1 and people_marks.count(SECONDARY) == 1
+    assert people_marks.count(SMALL) == 2 and people_marks.count(SECONDARY) == 1
     hidden = sum(r.cells["people"].value for r in report.by_decile.rows if r.cells["people"].mark)
-    assert hidden >= 5
+    assert hidden >= 8
 
     unknown = row(report.by_decile, "not known")
-    assert unknown["answered"].mark is None and unknown["response_rate"].text("response_rate", 5) == "100%"
-    assert unknown["paired"].value == 4 and unknown["mean_start"].mark == SMALL
+    # Nine answered, eight scored and paired: "answered - met their goal" and "answered - paired" would be 1.
+    assert unknown["answered"].mark and unknown["response_rate"].text("response_rate", 8) == "not shown"
+    assert unknown["paired"].value == 8 and unknown["paired"].mark == SECONDARY and unknown["goal_met"].mark
+    assert unknown["attended"].text("attended", 8) == "10"  # 9, rounded
+    assert unknown["mean_start"].text("mean_start", 8) in ("fewer than 10 people", "not shown")
 
     total = report.by_decile.total.cells
-    assert (total["people"].value, total["answered"].value, total["paired"].value) == (18, 12, 11)
-    assert total["people"].mark is None
-    assert total["mean_change"].text("mean_change", 5) == "+2.0"  # 22 points over 11 people
+    assert (total["people"].value, total["answered"].value, total["paired"].value) == (28, 21, 20)
+    assert total["people"].mark is None and total["people"].text("people", 8) == "30"
+    # 28 set a goal, 27 agreed to check-ins: the 1 in between must not show, nor 27 sent - 21 answered.
+    assert total["agreed_check_ins"].mark == SECONDARY and total["answered"].mark == SECONDARY
+    assert total["mean_change"].text("mean_change", 8) == "+2"  # 42 points over 20 people
+    assert total["change_ci"].text("change_ci", 8) == "+1 to +3"
     for r in report.by_decile.rows:
         for col, cell in r.cells.items():
             if cell.mark:
-                assert cell.text(col, 5) in ("fewer than 5", "not shown")
+                assert cell.text(col, 8) in ("fewer than 8", "not shown", "fewer than 10 people")
 
 
 def test_only_people_with_a_standing_yes_in_the_period_are_counted(session):
