@@ -149,7 +149,7 @@ def test_numbers_by_decile_are_counted_in_people_with_paired_wellbeing(session):
 
 
 def test_only_people_with_a_standing_yes_in_the_period_are_counted(session):
-    for _ in range(5):
+    for _ in range(10):
         journey(session, decile=3, start=5, follow=7, progress="done")
     journey(session, decile=3, start=1, follow=1, progress="not_yet", consent=False)  # said yes, then no
     journey(session, decile=3, start=1, follow=1, progress="not_yet", days_ago=400)  # before the period
@@ -159,43 +159,45 @@ def test_only_people_with_a_standing_yes_in_the_period_are_counted(session):
 
     report = build_report(session, TODAY - timedelta(days=30), TODAY)
     d3 = row(report.by_decile, "3")
-    assert d3["people"].value == 5 and d3["mean_change"].text("mean_change", 5) == "+2.0"
-    assert report.by_decile.total.cells["people"].value == 5
+    assert d3["people"].value == 10 and d3["mean_change"].text("mean_change", 8) == "+2"
+    assert report.by_decile.total.cells["people"].value == 10
     assert report.demo_people == 0
 
 
 def test_needs_table_groups_goals_by_need(session):
-    for _ in range(6):
+    for _ in range(10):
         journey(session, decile=4, need="money", start=3, follow=5, progress="done")
-    for _ in range(5):
+    for _ in range(9):
         journey(session, decile=4, need="food", start=3, follow=4, progress="partly")
     journey(session, decile=4, need="creative", start=3, follow=4, progress="partly")
     journey(session, decile=4, need=None, start=4, asked=False)
     session.commit()
     report = build_report(session, TODAY - timedelta(days=30), TODAY)
     money, food = row(report.by_need, "money"), row(report.by_need, "food")
-    assert (money["goal_setters"].value, money["goal_met"].value) == (6, 6)
-    assert money["mean_change"].text("mean_change", 5) == "+2.0"
+    assert (money["goal_setters"].value, money["goal_met"].value) == (10, 10)
+    assert money["mean_change"].text("mean_change", 8) == "+2"
     assert row(report.by_need, "creative")["paired"].mark == SMALL
-    # One hidden paired cell: the smallest other one (food, 5) goes too, with its means.
-    assert food["paired"].mark == SECONDARY and food["mean_change"].text("mean_change", 5) == "not shown"
-    # Two hidden goal-setter cells of one person each (1 + 1 < 5) are not enough either.
-    assert row(report.by_need, "not known")["goal_setters"].text("goal_setters", 5) == "fewer than 5"
-    assert food["goal_setters"].text("goal_setters", 5) == "not shown"
+    # One hidden paired cell: the smallest other one (food, 9) goes too, with its means.
+    assert food["paired"].mark == SECONDARY and food["mean_change"].text("mean_change", 8) == "not shown"
+    # Two hidden goal-setter cells of one person each (1 + 1 < 8) are not enough either.
+    assert row(report.by_need, "not known")["goal_setters"].text("goal_setters", 8) == "fewer than 8"
+    assert food["goal_setters"].text("goal_setters", 8) == "not shown"
     assert "people" not in report.by_need.columns
 
 
-def test_threshold_is_configurable(session):
-    for _ in range(3):
+def test_threshold_can_be_raised_but_not_below_the_published_rule(session):
+    for _ in range(9):
         journey(session, decile=5, start=5, follow=6, progress="done")
     session.commit()
-    assert row(build_report(session, TODAY - timedelta(days=30), TODAY, min_cell=5).by_decile, "5")["people"].mark == SMALL
-    shown = build_report(session, TODAY - timedelta(days=30), TODAY, min_cell=3).by_decile
-    assert row(shown, "5")["people"].mark is None and row(shown, "5")["people"].value == 3
+    shown = build_report(session, TODAY - timedelta(days=30), TODAY).by_decile
+    assert row(shown, "5")["people"].mark is None and row(shown, "5")["people"].text("people", 8) == "10"
+    assert row(build_report(session, TODAY - timedelta(days=30), TODAY, min_cell=10).by_decile, "5")["people"].mark == SMALL
+    lowered = build_report(session, TODAY - timedelta(days=30), TODAY, min_cell=3)
+    assert lowered.min_cell == 8  # OUTCOMES_MIN_CELL=3 cannot show counts the rule hides
 
 
 def test_csv_has_the_same_cells_as_the_page(session):
-    for _ in range(6):
+    for _ in range(12):
         journey(session, decile=1, start=4, follow=6, progress="done")
     journey(session, decile=8, start=4, follow=6, progress="done")
     session.commit()
@@ -206,9 +208,9 @@ def test_csv_has_the_same_cells_as_the_page(session):
     assert len(decile_rows) == 12 and len(rows) == 12 + 17 + periods + 4  # + the four ONS4 questions
     assert {r["imd_edition"] for r in rows} == {report.imd_edition} and "2019" in report.imd_edition
     first = decile_rows[0]
-    assert first["group"] == "1 (most deprived)" and first["people"] == "not shown"  # 7 - 1 would give decile 8 back
-    assert next(r for r in decile_rows if r["group"] == "8")["people"] == "fewer than 5"
-    assert decile_rows[-1]["people"] == "7" and decile_rows[-1]["mean_change"] == "+2.0"
+    assert first["group"] == "1 (most deprived)" and first["people"] == "not shown"  # 13 - 12 would give decile 8 back
+    assert next(r for r in decile_rows if r["group"] == "8")["people"] == "fewer than 8"
+    assert decile_rows[-1]["people"] == "15" and decile_rows[-1]["mean_change"] == "+2"
     assert all(r["people"] == "" for r in rows if r["table"] == "By need")
 
 
@@ -222,22 +224,24 @@ def test_demo_outcomes_are_labelled_and_added_once(session):
 
 
 def test_each_ons4_item_baseline_against_follow_up_with_a_95_percent_interval(session):
-    # Six people: life satisfaction 3,4,2,4,3,5 -> 6,6,5,4,7,5 (changes +3,+2,+3,0,+4,0; mean 2.0, sd 1.67).
-    for start, follow in [(3, 6), (4, 6), (2, 5), (4, 4), (3, 7), (5, 5)]:
+    # Twelve people: life satisfaction 3,4,2,4,3,5 -> 6,6,5,4,7,5 twice (changes +3,+2,+3,0,+4,0; mean 2.0, sd 1.60).
+    for start, follow in [(3, 6), (4, 6), (2, 5), (4, 4), (3, 7), (5, 5)] * 2:
         journey(session, decile=1, start=start, follow=follow, progress="done",
                 ons={"anxious_yesterday": (7, 4 if start < 4 else 7)})
     session.commit()
     report = build_report(session, TODAY - timedelta(days=30), TODAY)
     life = next(r for r in report.wellbeing.rows if r.key == "life_satisfaction").cells
-    assert life["paired"].value == 6 and life["mean_change"].text("mean_change", 5) == "+2.0"
-    # t(0.975, 5) = 2.571; 1.673 / sqrt(6) = 0.683; 2.0 +- 1.76
-    assert life["change_ci"].text("change_ci", 5) == "+0.2 to +3.8"
-    # Low at the start (0-4): five people; four of them are 5 or more at check-in, one stayed at 4.
-    assert (life["poor_at_start"].value, life["moved_out"].value) == (5, 4)
-    assert life["moved_out"].mark == SMALL  # "stayed low" would be 1: both hidden
+    assert life["paired"].value == 12 and life["mean_change"].text("mean_change", 8) == "+2"
+    # t(0.975, 11) = 2.201; 1.595 / sqrt(12) = 0.461; 2.0 +- 1.01, to whole numbers
+    assert life["change_ci"].text("change_ci", 8) == "+1 to +3"
+    # Low at the start (0-4): ten people; eight of them are 5 or more at check-in, two stayed at 4.
+    assert (life["poor_at_start"].value, life["moved_out"].value) == (10, 8)
+    assert life["poor_at_start"].mark == SMALL  # "not low at the start" would be 2: hidden, with what hangs off it
+    assert life["moved_out"].mark == SMALL and life["moved_out_share"].text("moved_out_share", 8) == "fewer than 8"
     anxious = next(r for r in report.wellbeing.rows if r.key == "anxious_yesterday").cells
-    assert anxious["poor_at_start"].value == 6  # high anxiety is 6-10
-    assert anxious["mean_change"].text("mean_change", 5) == "-1.5"
+    assert anxious["poor_at_start"].value == 12  # high anxiety is 6-10
+    assert anxious["mean_change"].text("mean_change", 8) == "-1"  # -1.5, to a whole number (halves up)
+    assert anxious["moved_out"].text("moved_out", 8) == "fewer than 8"  # 6 moved, 6 stayed high
     assert next(r for r in report.wellbeing.rows if r.key == "worthwhile").cells["paired"].value == 0
 
 
@@ -247,25 +251,25 @@ def test_small_ons4_rows_are_hidden(session):
     session.commit()
     life = next(r for r in build_report(session, TODAY - timedelta(days=30), TODAY).wellbeing.rows
                 if r.key == "life_satisfaction").cells
-    assert {c.text(k, 5) for k, c in life.items()} == {"fewer than 5"}
+    assert {c.text(k, 8) for k, c in life.items()} == {"fewer than 8", "fewer than 10 people"}
 
 
 def test_no_response_dropped_out_and_not_yet_due_are_counted(session):
-    for _ in range(5):
+    for _ in range(10):
         person = journey(session, decile=6, start=5, asked=True)  # first check-in sent
         first = session.query(FollowUp).filter_by(person_id=person.id, sequence=1).one()
         first.status = "no_response"
-    for _ in range(5):
+    for _ in range(10):
         person = journey(session, decile=6, start=5, asked=True)
         for f in session.query(FollowUp).filter_by(person_id=person.id):
             f.status = "cancelled"  # stopped before any check-in
-    for _ in range(5):
+    for _ in range(10):
         person = journey(session, decile=6, start=5, asked=True)
         session.query(FollowUp).filter_by(person_id=person.id, sequence=1).one().status = "scheduled"
     session.commit()
     d6 = row(build_report(session, TODAY - timedelta(days=30), TODAY).by_decile, "6")
-    assert (d6["no_response"].value, d6["dropped_out"].value, d6["not_yet_due"].value) == (5, 5, 5)
-    assert (d6["asked"].value, d6["answered"].value, d6["response_rate"].text("response_rate", 5)) == (5, 0, "0%")
+    assert (d6["no_response"].value, d6["dropped_out"].value, d6["not_yet_due"].value) == (10, 10, 10)
+    assert (d6["asked"].value, d6["answered"].value, d6["response_rate"].text("response_rate", 8)) == (10, 0, "0%")
 
 
 def test_by_month_or_quarter(session):
