@@ -127,6 +127,11 @@ class Cell:
             return str(disclosure.publish_mean(self.value))
         return str(self.value)
 
+    def count(self, column: str) -> int | None:
+        """The published count (None when hidden or nobody), for rates worked out from rounded counts."""
+        shown = self.published(column)
+        return shown if isinstance(shown, int) else None
+
     def published(self, column: str) -> int | float | str | None:
         """The value a reader may see (None: hidden or nobody), the only thing a release keeps."""
         if self.mark or self.value is None:
@@ -424,7 +429,7 @@ def _suppress_item(cells: dict[str, Cell], k: int) -> None:
     elif 0 < moved < k or 0 < poor - moved < k:  # either could be worked out from the other
         cells["moved_out"].mark = SMALL
         cells["moved_out_share"].mark = SMALL
-    shown = [cells[c].published(c) for c in ("poor_at_start", "moved_out")]
+    shown = [cells[c].count(c) for c in ("poor_at_start", "moved_out")]
     if cells["moved_out_share"].mark is None:
         cells["moved_out_share"].value = disclosure.rate(shown[1], shown[0])  # from the rounded counts
 
@@ -462,7 +467,7 @@ def _suppress(tables: Sequence[Table], k: int) -> None:
         # A rate with its count would give the other count back, so it goes when either does.
         hidden = {c["answered"].mark, c["asked"].mark}
         c["response_rate"].mark = SMALL if SMALL in hidden else SECONDARY if SECONDARY in hidden else None
-        c["response_rate"].value = disclosure.rate(c["answered"].published("answered"), c["asked"].published("asked"))
+        c["response_rate"].value = disclosure.rate(c["answered"].count("answered"), c["asked"].count("asked"))
         c["mean_gas"].mark = c["mean_gas"].mark or c["goal_met"].mark
         few = 0 < int(c["paired"].value or 0) < disclosure.MEAN_MIN_PEOPLE
         for mean in ("mean_start", "mean_follow_up", "mean_change", "change_ci"):

@@ -70,7 +70,9 @@ def from_dates(start: date, end: date) -> Period:
 
 def check_closed(period: Period, today: date) -> None:
     if period.end >= today:
-        raise NotReleased(f"period {period.key} has not closed yet; only months and quarters that have ended are released.")
+        raise NotReleased(
+            f"period {period.key} has not closed yet; only months and quarters that have ended are released."
+        )
 
 
 def last_closed_quarter(today: date) -> Period:
@@ -79,7 +81,9 @@ def last_closed_quarter(today: date) -> Period:
     return quarter(day.year, (day.month - 1) // 3 + 1)
 
 
-def get_release(session: Session, period: Period, today: date, min_cell: int = disclosure.SMALLEST_SHOWN) -> OutcomesReport:
+def get_release(
+    session: Session, period: Period, today: date, min_cell: int = disclosure.SMALLEST_SHOWN
+) -> OutcomesReport:
     """The kept release for a closed period, computing and storing it the first time it is asked for."""
     check_closed(period, today)
     kept = session.get(ReportRelease, period.key)

@@ -94,8 +94,10 @@ def test_only_whole_closed_months_and_quarters_are_released(client):
     empty = client.get("/console/outcomes.csv?period=2020-02").text
     assert ",By deprivation decile,All people,0,0,0," in empty
     assert "1 April 2020" in client.get("/console/outcomes?period=2020-Q2").text
-    for query, named in [("start=yesterday&end=2020-01-31", "start and end"), ("start=2020-01-01&end=2020-12-31", "start and end"),
-                         ("start=2020-01-01&end=2020-01-01", "start and end"), ("start=2024-02-01&end=2024-01-01", "start and end"),
+    for query, named in [("start=yesterday&end=2020-01-31", "start and end"),
+                         ("start=2020-01-01&end=2020-12-31", "start and end"),
+                         ("start=2020-01-01&end=2020-01-01", "start and end"),
+                         ("start=2024-02-01&end=2024-01-01", "start and end"),
                          ("period=2020-13", "period"), ("period=2020-Q5", "period"), ("by=week", "by")]:
         response = client.get(f"/console/outcomes?{query}")
         assert response.status_code == 400 and named in response.json()["detail"], query

@@ -135,7 +135,8 @@ def test_derived_cells_give_back_no_small_count(seeded):
     for period in (Q3, *MONTHS):
         release = get_release(seeded, period, TODAY)
         raw = build_report(seeded, period.start, period.end, period="month")
-        for shown_table, raw_table in zip((*release.tables, release.wellbeing), (*raw.tables, raw.wellbeing), strict=True):
+        tables = zip((*release.tables, release.wellbeing), (*raw.tables, raw.wellbeing), strict=True)
+        for shown_table, raw_table in tables:
             shown_rows = [*shown_table.rows, *([shown_table.total] if shown_table.total else [])]
             raw_rows = [*raw_table.rows, *([raw_table.total] if raw_table.total else [])]
             for shown, true in zip(shown_rows, raw_rows, strict=True):

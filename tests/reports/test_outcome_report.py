@@ -10,8 +10,8 @@ from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
 from bot.records.followups import record_baseline, record_check_in
 from bot.records.goals import create_goal, schedule_check_in
 from bot.records.people import get_or_create_address
-from bot.reports.export import report_csv
 from bot.reports import disclosure
+from bot.reports.export import report_csv
 from bot.reports.outcomes import build_report
 from bot.reports.suppression import SECONDARY, SMALL, protect_column
 
@@ -82,7 +82,8 @@ def test_the_published_rule_suppresses_1_to_7_and_rounds_the_rest_to_5():
 
 def test_numbers_by_decile_are_counted_in_people_with_paired_wellbeing(session):
     # Decile 1: twelve people, ten answered with wellbeing paired, two asked who never answered.
-    for start, follow, progress in [(3, 6, "done"), (4, 6, "done"), (2, 5, "partly"), (5, 5, "not_yet"), (3, 7, "done")] * 2:
+    five = [(3, 6, "done"), (4, 6, "done"), (2, 5, "partly"), (5, 5, "not_yet"), (3, 7, "done")]
+    for start, follow, progress in five * 2:
         journey(session, decile=1, start=start, follow=follow, progress=progress)
     for _ in range(2):
         journey(session, decile=1, start=2)  # asked, never answered: in the response rate, not in the wellbeing change
@@ -101,7 +102,8 @@ def test_numbers_by_decile_are_counted_in_people_with_paired_wellbeing(session):
 
     report = build_report(session, TODAY - timedelta(days=30), TODAY)
     d1 = row(report.by_decile, "1")
-    assert (d1["people"].value, d1["goal_setters"].value, d1["asked"].value, d1["answered"].value) == (12, 12, 12, 10)
+    assert (d1["people"].value, d1["goal_setters"].value) == (12, 12)
+    assert (d1["asked"].value, d1["answered"].value) == (12, 10)
     assert d1["people"].text("people", 8) == "10"  # 12, rounded to the nearest 5
     # Sent 12, answered 10: "sent - answered" would be 2 people, so "answered" is hidden too,
     # and the response rate with it (10 of 12 would give the 10 back).
@@ -191,7 +193,8 @@ def test_threshold_can_be_raised_but_not_below_the_published_rule(session):
     session.commit()
     shown = build_report(session, TODAY - timedelta(days=30), TODAY).by_decile
     assert row(shown, "5")["people"].mark is None and row(shown, "5")["people"].text("people", 8) == "10"
-    assert row(build_report(session, TODAY - timedelta(days=30), TODAY, min_cell=10).by_decile, "5")["people"].mark == SMALL
+    raised = build_report(session, TODAY - timedelta(days=30), TODAY, min_cell=10).by_decile
+    assert row(raised, "5")["people"].mark == SMALL
     lowered = build_report(session, TODAY - timedelta(days=30), TODAY, min_cell=3)
     assert lowered.min_cell == 8  # OUTCOMES_MIN_CELL=3 cannot show counts the rule hides
 
