@@ -74,7 +74,8 @@ def test_protect_column_hides_small_cells_and_one_more_so_they_cannot_be_subtrac
 
 
 def test_the_published_rule_suppresses_1_to_7_and_rounds_the_rest_to_5():
-    assert [disclosure.publish_count(n) for n in (0, 1, 7, 8, 10, 12, 13, 22, 23)] == [0, None, None, 10, 10, 10, 15, 20, 25]
+    counts = (0, 1, 7, 8, 10, 12, 13, 22, 23)
+    assert [disclosure.publish_count(n) for n in counts] == [0, None, None, 10, 10, 10, 15, 20, 25]
     assert not disclosure.mean_allowed(9) and disclosure.mean_allowed(10)
     assert disclosure.rate(10, 15) == 67 and disclosure.rate(None, 15) is None
     assert disclosure.RULE_VERSION
