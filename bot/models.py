@@ -329,3 +329,18 @@ class JobLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(96))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReportRelease(Base):
+    """One released outcomes report: a whole month or quarter, computed once after it closed, then kept.
+
+    Only the published figures are stored (already suppressed and rounded by bot/reports/disclosure.py),
+    never the counts behind them, so re-viewing after an erasure or a late change reveals nothing new."""
+
+    __tablename__ = "report_release"
+    period_key: Mapped[str] = mapped_column(String(16), primary_key=True)  # "2026-10" or "2026-Q3"
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rule_version: Mapped[str] = mapped_column(String(64))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
