@@ -1,7 +1,7 @@
 """report_release: outcomes reports kept as releases of whole months and quarters
 
 Revision ID: 0011
-Revises: 0003
+Revises: 0010
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0003'  # today's head on this branch; the lead re-chains in merge order
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
