@@ -241,7 +241,8 @@ def load_settings() -> Settings:
     public_url = _url("PUBLIC_URL", f"http://{host}:{port}")
     secure_cookies = _bool("SECURE_COOKIES", public_url.startswith("https://"))
     if public_url.startswith("https://") and not secure_cookies:
-        raise ConfigError("SECURE_COOKIES cannot be off when PUBLIC_URL is https: the console cookie would leak over http")
+        raise ConfigError("SECURE_COOKIES cannot be off when PUBLIC_URL is https: "
+                          "the console cookie would be sent over plain http")
     token = _env("ACTION_SERVER_TOKEN", "")
     if token and len(token) < 16:
         raise ConfigError("ACTION_SERVER_TOKEN must be at least 16 characters long")

@@ -50,8 +50,8 @@ def _refused(request: Request, outcome: LoginOutcome, name: str = "login.html") 
         log_event("console_login_locked")
         return response
     log_event("console_login_failed")
-    wrong = "That code is not right, or it has run out." if name != "login.html" else \
-        "That username and password do not match."
+    wrong = ("That code is not right, or it has run out." if name != "login.html"
+             else "That username and password do not match.")
     return page(request, name, error=wrong)
 
 

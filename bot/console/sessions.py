@@ -64,8 +64,10 @@ def check(session: Session, token: str, idle: timedelta, *, allow_demo: bool) ->
 
 
 def revoke(session: Session, token: str) -> None:
-    session.execute(update(ConsoleSession).where(ConsoleSession.id == digest(token), ConsoleSession.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    session.execute(
+        update(ConsoleSession).where(ConsoleSession.id == digest(token), ConsoleSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+    )
 
 
 def revoke_all(session: Session, user_id: str) -> int:

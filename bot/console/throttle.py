@@ -107,7 +107,7 @@ def failed(session: Session, username: str, address: str, limits: Limits, stage:
     session.add(AuditLog(actor=actor, action="login_failed", entity="console_user", entity_id=actor,
                          changes={"address": address[:64], "stage": stage}))
     locked = False
-    for key, limit in zip(keys(username, address), (limits.account, limits.address)):
+    for key, limit in zip(keys(username, address), (limits.account, limits.address), strict=True):
         row = session.get(LoginThrottle, key)
         if row is not None and row.locked_until is None and row.failures >= limit:
             _lock(session, row, now, limits, username, address)

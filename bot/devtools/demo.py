@@ -1,8 +1,9 @@
 """Demo set-up for `make run`: postcodes, the demo directory, console logins and demo outcomes.
 
-Demo logins and made-up outcomes are only created when DEMO_MODE is on (off by default; `make run`
-turns it on), and the console refuses demo logins whenever it is off. Demo people's consent rows carry the channel "demo", so the outcomes page can say how many
-of the people it counts are made up. Each step is idempotent, so running it again changes nothing.
+Demo logins and made-up outcomes are only created when DEMO_MODE is on (off by default;
+`make run` turns it on), and the console refuses demo logins whenever it is off. Demo people's
+consent rows carry the channel "demo", so the outcomes page can say how many of the people it
+counts are made up. Each step is idempotent, so running it again changes nothing.
 """
 
 from __future__ import annotations
