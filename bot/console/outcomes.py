@@ -22,14 +22,24 @@ router = APIRouter(prefix="/console")
 ROLE = Role.PARTNER
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # outside these no outcome exists, and date sums would overflow
+
+
+def _day(request: Request, name: str, default: date) -> date:
+    raw = request.query_params.get(name)
+    try:
+        day = date.fromisoformat(raw) if raw else default
+    except ValueError:
+        raise HTTPException(400, f"{name}: dates must look like 2024-03-31.") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise HTTPException(400, f"{name}: the date must be in a year from {FIRST_YEAR} to {LAST_YEAR}.")
+    return day
+
+
 def _period(request: Request) -> tuple[date, date]:
     """From ?start=&end= (YYYY-MM-DD); by default the last 12 months up to today."""
-    today = date.today()
-    try:
-        end = date.fromisoformat(request.query_params.get("end") or today.isoformat())
-        start = date.fromisoformat(request.query_params.get("start") or (end - timedelta(days=365)).isoformat())
-    except ValueError:
-        raise HTTPException(400, "Dates must look like 2024-03-31.") from None
+    end = _day(request, "end", date.today())
+    start = _day(request, "start", max(end - timedelta(days=365), date(FIRST_YEAR, 1, 1)))
     if start > end:
         raise HTTPException(400, "The start date must be on or before the end date.")
     return start, end

@@ -116,3 +116,11 @@ def test_an_idle_or_expired_session_ends(client, app_url):
         s.execute(update(ConsoleSession).where(ConsoleSession.revoked_at.is_(None))
                   .values(expires_at=utcnow() - timedelta(seconds=1)))
     assert not logged_in(client)
+
+
+def test_with_an_https_public_url_the_cookie_is_secure(app_url):
+    settings = replace(load_settings(), database_url=app_url, rasa_url="http://127.0.0.1:9",
+                       public_url="https://connect.example.org", secure_cookies=True)
+    with TestClient(create_app(settings), base_url="https://testserver") as c:
+        response = login(c)
+        assert response.status_code == 303 and "secure" in response.headers["set-cookie"].lower()
