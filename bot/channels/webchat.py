@@ -60,8 +60,8 @@ def _message_key(chat_id: str, client_id: str) -> str:
 async def chat_page(request: Request) -> Response:
     response = HTMLResponse(PAGE)
     if _chat_id(request) is None:
-        response.set_cookie(COOKIE, secrets.token_urlsafe(18), httponly=True, samesite="strict", max_age=60 * 60 * 24 * 30,
-                            secure=request.app.state.settings.secure_cookies)
+        response.set_cookie(COOKIE, secrets.token_urlsafe(18), httponly=True, samesite="strict",
+                            max_age=60 * 60 * 24 * 30, secure=request.app.state.settings.secure_cookies)
     return response
 
 

@@ -11,7 +11,8 @@ from tests.fakes.twilio import FakeTwilio
 RESIDENT = "+447700900123"
 
 
-def test_oversized_webhooks_are_refused_with_413_and_nothing_is_stored(app: RunningApp, fake_twilio: FakeTwilio) -> None:
+def test_oversized_webhooks_are_refused_with_413_and_nothing_is_stored(app: RunningApp,
+                                                                      fake_twilio: FakeTwilio) -> None:
     big = "x" * (app.settings.max_request_bytes + 1)
     sms = fake_twilio.text_in(RESIDENT, big)
     telegram = httpx.post(app.url + "/telegram/webhook", content=b'{"update_id": 1, "pad": "' + big.encode() + b'"}',
