@@ -249,7 +249,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 def current_user(request: Request) -> dict[str, str] | None:
     """The user of this request's live session, checked against the database once per request."""
     if hasattr(request.state, "console_user"):
-        return request.state.console_user  # type: ignore[no-any-return]
+        return request.state.console_user
     token = request.session.get("sid")
     shown: dict[str, str] | None = None
     if isinstance(token, str) and token:
