@@ -51,3 +51,13 @@ def test_the_signature_is_checked_before_any_form_parsing(app: RunningApp, fake_
     good = fake_twilio.text_in(RESIDENT, "HELP")
     assert good.status_code == 200
     wait_for(lambda: fake_twilio.received(RESIDENT), what="the help reply")
+
+
+def test_a_telegram_update_with_fields_of_the_wrong_type_is_a_400(app: RunningApp) -> None:
+    """Found by the generated-input suite: a caption that is not text gave a 500."""
+    update = {"update_id": 0, "message": {"message_id": 0, "date": 0, "chat": {"id": 0, "type": "private"},
+                                          "text": None, "caption": True}}
+    response = httpx.post(app.url + "/telegram/webhook", json=update, timeout=30,
+                          headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
+    assert response.status_code in {200, 400}
+    assert app.inbound_count() == 0
