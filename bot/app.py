@@ -30,6 +30,7 @@ from bot.jobs.followups import FollowUpScheduler
 from bot.jobs.retention import RetentionScheduler
 from bot.jobs.send_window import FollowUpPolicy
 from bot.policy import crisis
+from bot.request_limits import BodySizeLimit
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -88,30 +89,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for sender in senders.values():
                 await sender.aclose()
 
+    # /openapi.json describes the public HSDS API only: console, webhooks and chat are left out.
     app = FastAPI(title="Community Connect", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="cc_console",
-        same_site="strict", https_only=settings.secure_cookies, max_age=8 * 3600,
+        same_site="strict", https_only=settings.secure_cookies, max_age=settings.console_session_hours * 3600,
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse("/console/login", status_code=303)
 
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     async def healthz(request: Request) -> JSONResponse:
         rasa_ok = await request.app.state.gateway._rasa.is_ready()
         return JSONResponse({"app": "ok", "rasa": "ok" if rasa_ok else "unavailable"})
 
-    @app.get("/")
+    @app.get("/", include_in_schema=False)
     async def root() -> Response:
         return RedirectResponse("/chat", status_code=307)
 
     for channel in registry.channels():  # each answers 404 while the settings leave it off
-        app.include_router(channel.router)
-    app.include_router(console_routes.router)
-    app.include_router(console_handoffs.router)
-    app.include_router(console_directory.router)
-    app.include_router(console_outcomes.router)
+        app.include_router(channel.router, include_in_schema=False)
+    for console in (console_routes, console_handoffs, console_directory, console_outcomes):
+        app.include_router(console.router, include_in_schema=False)
     app.include_router(directory_api.router)
     return app

@@ -304,6 +304,43 @@ class ConsoleUser(Base):
     role: Mapped[str] = mapped_column(String(16), info={"enum": Role})
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Made by the demo set-up: refused at login unless DEMO_MODE is on.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Two-step login (TOTP, RFC 6238) once enrolled; the last time step used, so a code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ConsoleSession(Base):
+    """A console login, held on the server so it can be ended: the cookie only carries its token.
+
+    `id` is the SHA-256 of the random 256-bit token in the cookie, so the table alone lets no one
+    log in. `user_stamp` fingerprints the user's role, password, activity and two-step secret when
+    the session began; any change to them ends every session of that user at its next request.
+    """
+
+    __tablename__ = "console_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("console_user.id", ondelete="CASCADE"), index=True)
+    user_stamp: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LoginThrottle(Base):
+    """Failed console logins counted per account and per client address, and any lock on them.
+
+    `key` is "account:<username>" or "address:<client address>"; rows exist for names that are
+    not users too, so a locked name looks the same whether or not the account exists.
+    """
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class AuditLog(Base):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -53,14 +54,28 @@ LOOKUP_LIMIT = 20  # recent messages to one number looked through for a lost ans
 
 # -- webhooks -------------------------------------------------------------------------------------
 async def _signed_form(request: Request) -> FormData:
-    """The POSTed form, only if Twilio signed it for our public URL; 403 otherwise."""
+    """The POSTed form, only if Twilio signed it for our public URL; 403 otherwise.
+
+    The body is read as bytes (the app's size limit applies) and split into its url-encoded
+    fields, the one parse the signature itself needs; nothing else (multipart, files) is parsed
+    before the signature is known to be Twilio's.
+    """
     settings: Settings = request.app.state.settings
     if not settings.twilio_enabled:
         raise HTTPException(404)
     signature = request.headers.get("X-Twilio-Signature", "")
-    form = await request.form()
+    if not signature:
+        log_event("sms_webhook_rejected", level=logging.WARNING, path=request.url.path)
+        raise HTTPException(403, "invalid Twilio signature")
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        raise HTTPException(415, "Twilio webhooks are application/x-www-form-urlencoded")
+    raw = await request.body()
+    try:
+        form = FormData(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200))
+    except (UnicodeDecodeError, ValueError):
+        raise HTTPException(400, "not a url-encoded form") from None
     url = settings.public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    if not signature or not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
+    if not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
         log_event("sms_webhook_rejected", level=logging.WARNING, path=request.url.path)
         raise HTTPException(403, "invalid Twilio signature")
     return form

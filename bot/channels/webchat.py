@@ -6,6 +6,7 @@ SMS would render them (GSM-7 text, numbered options), and replies leave through 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,19 @@ def _chat_id(request: Request) -> str | None:
     return value if value and 16 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum() else None
 
 
+def _message_key(chat_id: str, client_id: str) -> str:
+    """The provider id a web chat message is stored under: the page's own message id *within its
+    chat*. Keyed on the client id alone, a second browser reusing an id would be taken for a retry
+    of someone else's message and shown their replies."""
+    return hashlib.sha256(f"{chat_id}\x1f{client_id}".encode()).hexdigest()
+
+
 @router.get("/chat", response_class=HTMLResponse)
 async def chat_page(request: Request) -> Response:
     response = HTMLResponse(PAGE)
     if _chat_id(request) is None:
-        response.set_cookie(COOKIE, secrets.token_urlsafe(18), httponly=True, samesite="strict", max_age=60 * 60 * 24 * 30)
+        response.set_cookie(COOKIE, secrets.token_urlsafe(18), httponly=True, samesite="strict",
+                            max_age=60 * 60 * 24 * 30, secure=request.app.state.settings.secure_cookies)
     return response
 
 
@@ -64,7 +73,7 @@ async def send_message(body: SendBody, request: Request) -> dict[str, Any]:
     if chat_id is None:
         raise HTTPException(400, "no web chat session: open /chat first")
     gateway = request.app.state.gateway
-    accepted = gateway.accept(Channel.WEBCHAT, chat_id, body.client_id, text=body.text)
+    accepted = gateway.accept(Channel.WEBCHAT, chat_id, _message_key(chat_id, body.client_id), text=body.text)
     if not accepted.duplicate:
         gateway.schedule(accepted.address_id)
     await gateway.wait_settled(accepted.inbound_id, timeout=request.app.state.settings.rasa_timeout_seconds + 5)

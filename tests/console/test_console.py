@@ -75,7 +75,7 @@ def test_link_worker_sees_urgent_first_replies_and_hands_back(client, session):
 
     client.post(f"/console/handoffs/{urgent.id}/close", data={"csrf": token})
     assert "suicide" not in client.get("/console/handoffs").text
-    actions = [a.action for a in session.query(AuditLog).order_by(AuditLog.at)]
+    actions = [a.action for a in session.query(AuditLog).filter_by(entity="handoff").order_by(AuditLog.at)]
     assert actions == ["reply", "hand_back"]
 
 

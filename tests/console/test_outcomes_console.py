@@ -141,3 +141,11 @@ def test_cli_creates_a_partner(database_url, session, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("partner-password-2\n"))
     assert main(["create-user", "funder", "--role", "partner", "--password-stdin"]) == 0
     assert session.query(ConsoleUser).filter_by(username="funder").one().role == "partner"
+
+
+@pytest.mark.parametrize("query,parameter", [("end=0001-01-01", "end"), ("start=0001-01-01", "start"),
+                                             ("end=9999-12-31", "end"), ("start=junk", "start")])
+def test_a_period_out_of_range_is_a_400_naming_the_date(client, query, parameter):
+    login(client, "partner")
+    response = client.get(f"/console/outcomes?{query}")
+    assert response.status_code == 400 and response.json()["detail"].startswith(f"{parameter}:")
