@@ -1,7 +1,7 @@
 """console_session, login_throttle; console_user demo flag and two-step (TOTP) secret
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0011
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007'
-down_revision = '0003'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
