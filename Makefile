@@ -1,8 +1,14 @@
 # One entry point. `make run` and `make test` are the two commands in the README.
 .PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory bench-scenarios bench-crisis bench-followups setup lock-app lock-rasa clean
+.PHONY: run-scaled bench-scaled
 
 run: setup
 	.venv/app/bin/python -m bot.cli run
+
+# The scale-out shape on this machine: PostgreSQL, Redis, two Rasa servers, two app processes.
+run-scaled: setup
+	bash scripts/system_deps.sh
+	PYTHONPATH=. .venv/app/bin/python -m bot.devtools.scaled
 
 test:
 	bash scripts/test.sh
@@ -19,6 +25,10 @@ bench: setup
 
 bench-sms: setup
 	PYTHONPATH=. .venv/app/bin/python -m bench.sms
+
+bench-scaled: setup
+	bash scripts/system_deps.sh
+	PYTHONPATH=. .venv/app/bin/python -m bench.scaled
 
 bench-nlu: setup
 	PYTHONPATH=. .venv/app/bin/python -m bench.nlu_cv

@@ -11,7 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction, db, person_for
 from bot.records.measures import ONS4_SLOTS
+from actions.corrections import refine_instead_of_restart
+from actions.understanding import search_text
 from community_directory.matching import Match, MatchRequest, find_matches, record_referral
+from community_directory.preferences import must_be_free, preferences_in_text
+from community_directory.request_text import read_request
 
 PAGE = 3
 WIDER_MILES = 10.0
@@ -29,9 +33,34 @@ def constraint_slots_set(tracker: Tracker) -> bool:
     return any(tracker.get_slot(name) for name in CONSTRAINT_SLOTS)
 
 
+# Where the current search began: after these, earlier messages are about an earlier search.
+SEARCH_RESETS = frozenset({"action_different_matches", "action_start_again", "action_session_start"})
+# Slots the dialogue side may add later (kinds, exclusions, person facts); read when present.
+REQUEST_SLOTS = ("kinds", "excluded_needs", "excluded_kinds")
+
+
+def resident_text(tracker: Tracker) -> str:
+    """The person's own messages in this search, oldest first (button payloads left out), so
+    kinds, refusals and "for my dad" said in any turn reach the matcher."""
+    texts: list[str] = []
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "action" and event.get("name") in SEARCH_RESETS:
+            break
+        if event.get("event") == "user":
+            text = (event.get("text") or "").strip()
+            if text and not text.startswith("/"):
+                texts.append(text)
+    latest = (tracker.latest_message.get("text") or "").strip()
+    if not texts and latest and not latest.startswith("/"):
+        texts.append(latest)
+    return ". ".join(reversed(texts))
+
+
 def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
-    return MatchRequest(
+    """The slots, plus what the person's own words say (named kinds, "not a carer", "for my dad")."""
+    request = MatchRequest(
         needs=list(tracker.get_slot("needs") or []),
+        text=search_text(tracker.get_slot("need_text")),  # their own words, for relevance
         lat=tracker.get_slot("lat"),
         lon=tracker.get_slot("lon"),
         max_miles=tracker.get_slot("max_miles"),
@@ -44,11 +73,21 @@ def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
         exclude_ids=exclude,
         limit=PAGE,
     )
+    for name in REQUEST_SLOTS:
+        setattr(request, name, list(tracker.get_slot(name) or []))
+    request.about_person = tracker.get_slot("about_person") or None
+    said = resident_text(tracker)
+    # "it has to be free im skint", "i use a wheelchair" in any turn are limits, asked or not
+    # (days and times are left to the slots: people change those, and the form keeps the latest).
+    request.free_only = request.free_only or must_be_free(said)
+    request.access = list(dict.fromkeys([*request.access, *preferences_in_text(said).access]))
+    return read_request(said).apply(request)
 
 
 def describe(n: int, match: Match) -> str:
-    """One match in at most two SMS segments: name, when, where, distance, cost, how to join."""
-    parts = [f"{n}) {match.name}", match.when, match.where]
+    """One match in at most two SMS segments: name, why, when, where, distance, cost, how to join."""
+    why = f"Picked for: {', '.join(match.fits)}" if match.fits else ""
+    parts = [f"{n}) {match.name}", why, match.when, match.where]
     cost = "free" if match.cost.lower() == "free" else match.cost
     extras = [p for p in (f"{match.distance_miles:.1f} miles away" if match.distance_miles is not None else "", cost) if p]
     text = ". ".join(p.rstrip(".") for p in parts if p) + ". "
@@ -137,6 +176,9 @@ class ActionDifferentMatches(TimedAction):
         return "action_different_matches"
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        refined = refine_instead_of_restart(tracker)  # "owt closer to hendon?", "i meant the debt one"
+        if refined is not None:
+            return refined
         dispatcher.utter_message(response="utter_ask_different")
         return [SlotSet("needs", None), SlotSet("shown_ids", []), SlotSet("offered", []), SlotSet("has_matches", None),
                 SlotSet("preferences", None)]
@@ -153,9 +195,11 @@ def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[
         say_none_found(dispatcher, tracker, request, shown_before=bool(exclude))
         return [SlotSet("has_matches", bool(exclude)), SlotSet("offered", [])]
     if not exclude:
-        dispatcher.utter_message(response="utter_searching")
+        place = tracker.get_slot("location")
+        dispatcher.utter_message(response="utter_searching_near" if place else "utter_searching", location=place)
     offer(dispatcher, matches)
-    offered = [{"id": m.service_id, "name": m.name, "how_to_join": m.how_to_join, "description": m.description} for m in matches]
+    offered = [{"id": m.service_id, "name": m.name, "how_to_join": m.how_to_join, "description": m.description,
+                "why": m.why} for m in matches]
     return [
         SlotSet("offered", offered),
         SlotSet("shown_ids", exclude + [m.service_id for m in matches]),
@@ -200,16 +244,22 @@ class ActionMatchDetails(TimedAction):
         if item is None:
             dispatcher.utter_message(text=_which(tracker))
             return []
-        description = (item.get("description") or "").strip()
-        if len(description) > 240:
-            description = description[:237].rsplit(" ", 1)[0] + "..."
-        dispatcher.utter_message(text=f"{item['name']}: {description} {item['how_to_join']}".strip())
+        dispatcher.utter_message(text=details_text(item))
         dispatcher.utter_message(
             text="Would you like this one?",
             buttons=[{"title": "Yes, this one", "payload": f'/choose_option{{"number": "{number}"}}'},
                      {"title": "Show me more", "payload": "/request_more"}],
         )
         return []
+
+
+def details_text(item: dict[str, Any]) -> str:
+    """Name, description and how to join in at most two SMS segments; the description gives way."""
+    description = (item.get("description") or "").strip()
+    room = max(60, 306 - len(item["name"]) - len(item.get("how_to_join") or "") - 3)
+    if len(description) > room:
+        description = description[: room - 3].rsplit(" ", 1)[0] + "..."
+    return f"{item['name']}: {description} {item.get('how_to_join') or ''}".strip()
 
 
 class ActionChooseMatch(TimedAction):

@@ -15,10 +15,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import db, person_for
 from actions.matching import PAGE, build_request, constraint_slots_set
+from actions.understanding import read_needs
 from community_directory.matching import find_matches
 from community_directory.needs import NEED_KEYS, needs_in_text
+from bot.records.people import keep_what_matters
 from community_directory.places import find_place
 from community_directory.preferences import preferences_in_text
+from community_directory.request_text import read_request
 
 ASK_PREFERENCES_ABOVE = PAGE  # only ask when a preference would change what they are shown
 
@@ -66,11 +69,12 @@ class ValidateNeedsForm(FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         if text.startswith("/") or tracker.latest_message.get("intent", {}).get("name") in NOT_ABOUT_NEEDS:
             return {}
-        from_text = needs_in_text(text)
-        if not from_text:
-            return {}
+        # Read as a whole: "not after a job" drops jobs, "for my dad" is no dads' group.
+        entities = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == "need"]
+        heard = read_needs(text, entities)
         current = list(tracker.get_slot("needs") or [])
-        return {"needs": current + [n for n in from_text if n not in current]}
+        needs = heard.needs if entities and heard.needs else heard.apply_to(current)
+        return {"needs": needs or None} if needs != current else {}
 
     async def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = tracker.latest_message.get("text") or ""
@@ -86,9 +90,20 @@ class ValidateNeedsForm(FormValidationAction):
         # A span the model found but no synonym maps ("paint again") is read by the keyword net.
         mapped = [[v] if v in NEED_KEYS else needs_in_text(str(v or "")) for v in values]
         known = list(dict.fromkeys(k for keys in mapped for k in keys))
+        text = tracker.latest_message.get("text") or ""
+        if text and not text.startswith("/"):
+            # The model hears "dad" as parenting and "job" in "not after a job": the careful reading decides.
+            reading = read_request(text)
+            dropped = set(reading.excluded_needs) | set(reading.misread_needs)
+            known = [k for k in known if k not in dropped] or [k for k in reading.needs if k not in dropped]
         if not known:
             dispatcher.utter_message(response="utter_needs_not_understood")
             return {"needs": None}
+        if tracker.get_slot("consent_given"):
+            with db() as session:
+                person = person_for(session, tracker)
+                if person is not None:
+                    keep_what_matters(session, person, tracker.get_slot("need_text"), known)
         return {"needs": known}
 
     def validate_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -30,7 +30,8 @@ def parse_score(value: Any, text: str = "") -> int | str | None:
 _PERIODS = (
     ("2_weeks", r"\b(2|two) ?weeks?\b|fortnight"),
     ("1_month", r"\bmonth\b|\b(4|four) ?weeks\b"),
-    ("1_week", r"\b(1|one|a) ?week\b|next week|a week"),
+    # "a week on wednesday", "week today", "wednesday week": a week or so
+    ("1_week", r"\b(1|one|a) ?week\b|next week|a week|\bweek (on|today|tomorrow|from)\b|\b(mon|tues|wednes|thurs|fri|satur|sun)day week\b"),
     ("none", r"^\s*(no|nope|no thanks?|don'?t|do not|never|not)\b"),
 )
 

@@ -17,7 +17,7 @@ from actions.common import TimedAction, channel_of, db, person_for, working_hour
 from bot.dialogue.contract import Signal, signal_payload
 from bot.policy.erasure import forget_person
 from bot.policy.hours import handoff_requested
-from bot.records.handoffs import request_handoff
+from bot.records.handoffs import has_open_handoff, request_handoff
 from bot.statuses import HandoffReason
 
 MAX_FALLBACKS = 2
@@ -32,10 +32,17 @@ def shared_context(tracker: Tracker, consent: bool) -> dict[str, Any]:
         "needs": tracker.get_slot("needs") or [],
         "area": tracker.get_slot("location"),
         "chosen": tracker.get_slot("chosen_service_name"),
-        # What the bot offered, with the matcher's reasons where the offer carries them.
-        "matches": [{"name": o.get("name"), "reasons": list(o.get("reasons") or [])}
+        # What the bot offered and why, in the matcher's words (never the resident's).
+        "matches": [{"name": o.get("name"),
+                     "reasons": list(o.get("reasons") or ([o["why"]] if o.get("why") else []))}
                     for o in tracker.get_slot("offered") or [] if isinstance(o, dict) and o.get("name")],
     }
+
+
+def handoff_already(hours: Any) -> str:
+    """For someone already waiting: that they are on the list, and the same hours the first reply gave."""
+    when = handoff_requested(hours).rsplit(". ", 1)[-1]  # "They work weekdays, 9 to 5."
+    return f"You are on the list: a link worker will get in touch. {when}"
 
 
 class ActionRequestHuman(TimedAction):
@@ -45,10 +52,13 @@ class ActionRequestHuman(TimedAction):
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         with db() as session:
             person = person_for(session, tracker)
+            already = person is not None and has_open_handoff(session, person.id)
             if person is not None:
                 context = shared_context(tracker, bool(person.consent_to_keep))
                 request_handoff(session, person.id, HandoffReason.ASKED, context=context)
-        dispatcher.utter_message(text=handoff_requested(working_hours()))
+        # Asked again ("when will they ring me?"): say when, rather than that we asked again.
+        hours = working_hours()
+        dispatcher.utter_message(text=handoff_already(hours) if already else handoff_requested(hours))
         return [SlotSet("fallback_count", 0)]
 
 

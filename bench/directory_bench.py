@@ -8,7 +8,8 @@
    SR postcodes) face far more nearby candidates than a real directory would give them.
    The database is opened by the one engine factory (community_directory/database.py) the
    application and action server use, so the SQLite settings measured are the live ones.
-2. Runs ~200 typical bot queries through matching.find_matches and reports p50/p95/max.
+2. Runs ~200 typical bot queries through matching.find_matches and reports p50/p95/max
+   (their words read for named kinds, as the actions do, so the full-text index is used).
 3. Exports a smaller generated directory as an HSDS CSV package and times importing it into
    an empty database (rows per second, including the matching index refresh).
 
@@ -37,6 +38,7 @@ from community_directory.database import create_tables, make_engine  # noqa: E40
 from community_directory.exporting import export_csv_package  # noqa: E402
 from community_directory.geography import BUNDLED_NSPL  # noqa: E402
 from community_directory.importing import import_path  # noqa: E402
+from community_directory.kinds import kinds_in_text  # noqa: E402
 from community_directory.matching import MatchRequest, find_matches  # noqa: E402
 from community_directory.models import (  # noqa: E402
     Accessibility,
@@ -157,9 +159,10 @@ def bot_queries(count: int, seed: int) -> list[MatchRequest]:
     for _ in range(count):
         lat, lon = rng.choice(points)
         needs = rng.sample([n.key for n in NEEDS], rng.choice((1, 1, 1, 2)))
+        said = rng.choice(("", "", "something friendly", "walking group", "help with bills"))
         requests.append(MatchRequest(
             needs=needs, lat=lat, lon=lon, today=TODAY,
-            text=rng.choice(("", "", "something friendly", "walking group", "help with bills")),
+            text=said, kinds=kinds_in_text(said),  # as the actions read them (request_text)
             days=rng.choice(([], [], [], ["tuesday"], ["weekend"], ["weekdays"])),
             time_of_day=rng.choice((None, None, None, "morning", "afternoon", "evening")),
             free_only=rng.random() < 0.25,

@@ -153,6 +153,8 @@ def question_patterns(path: Path = RESPONSES_FILE) -> dict[str, list[re.Pattern[
     responses = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
     patterns: dict[str, list[re.Pattern[str]]] = {}
     for kind, names in QUESTION_RESPONSES.items():
+        # A question asked again in other words (utter_ask_<slot>_again, actions/asking.py) is the same question.
+        names = tuple(names) + tuple(f"{name}_again" for name in names)
         texts = [variant["text"] for name in names for variant in responses.get(name, []) if variant.get("text")]
         texts += EXTRA_QUESTION_TEXTS.get(kind, ())
         patterns[kind] = [_pattern(text) for text in texts]

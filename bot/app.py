@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -28,11 +29,13 @@ from bot.db import session_factory
 from bot.dialogue.rasa_client import RasaClient
 from bot.dialogue.tracker_store import tracker_forgetter
 from bot.gateway.outbox import OutboxWorker
-from bot.gateway.processor import Gateway
+from bot.gateway.person_lock import PersonLocks
+from bot.gateway.processor import SWEEP_GRACE_SECONDS, Gateway
 from bot.jobs.followups import FollowUpScheduler
-from bot.jobs.send_window import FollowUpPolicy
 from bot.jobs.retention import RetentionScheduler
+from bot.jobs.send_window import FollowUpPolicy
 from bot.policy import crisis
+from bot.request_limits import BodySizeLimit
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,16 +49,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from bot.risk import warm_up
+
+        warm_up()  # load the crisis classifier now, not on the first person's message
         sessions = session_factory(settings.database_url)
         rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
         senders = registry.build_senders(settings)
-        outbox = OutboxWorker(sessions, senders, settings.outbox_max_attempts)
+        outbox = OutboxWorker(
+            sessions, senders, settings.outbox_max_attempts, lease=timedelta(seconds=settings.outbox_lease_seconds),
+        )
+        person_locks = PersonLocks(settings.database_url, max_held=settings.person_lock_connections)
         gateway = Gateway(
             sessions, rasa, outbox, retry_seconds=settings.rasa_retry_seconds,
             rate_limit_per_minute=settings.rate_limit_per_minute,
             forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
+            person_locks=person_locks, sweep_grace_seconds=SWEEP_GRACE_SECONDS if person_locks.shared else 0.0,
         )
-        app.state.settings, app.state.sessions, app.state.gateway, app.state.outbox = settings, sessions, gateway, outbox
+        app.state.settings, app.state.sessions = settings, sessions
+        app.state.gateway, app.state.outbox = gateway, outbox
         follow_ups = FollowUpScheduler(
             sessions, rasa, interval_seconds=settings.follow_up_interval_seconds, notify=outbox.notify,
             policy=FollowUpPolicy.from_settings(settings),
@@ -84,11 +95,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for sender in senders.values():
                 await sender.aclose()
 
+    # /openapi.json describes the public HSDS API only: console, webhooks and chat are left out.
     app = FastAPI(title="Community Connect", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="cc_console",
-        same_site="strict", https_only=settings.secure_cookies, max_age=8 * 3600,
+        same_site="strict", https_only=settings.secure_cookies, max_age=settings.console_session_hours * 3600,
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -107,21 +120,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The design system's stylesheet asks for its icons at /assets/images/...
     app.mount("/assets", StaticFiles(directory=static / "nhsuk" / "assets"), name="nhsuk-assets")
 
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     async def healthz(request: Request) -> JSONResponse:
         rasa_ok = await request.app.state.gateway._rasa.is_ready()
         return JSONResponse({"app": "ok", "rasa": "ok" if rasa_ok else "unavailable"})
 
-    @app.get("/")
+    @app.get("/", include_in_schema=False)
     async def root() -> Response:
         return RedirectResponse("/chat", status_code=307)
 
     for channel in registry.channels():  # each answers 404 while the settings leave it off
-        app.include_router(channel.router)
-    app.include_router(console_routes.router)
-    app.include_router(console_live.router)
-    app.include_router(console_handoffs.router)
-    app.include_router(console_directory.router)
-    app.include_router(console_outcomes.router)
+        app.include_router(channel.router, include_in_schema=False)
+    for console in (console_routes, console_live, console_handoffs, console_directory, console_outcomes):
+        app.include_router(console.router, include_in_schema=False)
     app.include_router(directory_api.router)
     return app

@@ -193,6 +193,27 @@ class Settings:
     bank_holidays: str = "england"
     duty_contact: str = ""  # "channel:address" (sms:+447700900123) alerted when an urgent flag is raised out of hours
     safety_alert_after_seconds: float = 600.0  # a safety text failing this long raises a flag
+    # PostgreSQL only: connections each app process keeps for per-person advisory locks, which also
+    # caps how many conversations one process has at Rasa at once (docs/deployment.md).
+    person_lock_connections: int = 16
+    twilio_timeout_seconds: float = 15.0
+    # How long a process's claim on an outbox message lasts: longer than any one send, and how long
+    # a crashed process's messages wait before another process sends them.
+    outbox_lease_seconds: float = 120.0
+    # True when PUBLIC_URL was set: only then does the API advertise absolute URLs.
+    public_url_given: bool = False
+    # Console logins: sessions end after this long, or after this long unused.
+    console_session_hours: int = 8
+    console_idle_minutes: int = 60
+    # Failed logins within the window lock the account (or client address) for the lock time.
+    login_max_failures: int = 10
+    login_address_max_failures: int = 30
+    login_window_minutes: int = 15
+    login_lock_minutes: int = 15
+    # Largest request body accepted (webhooks, web chat, console forms); larger is a 413.
+    max_request_bytes: int = 64 * 1024
+    # Shared token the action server asks of every call (Rasa sends it as ?token=); empty: none.
+    action_server_token: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -224,6 +245,14 @@ def load_settings() -> Settings:
     duty_contact = _env("DUTY_CONTACT", "").replace(" ", "")
     if duty_contact and not re.fullmatch(r"[a-z_]+:\S+", duty_contact):
         raise ConfigError("DUTY_CONTACT must be a channel and an address, like sms:+447700900123")
+    public_url = _url("PUBLIC_URL", f"http://{host}:{port}")
+    secure_cookies = _bool("SECURE_COOKIES", public_url.startswith("https://"))
+    if public_url.startswith("https://") and not secure_cookies:
+        raise ConfigError("SECURE_COOKIES cannot be off when PUBLIC_URL is https: "
+                          "the console cookie would be sent over plain http")
+    token = _env("ACTION_SERVER_TOKEN", "")
+    if token and len(token) < 16:
+        raise ConfigError("ACTION_SERVER_TOKEN must be at least 16 characters long")
     return Settings(
         database_url=_database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'community_connect.db'}"),
         rasa_url=_urls("RASA_URL", "http://127.0.0.1:5005"),
@@ -231,9 +260,9 @@ def load_settings() -> Settings:
         action_server_url=_url("ACTION_SERVER_URL", "http://127.0.0.1:5055"),
         app_host=host,
         app_port=port,
-        public_url=_url("PUBLIC_URL", f"http://{host}:{port}"),
+        public_url=public_url,
         secret_key=_secret("SECRET_KEY", VAR_DIR / "secret_key"),
-        secure_cookies=_bool("SECURE_COOKIES", False),
+        secure_cookies=secure_cookies,
         rasa_timeout_seconds=_float("RASA_TIMEOUT_SECONDS", 15.0, minimum=0.1),
         rasa_retry_seconds=_float("RASA_RETRY_SECONDS", 2.0, minimum=0.05),
         outbox_max_attempts=_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1),
@@ -249,7 +278,8 @@ def load_settings() -> Settings:
         log_level=log_level,
         unverified_flag_months=_int("UNVERIFIED_FLAG_MONTHS", 6, minimum=1),
         unverified_grace_months=_int("UNVERIFIED_GRACE_MONTHS", 3, minimum=0),
-        demo_mode=_bool("DEMO_MODE", True),
+        # Demo logins and made-up people: off unless asked for (`make run` turns it on).
+        demo_mode=_bool("DEMO_MODE", False),
         # Outcome cells from fewer people than this are hidden (2 at least: 1 would show individuals).
         outcomes_min_cell=_int("OUTCOMES_MIN_CELL", 5, minimum=2),
         # Conversations of people who did not agree to keep data go after this long idle.
@@ -276,4 +306,16 @@ def load_settings() -> Settings:
         bank_holidays=bank_holidays, duty_contact=duty_contact,
         # Ten minutes by default: long enough for a provider blip, short enough for a person in danger.
         safety_alert_after_seconds=_float("SAFETY_ALERT_AFTER_SECONDS", 600.0, minimum=1.0),
+        person_lock_connections=_int("PERSON_LOCK_CONNECTIONS", 16, minimum=1),
+        twilio_timeout_seconds=_float("TWILIO_TIMEOUT_SECONDS", 15.0, minimum=0.1),
+        outbox_lease_seconds=_float("OUTBOX_LEASE_SECONDS", 120.0, minimum=1.0),
+        public_url_given=bool(os.environ.get("PUBLIC_URL")),
+        console_session_hours=_int("CONSOLE_SESSION_HOURS", 8, minimum=1),
+        console_idle_minutes=_int("CONSOLE_IDLE_MINUTES", 60, minimum=1),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 10, minimum=1),
+        login_address_max_failures=_int("LOGIN_ADDRESS_MAX_FAILURES", 30, minimum=1),
+        login_window_minutes=_int("LOGIN_WINDOW_MINUTES", 15, minimum=1),
+        login_lock_minutes=_int("LOGIN_LOCK_MINUTES", 15, minimum=1),
+        max_request_bytes=_int("MAX_REQUEST_BYTES", 64 * 1024, minimum=1024),
+        action_server_token=token,
     )

@@ -68,6 +68,10 @@ class Person(Base):
     # Kept only with consent_to_keep; used to group outcomes by deprivation decile.
     postcode_district: Mapped[str | None] = mapped_column(String(8), nullable=True)
     imd_decile: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Kept only with consent_to_keep, for the link worker: what matters in the person's own words
+    # (their message, made SMS-safe) beside the need keys it was read as.
+    what_matters: Mapped[str | None] = mapped_column(Text, nullable=True)
+    needs: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     # Options the bot last offered, so "2" or a Telegram button maps back to a payload.
     last_options: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     holding_reply_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -284,6 +288,13 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # A safety text that could not be delivered raised its urgent flag at this time (once).
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The lease of the process sending it now (bot/gateway/outbox.py): another process may take the
+    # message only once `lease_until` has passed, so a crashed process's messages are still sent.
+    claimed_by: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Set while an attempt's outcome is unknown (in flight, the sender crashed, or the provider's
+    # answer was lost): the next attempt first asks the provider whether it already has it.
+    attempt_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class DeliveryEvent(Base):
@@ -311,6 +322,43 @@ class ConsoleUser(Base):
     role: Mapped[str] = mapped_column(String(16), info={"enum": Role})
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Made by the demo set-up: refused at login unless DEMO_MODE is on.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Two-step login (TOTP, RFC 6238) once enrolled; the last time step used, so a code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ConsoleSession(Base):
+    """A console login, held on the server so it can be ended: the cookie only carries its token.
+
+    `id` is the SHA-256 of the random 256-bit token in the cookie, so the table alone lets no one
+    log in. `user_stamp` fingerprints the user's role, password, activity and two-step secret when
+    the session began; any change to them ends every session of that user at its next request.
+    """
+
+    __tablename__ = "console_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("console_user.id", ondelete="CASCADE"), index=True)
+    user_stamp: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LoginThrottle(Base):
+    """Failed console logins counted per account and per client address, and any lock on them.
+
+    `key` is "account:<username>" or "address:<client address>"; rows exist for names that are
+    not users too, so a locked name looks the same whether or not the account exists.
+    """
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class AuditLog(Base):
@@ -336,3 +384,18 @@ class JobLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(96))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReportRelease(Base):
+    """One released outcomes report: a whole month or quarter, computed once after it closed, then kept.
+
+    Only the published figures are stored (already suppressed and rounded by bot/reports/disclosure.py),
+    never the counts behind them, so re-viewing after an erasure or a late change reveals nothing new."""
+
+    __tablename__ = "report_release"
+    period_key: Mapped[str] = mapped_column(String(16), primary_key=True)  # "2026-10" or "2026-Q3"
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rule_version: Mapped[str] = mapped_column(String(64))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -215,3 +215,50 @@ def how_to_join(application_process: str | None, phone: str | None, email: str |
     if url:
         return f"See {url}"
     return "Ask a link worker how to join"
+
+
+# -- who a listing is for ------------------------------------------------------------------
+
+# Tags, stored on the matching index (directory_service_point.audience) and read by matching:
+#   carers, women, men, parents: the group is for them (not merely open to them)
+#   culture:<language>: a community group for speakers of that language
+#   english_learners: for people learning English
+#   active: needs walking, running or standing for a long time
+_AUDIENCE_NAME: dict[str, re.Pattern[str]] = {
+    "carers": re.compile(r"\bcarers?\b"),
+    "women": re.compile(r"\b(women|womens|woman|ladies|lasses|girls|mums|mams|mothers)\b"),
+    "men": re.compile(r"\b(men|mens|gents|blokes|dads|fathers|grandads|lads)\b"),
+    "parents": re.compile(r"\b(baby|babies|toddlers?|stay and play|parents?|mums|mams|dads|bumps?|under 5s"
+                          r"|family learning)\b"),
+    "english_learners": re.compile(r"\b(english conversation|esol|learn english)\b"),
+    "active": re.compile(r"\b(football|running|run club|5k|walk|walks|walking|dance|dancing|zumba|aerobics|"
+                         r"keep fit|conservation|beach clean|litter pick|rambl\w*|hike|hiking)\b"),
+}
+_AUDIENCE_ELIGIBILITY: dict[str, re.Pattern[str]] = {
+    "carers": re.compile(r"\b(for|only) (unpaid |family )?carers\b"),
+    "women": re.compile(r"\b(for|only) (women|ladies|girls|mums|mothers)\b|\bwomen only\b"),
+    "men": re.compile(r"\b(for|only) (men|dads|fathers)\b|\bmen only\b"),
+    "parents": re.compile(r"\bfor (parents|mums|dads|families)\b"),
+}
+_SEATED = re.compile(r"\b(seated|chair based|chairs? available|no running|gentle)\b")
+
+
+def audience_tags(name: str | None, description: str | None, eligibility: str | None) -> set[str]:
+    """Who a listing is for, read conservatively from its name and eligibility (not from
+    passing mentions in a description: "dads, grandads and male carers" is not a carers' group)."""
+    from community_directory.kinds import normalise  # kinds reads the needs vocabulary; keep imports light
+
+    name_n, description_n = normalise(name or ""), normalise(description or "")
+    eligibility_n = normalise(eligibility or "")
+    tags = {tag for tag, pattern in _AUDIENCE_NAME.items() if tag != "active" and pattern.search(name_n)}
+    tags |= {tag for tag, pattern in _AUDIENCE_ELIGIBILITY.items() if pattern.search(eligibility_n)}
+    if "parents and carers" in eligibility_n or "parents and carers" in name_n:
+        tags.discard("carers")  # "for parents and carers of under-5s" is a parents' group
+    active = _AUDIENCE_NAME["active"]
+    if (active.search(name_n) and not _SEATED.search(name_n)) or (
+            active.search(description_n) and not _SEATED.search(f"{name_n} {description_n}")):
+        tags.add("active")
+    for language in set(LANGUAGE_NAMES.values()) - {"english"}:
+        if re.search(rf"\b{language}\b", name_n):
+            tags.add(f"culture:{language}")
+    return tags

@@ -8,11 +8,21 @@ Two stages, so 100,000 listings answer in milliseconds:
    fair spread), then details (schedules, cost, access, languages) loaded only for the best
    candidates, chunk by chunk, until no unread candidate could still make the top results.
 
+What the person asked for comes first: a named kind of activity (kinds.py: "bereavement
+group", "men's shed") found in a listing's name outranks any broad need and any distance, and
+text relevance comes from the full-text index (text_search.py: FTS5 or PostgreSQL).
+
 Hard rules (never offered): inactive or full listings, ones past the verification grace
 period, outside max_miles, outside the age limits, known-inaccessible when access is needed,
-not free when free_only, no session on the wanted days/times (when times are known).
+not free when free_only, no session on the wanted days/times (when times are known), a kind
+the person said they do not want, a need they said no to (unless the listing also fits what
+they did ask for), and a group for people the person said they are not (a carers' group for
+"I'm not a carer", a women's group for a man).
+Penalties push down without ruling out: a group for carers, parents, women or men, or a
+language community, when nobody said the person is one and they did not ask for it; a
+physically demanding activity for someone with limited mobility.
 Soft preferences raise the score: language spoken, aimed at the person's age group,
-confirmed step-free. Each match says why it was chosen.
+confirmed step-free. Each match says why it was chosen (`reasons`, and `why` as one phrase).
 """
 
 from __future__ import annotations
@@ -23,11 +33,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import false, select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from community_directory import verification
 from community_directory.geography import bounding_box, distance_miles
+from community_directory.kinds import corrected, get_kind, kind_keys, needs_of
 from community_directory.listing_facts import (
     age_fit,
     first_sentence,
@@ -52,32 +63,53 @@ from community_directory.models import (
     ServicePoint,
 )
 from community_directory.needs import NEED_KEYS, get_need, needs_in_text
+from community_directory.person_facts import AboutPerson
 from community_directory.referrals import current_load, record_referral
 from community_directory.schedules import describe, matching_sessions, read_schedules, wanted_days
+from community_directory.text_search import TextQuery, matching_rows, search_rows_matching
 
-__all__ = ["Match", "MatchRequest", "find_matches", "record_referral", "DEFAULT_MAX_MILES"]
+__all__ = ["DEFAULT_MAX_MILES", "AboutPerson", "Match", "MatchRequest", "find_matches", "record_referral"]
 
 DEFAULT_MAX_MILES = 3.0
 NO_TRANSPORT_MILES = 1.5  # walking distance when the person has no transport
 MAX_UNLOCATED_CANDIDATES = 5000  # without a location there is no box to narrow by
+MAX_WORDS = 6  # of the person's own words, for text relevance
 DETAIL_CHUNK = 24  # first batch of candidates whose details are read; doubles each time
 
-# Score weights: the cheap part, then what details can add.
+# Score weights: the cheap part, then what details can add. A named kind in a listing's name
+# (W_KIND) is worth more than the best need, words and distance together can give.
+W_KIND, KIND_ELSEWHERE = 1.2, 0.6  # kind words in the name / only in the description or terms
+RELATED_SHARE = 0.3  # a related kind ("a wellbeing group" after "bereavement group") counts this much
 W_NEED, W_TEXT, W_DISTANCE, W_FRESH = 0.45, 0.25, 0.30, 0.05
 W_LANGUAGE, W_AGE, W_ACCESS, W_FREE = 0.10, 0.05, 0.05, 0.03
 UNKNOWN_ACCESS_PENALTY = 0.05
 UNLOCATED_DISTANCE_SCORE = 0.35  # phone or online: no journey, but not "near" either
 FAIR_WEIGHT, FAIR_SLACK, FAIR_DEAD_ZONE = 0.25, 3.0, 1.0
+# Who a group is for, when nobody said the person is one (see _audience_penalty).
+P_NOT_SAID = 0.45  # carers, parents, women, men
+P_LANGUAGE_GROUP = 0.2  # a language community or English class, no language said
+P_DEMANDING = 0.45  # walking, running, football, dancing, for limited mobility
+P_EXCLUDED_NEED = 0.35  # meets a need they said no to, as well as one they asked for
+P_AGE_NOT_SAID = 0.25  # for young people only, and no age said (most who text are adults)
 
 _STOPWORDS = frozenset("""a an and are at be but by can do for from get go going group groups have i i'd i'm in
 into is it its like me more my near need of on or out please some something somewhere that the there thing
-things to want was what where with would you your just really help find looking local any""".split())
+things to want was what where with would you your just really help find looking local any
+hello hiya hey yes yeah yep not good lol pls thanks ta ok okay alright""".split())
 
 
 @dataclass
 class MatchRequest:
+    """One search. request_text.read_request fills the kinds, exclusions and person facts
+    from a resident's own words; the NLU's slots may fill them too."""
+
     needs: list[str] = field(default_factory=list)  # keys from community_directory.needs
-    text: str = ""  # free text, for relevance
+    text: str = ""  # free text, for relevance (leave out what the person said no to)
+    kinds: list[str] = field(default_factory=list)  # named kinds asked for (kinds.py keys): outrank needs
+    excluded_needs: list[str] = field(default_factory=list)  # "not after a job": never the reason for a match
+    excluded_kinds: list[str] = field(default_factory=list)  # "no carers groups": never offered
+    about_person: AboutPerson | dict[str, Any] | None = None  # who it is for (person_facts.AboutPerson)
+    for_someone_else: bool = False  # "for my dad": about_person describes the dad, not the sender
     lat: float | None = None
     lon: float | None = None
     max_miles: float | None = None  # default DEFAULT_MAX_MILES (NO_TRANSPORT_MILES with no_transport)
@@ -105,7 +137,7 @@ class Match:
     how_to_join: str  # "Just turn up - no need to book." / "Call 0191 498 0123"
     cost: str  # "Free" / "£2" / "Pay as you feel" / "Ask about cost"
     distance_miles: float | None  # None for phone/online listings
-    reasons: list[str]  # ["0.8 miles", "Tuesdays 10am", "free"]
+    reasons: list[str]  # ["bereavement group", "0.8 miles", "Tuesdays 10am", "free"]: plain, GSM-7, short
     is_demo: bool
     phone: str | None = None
     email: str | None = None
@@ -114,6 +146,13 @@ class Match:
     needs_checking: bool = False  # not confirmed by a curator for flag_months (or never)
     last_verified: date | None = None
     score: float = 0.0
+    kind: str | None = None  # the named kind it was chosen for (kinds.py key), if any
+    fits: list[str] = field(default_factory=list)  # the reasons that are not distance, time or cost
+
+    @property
+    def why(self) -> str:
+        """The reasons as one short phrase: "bereavement group, 0.8 miles, Tuesdays 10am, free"."""
+        return ", ".join(self.reasons)
 
 
 @dataclass
@@ -126,6 +165,13 @@ class _Candidate:
     load: float
     verified: date | None
     needs: dict[str, str] = field(default_factory=dict)  # need key -> taxonomy | text
+    audience: str | None = None  # listing_facts.audience_tags, space-separated
+    kind: str | None = None  # the requested kind it is, if any
+    kind_strength: float = 0.0  # 1.0 kind words in its name, KIND_ELSEWHERE in its other text
+    excluded: bool = False  # meets a need the person said no to
+    ages: tuple[float | None, float | None] = (None, None)  # minimum_age, maximum_age
+    search_id: int | None = None  # its row in the full-text index
+    text_score: float = 0.0  # share of the person's words in its text (name counts double)
     rough: float = 0.0
     final: float = 0.0
     facts: Any = None  # (Cost, wheelchair, AgeFit, speaks the language), from _score_details
@@ -147,19 +193,53 @@ def _tokens(text: str) -> list[str]:
     return [_stem(w) for w in dict.fromkeys(words) if len(w) >= 3 and w not in _STOPWORDS]
 
 
-def _patterns(tokens: list[str]) -> list[re.Pattern[str]]:
-    return [re.compile(rf"\b{re.escape(token)}") for token in tokens]
+@dataclass
+class _Asked:
+    """What the request asks for and rules out, worked out once from a MatchRequest."""
 
+    needs: list[str]
+    kinds: list[str]
+    about: AboutPerson
+    age: int | None
+    age_group: str | None
+    access: set[str]
+    language: str | None
+    words: list[str]
+    excluded_needs: list[str]
+    audience: set[str]  # audience tags the person asked for, so not held against them
+    related: list[str] = field(default_factory=list)  # kinds to lift a little next (kinds.Kind.related)
 
-def _text_score(patterns: list[re.Pattern[str]], name: str, description: str | None) -> float:
-    """Share of the person's words found at word starts: in the name counts double."""
-    if not patterns:
-        return 0.0
-    name_l, desc_l = name.lower(), (description or "").lower()
-    total = 0.0
-    for pattern in patterns:
-        total += 1.0 if pattern.search(name_l) else 0.5 if pattern.search(desc_l) else 0.0
-    return total / len(patterns)
+    @classmethod
+    def of(cls, req: MatchRequest) -> _Asked:
+        about = AboutPerson.of(req.about_person)
+        known_kinds = kind_keys()
+        excluded_kinds = set(req.excluded_kinds)
+        kinds = [k for k in dict.fromkeys(req.kinds) if k in known_kinds and k not in excluded_kinds]
+        excluded_needs = [n for n in dict.fromkeys(req.excluded_needs) if n in NEED_KEYS]
+        # The kinds' own needs fill in only when no need was given: they widen the candidates
+        # (and the work) a lot, and a listing of the kind is found by its words anyway.
+        needs = [n for n in dict.fromkeys(req.needs) if n in NEED_KEYS] or needs_of(kinds)
+        if not needs and not kinds and req.text:
+            needs = needs_in_text(req.text)
+        needs = [n for n in needs if n not in excluded_needs]
+        access = {a.strip().lower() for a in req.access}
+        if about.mobility == "wheelchair":
+            access.add("wheelchair")
+        elif about.limited_mobility:
+            access.add("mobility")
+        language = normalise_language(req.language or about.language)
+        audience = {tag for k in kinds for tag in get_kind(k).audience}
+        audience |= {"carers"} if "carers" in needs else set()
+        audience |= {"parents"} if "parenting" in needs else set()
+        related = [r for k in kinds for r in get_kind(k).related if r not in kinds and r not in excluded_kinds]
+        return cls(needs, kinds, about, req.age if req.age is not None else about.age,
+                   req.age_group or about.age_group, access, language,
+                   _tokens(corrected(req.text)) if req.text else [], excluded_needs, audience,
+                   list(dict.fromkeys(related)))
+
+    @property
+    def limited_mobility(self) -> bool:
+        return bool(self.access & {"wheelchair", "mobility"}) or self.about.limited_mobility
 
 
 def find_matches(
@@ -171,31 +251,32 @@ def find_matches(
 ) -> list[Match]:
     """Ranked suggestions for one request, best first, each with its reasons."""
     today = req.today or date.today()
-    needs = [n for n in dict.fromkeys(req.needs) if n in NEED_KEYS]
-    if not needs and req.text:
-        needs = needs_in_text(req.text)
-    patterns = _patterns(_tokens(req.text))
-    access = {a.strip().lower() for a in req.access}
+    asked = _Asked.of(req)
+    needs, access = asked.needs, asked.access
     located = req.lat is not None and req.lon is not None
     max_miles = req.max_miles or (NO_TRANSPORT_MILES if "no_transport" in access else DEFAULT_MAX_MILES)
+    if req.limit <= 0:
+        return []
 
-    candidates = _prefilter(session, req, needs, today, flag_months, grace_months, max_miles)
+    left_out = set().union(*(matching_rows(session, _kind_query(k), name_only=True) for k in req.excluded_kinds
+                             if k in kind_keys())) if req.excluded_kinds else set()
+    candidates = _prefilter(session, req, asked, today, flag_months, grace_months, max_miles)
+    if left_out:  # "no carers groups": by name, so a dads' group open to male carers stays
+        candidates = {sid: c for sid, c in candidates.items() if c.search_id not in left_out}
     if not candidates:
         return []
 
-    scored = _rank_cheaply(list(candidates.values()), needs, patterns, located, max_miles,
+    scored = _rank_cheaply(list(candidates.values()), asked, located, max_miles,
                            verification.months_before(today, flag_months))
     wanted = max(req.offset, 0) + req.limit
-    if req.limit <= 0:
-        return []
     days = wanted_days(req.days)
     # The most the details can add for this request: bounds when reading more cannot help.
     bonus_max = W_FREE + (W_ACCESS if access & {"wheelchair", "mobility"} else 0.0) + (
-        W_AGE if req.age is not None or req.age_group else 0.0) + (W_LANGUAGE if req.language else 0.0)
+        W_AGE if asked.age is not None or asked.age_group else 0.0) + (W_LANGUAGE if asked.language else 0.0)
     # (W_LANGUAGE is counted whenever a language is named, even English, which earns none: harmless)
-    language = normalise_language(req.language)
+    language = asked.language
     ctx = _Context(req, needs, days, access, today, flag_months, grace_months,
-                   None if language == "english" else language)
+                   None if language == "english" else language, asked)
     kept: list[_Candidate] = []
     start, size = 0, max(wanted * 4, DETAIL_CHUNK)
     while start < len(scored):
@@ -206,22 +287,77 @@ def find_matches(
         kept.extend(_score_details(session, scored[start:start + size], ctx))
         start, size = start + size, size * 2
     kept.sort(key=lambda c: (-c.final, c.distance if c.distance is not None else 99.0, c.name))
+    if len(asked.kinds) > 1:
+        kept = _each_kind_first(kept, asked.kinds)
     return _to_matches(session, kept[req.offset:wanted], ctx)
 
 
-def _rank_cheaply(candidates: list[_Candidate], needs: list[str], patterns: list[re.Pattern[str]],
-                  located: bool, max_miles: float, fresh_since: date) -> list[_Candidate]:
+def _each_kind_first(ranked: list[_Candidate], kinds: list[str]) -> list[_Candidate]:
+    """"Bereavement groups or a men's shed": the best of each kind asked for leads, in the order
+    asked, so one kind with more listings nearby does not hide the other."""
+    leaders = [next((c for c in ranked if c.kind == key), None) for key in kinds]
+    first = [c for c in leaders if c is not None]
+    return first + [c for c in ranked if c not in first]
+
+
+def _kind_query(key: str) -> TextQuery:
+    kind = get_kind(key)
+    return TextQuery.of(kind.listings, kind.not_listings)
+
+
+def _audience_penalty(tags: str | None, asked: _Asked) -> float | None:
+    """How far who a listing is for counts against it: None = never offer, else a penalty."""
+    if not tags:
+        return 0.0
+    about, penalty = asked.about, 0.0
+    for tag in tags.split():
+        if tag == "active":
+            penalty += P_DEMANDING if asked.limited_mobility else 0.0
+            continue
+        if tag in asked.audience:
+            continue
+        if tag in ("carers", "parents"):
+            said = about.is_carer if tag == "carers" else about.is_parent
+            if said is False:
+                return None
+            penalty += 0.0 if said else P_NOT_SAID
+        elif tag in ("women", "men"):
+            if about.gender is None:
+                penalty += P_NOT_SAID
+            elif about.gender != ("female" if tag == "women" else "male"):
+                return None
+        elif tag == "english_learners":
+            penalty += 0.0 if asked.language not in (None, "english") else P_LANGUAGE_GROUP
+        elif tag.startswith("culture:"):
+            penalty += 0.0 if asked.language == tag.split(":", 1)[1] else P_LANGUAGE_GROUP
+    return penalty
+
+
+def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, located: bool, max_miles: float,
+                  fresh_since: date) -> list[_Candidate]:
     """Score from what the prefilter returned, fair spread included; best first."""
+    needs = asked.needs
     scored: list[_Candidate] = []
     need_loads: dict[str, list[float]] = defaultdict(list)
     for c in candidates:
-        text_score = _text_score(patterns, c.name, c.description)
-        if needs and not c.needs:
+        text_score = c.text_score
+        if needs and not c.needs and c.kind not in asked.kinds:
             continue
-        if not needs and patterns and text_score == 0:
+        if not needs and not asked.kinds and asked.words and text_score == 0:
             continue  # free text alone: it must share a word with the listing
+        penalty = _audience_penalty(c.audience, asked)
+        if penalty is None:
+            continue
+        if asked.age is None and not asked.age_group:
+            high = c.ages[1]
+            if high is not None and high <= 25:
+                penalty += P_AGE_NOT_SAID
+        if c.excluded and c.kind not in asked.kinds:
+            if not any(source == "taxonomy" for source in c.needs.values()):
+                continue  # it is here for what they said no to
+            penalty += P_EXCLUDED_NEED
         need_score = 0.0
-        if needs:
+        if c.needs:
             strengths = sorted((1.0 if s == "taxonomy" else 0.6 for s in c.needs.values()), reverse=True)
             need_score = min(1.2, strengths[0] + 0.1 * (len(strengths) - 1))
         if c.distance is None:
@@ -229,7 +365,8 @@ def _rank_cheaply(candidates: list[_Candidate], needs: list[str], patterns: list
         else:
             distance_score = max(0.0, 1.0 - c.distance / max_miles)
         fresh = c.verified is not None and c.verified >= fresh_since
-        c.rough = W_NEED * need_score + W_TEXT * text_score + W_DISTANCE * distance_score + W_FRESH * fresh
+        c.rough = (W_KIND * c.kind_strength + W_NEED * need_score + W_TEXT * text_score
+                   + W_DISTANCE * distance_score + W_FRESH * fresh - penalty)
         for key in c.needs or {"": ""}:
             need_loads[key].append(c.load)
         scored.append(c)
@@ -248,36 +385,57 @@ def _rank_cheaply(candidates: list[_Candidate], needs: list[str], patterns: list
 # -- stage 1: SQL ---------------------------------------------------------------------------
 
 
-def _prefilter(session: Session, req: MatchRequest, needs: list[str], today: date, flag_months: int,
+def _prefilter(session: Session, req: MatchRequest, asked: _Asked, today: date, flag_months: int,
                grace_months: int, max_miles: float) -> dict[str, _Candidate]:
-    """Offerable listings in the box (plus phone/online ones) meeting a need; c.needs = those met."""
+    """Offerable listings in the box (plus phone/online ones) meeting a need or of a named kind;
+    c.needs = the requested needs met, c.excluded = meets a need they said no to."""
+    needs = asked.needs
     columns = [
         ServicePoint.service_id, ServicePoint.location_id, ServicePoint.latitude, ServicePoint.longitude,
-        ServicePoint.need_key, ServicePoint.source, Service.name, Service.description, Service.recent_referrals,
-        Service.referrals_counted_on, Service.last_verified_at, Service.assured_date,
+        ServicePoint.need_key, ServicePoint.source, ServicePoint.audience, ServicePoint.search_id,
+        Service.name, Service.description,
+        Service.minimum_age, Service.maximum_age, Service.recent_referrals, Service.referrals_counted_on,
+        Service.last_verified_at, Service.assured_date,
     ]
-    query = select(*columns).join(Service, Service.id == ServicePoint.service_id).where(
-        ServicePoint.need_key.in_(needs) if needs else ServicePoint.need_key == "",
+    # Which asked-for kind each listing is, and which of the person's words it has (in its name,
+    # or anywhere): full-text row ids, read once per request straight from the index.
+    kind_queries = [_kind_query(k) for k in asked.kinds]
+    kind_rows = [(matching_rows(session, q, name_only=True), matching_rows(session, q)) for q in kind_queries]
+    related_rows = [(matching_rows(session, q, name_only=True), matching_rows(session, q))
+                    for q in (_kind_query(k) for k in asked.related)]
+    word_rows = [(matching_rows(session, q, name_only=True), matching_rows(session, q))
+                 for q in (TextQuery.of([w]) for w in asked.words[:MAX_WORDS])]
+    base = select(*columns).join(Service, Service.id == ServicePoint.service_id).where(
         Service.status == "active",
         Service.is_full == false(),
         verification.still_offerable(today, flag_months, grace_months),
     )
     if req.exclude_ids:
-        query = query.where(ServicePoint.service_id.not_in(list(req.exclude_ids)))
-    if req.age is not None:
-        query = query.where(
-            (Service.minimum_age.is_(None)) | (Service.minimum_age <= req.age),
-            (Service.maximum_age.is_(None)) | (Service.maximum_age >= req.age),
+        base = base.where(ServicePoint.service_id.not_in(list(req.exclude_ids)))
+    if asked.age is not None:
+        base = base.where(
+            (Service.minimum_age.is_(None)) | (Service.minimum_age <= asked.age),
+            (Service.maximum_age.is_(None)) | (Service.maximum_age >= asked.age),
         )
     connection = session.connection()
-    if req.lat is not None and req.lon is not None:
-        lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(req.lat, req.lon, max_miles)
-        rows = list(connection.execute(query.where(
-            ServicePoint.latitude.between(lat_lo, lat_hi), ServicePoint.longitude.between(lon_lo, lon_hi)
-        )))
-        rows += connection.execute(query.where(ServicePoint.latitude.is_(None)))
-    else:
-        rows = list(connection.execute(query.order_by(ServicePoint.service_id).limit(MAX_UNLOCATED_CANDIDATES)))
+
+    def rows_of(query: Any) -> list[Any]:
+        if req.lat is not None and req.lon is not None:
+            lat_lo, lat_hi, lon_lo, lon_hi = bounding_box(req.lat, req.lon, max_miles)
+            found = list(connection.execute(query.where(
+                ServicePoint.latitude.between(lat_lo, lat_hi), ServicePoint.longitude.between(lon_lo, lon_hi)
+            )))
+            return found + list(connection.execute(query.where(ServicePoint.latitude.is_(None))))
+        return list(connection.execute(query.order_by(ServicePoint.service_id).limit(MAX_UNLOCATED_CANDIDATES)))
+
+    rows = rows_of(base.where(ServicePoint.need_key.in_(needs) if needs else ServicePoint.need_key == ""))
+    if asked.kinds:  # a listing of the kind asked for counts even when filed under another need
+        rows += rows_of(base.where(ServicePoint.need_key == "",
+                                   or_(*(ServicePoint.search_id.in_(search_rows_matching(session, q))
+                                         for q in kind_queries))))
+    excluded: set[str] = set()
+    if asked.excluded_needs:
+        excluded = {row[0] for row in rows_of(base.where(ServicePoint.need_key.in_(asked.excluded_needs)))}
 
     candidates: dict[str, _Candidate] = {}
     for row in rows:
@@ -292,11 +450,23 @@ def _prefilter(session: Session, req: MatchRequest, needs: list[str], today: dat
                                 and distance < existing.distance):
             fresh = _Candidate(sid, row.name, row.description, location_id, distance,
                                current_load(row.recent_referrals, row.referrals_counted_on, today),
-                               verification.verified_on(row.last_verified_at, row.assured_date))
+                               verification.verified_on(row.last_verified_at, row.assured_date),
+                               audience=row.audience, excluded=sid in excluded,
+                               ages=(row.minimum_age, row.maximum_age), search_id=row.search_id)
             if existing is not None:
                 fresh.needs = existing.needs
+            row_id = row.search_id
+            weighed = [*((k, r, 1.0) for k, r in zip(asked.kinds, kind_rows, strict=True)),
+                       *((k, r, RELATED_SHARE) for k, r in zip(asked.related, related_rows, strict=True))]
+            for key, (named, described), share in weighed:
+                strength = share * (1.0 if row_id in named else KIND_ELSEWHERE if row_id in described else 0.0)
+                if strength > fresh.kind_strength:
+                    fresh.kind, fresh.kind_strength = key, strength
+            if word_rows:  # share of the words found, a word in the name counting double
+                fresh.text_score = sum(1.0 if row_id in named else 0.5 if row_id in described else 0.0
+                                       for named, described in word_rows) / len(word_rows)
             candidates[sid] = existing = fresh
-        if needs:
+        if needs and row.need_key:
             existing.needs[row.need_key] = row.source
     return candidates
 
@@ -450,6 +620,7 @@ class _Context:
     flag_months: int
     grace_months: int
     language: str | None = None
+    asked: _Asked | None = None
 
     @property
     def needs_step_free(self) -> bool:
@@ -482,7 +653,9 @@ def _score_details(session: Session, chunk: list[_Candidate], ctx: _Context) -> 
         wheelchair = wheelchair_access(d.access_texts) if located and ctx.needs_step_free else None
         if ctx.needs_step_free and located and wheelchair is False:
             continue
-        fit = age_fit(service.minimum_age, service.maximum_age, req.age, req.age_group)
+        asked = ctx.asked
+        fit = age_fit(service.minimum_age, service.maximum_age, asked.age if asked else req.age,
+                      asked.age_group if asked else req.age_group)
         if not fit.fits:
             continue
         speaks = ctx.language is not None and ctx.language in languages_offered(
@@ -512,9 +685,12 @@ def _to_matches(session: Session, chosen: list[_Candidate], ctx: _Context) -> li
         located = c.location_id is not None
         sessions = read_schedules(d.schedules, ctx.today)
         reasons: list[str] = []
-        if ctx.needs and c.needs:
+        if c.kind:
+            reasons.append(get_kind(c.kind).label)
+        elif ctx.needs and c.needs:
             best = max(c.needs, key=lambda k: (c.needs[k] == "taxonomy", -ctx.needs.index(k)))
             reasons.append(get_need(best).label)
+        fits = list(reasons)
         if c.distance is not None:
             reasons.append("under 0.1 miles" if c.distance < 0.1 else f"{c.distance:.1f} miles")
         elif not located:
@@ -524,12 +700,12 @@ def _to_matches(session: Session, chosen: list[_Candidate], ctx: _Context) -> li
             reasons.append(shown[0].short)
         if cost.free:
             reasons.append("free" if cost.text == "Free" else cost.text.lower())
-        if ctx.needs_step_free and located and wheelchair:
-            reasons.append("step-free access")
-        if fit.targeted and fit.label:
-            reasons.append(fit.label)
-        if speaks and ctx.language:
-            reasons.append(f"{ctx.language.title()} spoken")
+        for extra, wanted in (("step-free access", ctx.needs_step_free and located and wheelchair),
+                              (fit.label, fit.targeted and fit.label),
+                              (f"{(ctx.language or '').title()} spoken", speaks and ctx.language)):
+            if wanted and extra:
+                reasons.append(extra)
+                fits.append(extra)
         phone = d.phones[0] if d.phones else None
         email = service.email or d.contact_email or service.organization_email
         if located:
@@ -556,5 +732,7 @@ def _to_matches(session: Session, chosen: list[_Candidate], ctx: _Context) -> li
             needs_checking=state in ("flagged", "never"),
             last_verified=c.verified,
             score=round(c.final, 4),
+            kind=c.kind,
+            fits=fits,
         ))
     return matches

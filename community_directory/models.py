@@ -34,8 +34,10 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    func,
     text,
 )
+from sqlalchemy.dialects import postgresql  # noqa: F401  (registers to_tsvector & co. for search_document)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ID_LENGTH = 255
@@ -587,8 +589,49 @@ class ServicePoint(Base):
     # A key from needs.py, or "" (any); the server default lets a migration add the column to filled tables.
     need_key: Mapped[str] = mapped_column(String(32), default="", server_default="")
     source: Mapped[str | None] = mapped_column(String(16), nullable=True)  # taxonomy | text (how we know)
+    # Who the listing is for, read from its words (listing_facts.audience_tags): "carers women".
+    audience: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # directory_search_text.id of the service: full-text matches (row ids) join here directly.
+    search_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     latitude: Mapped[float | None] = _number()
     longitude: Mapped[float | None] = _number()
+
+
+def search_document(name, body, terms):  # type: ignore[no-untyped-def]
+    """PostgreSQL: the weighted full-text document of one directory_search_text row (name most)."""
+    english = text("'english'::regconfig")
+
+    def part(value, weight):  # type: ignore[no-untyped-def]
+        return func.setweight(func.to_tsvector(english, func.coalesce(value, "")), text(f"'{weight}'::\"char\""))
+
+    return part(name, "A").op("||")(part(body, "B")).op("||")(part(terms, "C"))
+
+
+class ServiceSearchText(Base):
+    """What full-text search reads for one service: name, body (description, eligibility), terms.
+
+    Derived, like directory_service_point, by search_index.refresh_search_index and stored
+    normalised (lower case, no apostrophes). On SQLite an FTS5 table (text_search.py, created
+    with this table) indexes it through triggers; on PostgreSQL a GIN index on the weighted
+    tsvector of these columns does.
+    """
+
+    __tablename__ = "directory_search_text"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("hsds_service.id", ondelete="CASCADE"), unique=True
+    )
+    name: Mapped[str] = mapped_column(Text, default="", server_default="")
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    terms: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+Index(
+    "ix_directory_search_text_document",
+    search_document(ServiceSearchText.__table__.c.name, ServiceSearchText.__table__.c.body,
+                    ServiceSearchText.__table__.c.terms),
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
 
 
 class Postcode(Base):

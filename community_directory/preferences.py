@@ -64,3 +64,15 @@ def preferences_in_text(text: str) -> Preferences:
     found.free_only = bool(re.search(_FREE, lowered))
     found.access = [name for name, pattern in _ACCESS.items() if re.search(pattern, lowered)]
     return found
+
+
+# Stricter than _FREE, for words said in passing in any turn: "im free on tuesdays" is a day.
+_MUST_BE_FREE = re.compile(
+    r"\b((has|have|got|needs?) to be free|free only|only free|free ones?|free stuff|free things?|for free"
+    r"|skint|cant afford|can'?t afford|no money|brassic|nothing that costs|cant pay|can'?t pay)\b"
+)
+
+
+def must_be_free(text: str) -> bool:
+    """The person said it must cost nothing ("has to be free, im skint"), not just "I'm free"."""
+    return bool(_MUST_BE_FREE.search((text or "").lower()))

@@ -58,10 +58,17 @@ def _page_bounds(page: int, per_page: int) -> tuple[int, int]:
     return (page - 1) * per_page, per_page
 
 
+def _like_literal(word: str) -> str:
+    """`word` as a LIKE pattern matching itself: % and _ are letters a user typed, not wildcards."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _search(columns: Sequence[Any], text: str | None) -> Any:
     """Every word must appear in one of the columns (case-insensitive)."""
     words = [w for w in (text or "").split() if w]
-    return and_(*(or_(*(c.ilike(f"%{w}%") for c in columns)) for w in words)) if words else None
+    if not words:
+        return None
+    return and_(*(or_(*(c.ilike(f"%{_like_literal(w)}%", escape="\\") for c in columns)) for w in words))
 
 
 def _paged(session: Session, query: Select[Any], order: Any, page: int, per_page: int,

@@ -1,10 +1,11 @@
 """The matching prefilter's index, derived from the HSDS rows.
 
-Matching must answer from 100,000 listings in milliseconds, so where a service can be met
-and which needs it meets are kept flat and indexed together in `directory_service_point`.
-The importer refreshes the services it touched; anything that edits HSDS rows another way
-should call `refresh_search_index` with the service ids it changed (or with none, to
-rebuild everything).
+Matching must answer from 100,000 listings in milliseconds, so where a service can be met,
+which needs it meets and who it is for are kept flat and indexed together in
+`directory_service_point`, and the words it is found by in `directory_search_text` (with its
+full-text index, text_search.py). The importer refreshes the services it touched; anything
+that edits HSDS rows another way should call `refresh_search_index` with the service ids it
+changed (or with none, to rebuild everything).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from community_directory.batches import chunks
+from community_directory.listing_facts import audience_tags
 from community_directory.models import (
     Attribute,
     Location,
@@ -25,6 +27,7 @@ from community_directory.models import (
     TaxonomyTerm,
 )
 from community_directory.needs import NEED_KEYS, needs_in_text
+from community_directory.text_search import clear_text_rows, refresh_text_rows
 
 # ONS writes 99.999999, 0 for postcodes it cannot place; other feeds write 0, 0.
 _NOWHERE = {(99.999999, 0.0), (0.0, 0.0)}
@@ -60,11 +63,13 @@ def refresh_search_index(session: Session, service_ids: Collection[str] | None =
     """Rebuild index rows for these services (all when None); returns how many were indexed."""
     if service_ids is None:
         session.execute(delete(ServicePoint))
+        clear_text_rows(session)
         ids = list(session.execute(select(Service.id)).scalars())
     else:
         ids = sorted(service_ids)
         for part in chunks(ids):
             session.execute(delete(ServicePoint).where(ServicePoint.service_id.in_(part)))
+        refresh_text_rows(session, {}, removed=ids)  # deleted services lose their text too
     indexed = 0
     for part in chunks(ids, 2000):
         indexed += _index_part(session, part)
@@ -73,7 +78,8 @@ def refresh_search_index(session: Session, service_ids: Collection[str] | None =
 
 def _index_part(session: Session, ids: Sequence[str]) -> int:
     services = session.execute(
-        select(Service.id, Service.name, Service.description).where(Service.id.in_(ids))
+        select(Service.id, Service.name, Service.description, Service.alternate_name,
+               Service.eligibility_description).where(Service.id.in_(ids))
     ).all()
     if not services:
         return 0
@@ -90,15 +96,24 @@ def _index_part(session: Session, ids: Sequence[str]) -> int:
             places[service_id].append((location_id, lat, lon))
 
     classified: dict[str, set[str]] = defaultdict(set)
-    for link_id, code in session.execute(
-        select(Attribute.link_id, TaxonomyTerm.code)
+    term_words: dict[str, list[str]] = defaultdict(list)
+    for link_id, code, term_name in session.execute(
+        select(Attribute.link_id, TaxonomyTerm.code, TaxonomyTerm.name)
         .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-        .where(Attribute.link_id.in_(present), TaxonomyTerm.code.in_(sorted(NEED_KEYS)))
+        .where(Attribute.link_id.in_(present))
     ):
-        classified[link_id].add(code)
+        if code in NEED_KEYS:
+            classified[link_id].add(code)  # our own needs are matched by key, not by their broad words
+        else:
+            term_words[link_id].append(term_name or code or "")
 
+    documents = {sid: (f"{name or ''} {alternate_name or ''}", f"{description or ''} {eligibility or ''}",
+                       " ".join(sorted(term_words.get(sid, []))))
+                 for sid, name, description, alternate_name, eligibility in services}
+    search_ids = refresh_text_rows(session, documents)
     entries: list[dict[str, object]] = []
-    for sid, name, description in services:
+    for sid, name, description, _alternate_name, eligibility in services:
+        audience = " ".join(sorted(audience_tags(name, description, eligibility))) or None
         if classified.get(sid):
             needs = [(k, "taxonomy") for k in sorted(classified[sid])]
         else:  # not classified with our taxonomy: guess from its own words, trusted less
@@ -107,7 +122,8 @@ def _index_part(session: Session, ids: Sequence[str]) -> int:
         for location_id, lat, lon in places.get(sid) or [(None, None, None)]:
             for need_key, source in [("", None), *needs]:
                 entries.append({"service_id": sid, "location_id": location_id, "need_key": need_key,
-                                "source": source, "latitude": lat, "longitude": lon})
+                                "source": source, "latitude": lat, "longitude": lon, "audience": audience,
+                                "search_id": search_ids.get(sid)})
     if entries:
         session.execute(insert(ServicePoint), entries)
     return len(services)

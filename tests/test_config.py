@@ -73,3 +73,23 @@ def test_working_hours_and_the_duty_contact_are_read(monkeypatch):
     assert config.hours.days == frozenset({0, 1, 2, 3, 5})
     assert config.hours.describe() == "Mondays, Tuesdays, Wednesdays, Thursdays, Saturdays, 8.30 to 4"
     assert config.duty_contact == ("sms", "+447700900123") and config.undelivered_after.total_seconds() == 5
+
+
+def test_secure_cookies_follow_an_https_public_url(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.delenv("SECURE_COOKIES", raising=False)
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    assert load_settings().secure_cookies is False
+    monkeypatch.setenv("PUBLIC_URL", "https://connect.example.org")
+    assert load_settings().secure_cookies is True
+    monkeypatch.setenv("SECURE_COOKIES", "0")
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert "SECURE_COOKIES" in str(err.value) and "PUBLIC_URL" in str(err.value)
+
+
+def test_the_action_server_token_must_be_long(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "short")
+    with pytest.raises(ConfigError, match="ACTION_SERVER_TOKEN"):
+        load_settings()

@@ -23,6 +23,7 @@ EXAMPLE_VALUES = {
     "goal_text": "go to the walking group every Tuesday with my sister and then have a cuppa at the cafe after",
     "goal": "go to the walking group every Tuesday with my sister and then have a cuppa at the cafe after",
     "when": "in 2 weeks",
+    "location": "Houghton-le-Spring",
 }
 
 
@@ -52,7 +53,6 @@ def policy_texts() -> dict[str, str]:
     }
 
 
-ALL = {**domain_responses(), **gateway_texts(), **policy_texts()}
 
 
 @pytest.mark.parametrize("name", sorted(policy_texts()))
@@ -77,6 +77,72 @@ def test_no_domain_response_promises_hours_of_its_own():
     """Hours are said only by the policy texts, which read the settings."""
     assert not [name for name, text in domain_responses().items() if "9 to 5" in text or "weekday" in text]
 
+# Worst cases for a listing as the matcher returns it: long name, several sessions, a long place,
+# a long joining note (what a curator may write), and a price.
+_LONG = dict(
+    name="Hendon and Grangetown Walking for Health and Friendship Group",
+    organization="Sunderland Community Health Partnership",
+    description=("A gentle walk of about an hour at an easy pace, with a cuppa and a chat at the cafe after, "
+                 "led by trained volunteers who know the area well and walk at the pace of the slowest walker."),
+    when="Tuesdays 10am-11:30am, Thursdays 1pm-2:30pm and Saturdays 10am-11am",
+    where="Hendon and Grangetown Community Centre, Durham Road, SR2 8PN",
+    how_to_join=("Ask for Linda at the door. Bring comfy shoes, a drink and a coat. If you are not sure, "
+                 "call Linda first on 0191 498 0123 and she will tell you where to meet the group."),
+    cost="Pay as you feel",
+)
+
+
+def code_texts() -> dict[str, str]:
+    """Texts the actions build in code, filled with the worst cases they can meet."""
+    from actions.asking import ASKED_AGAIN
+    from actions.goals import tidy_goal
+    from actions.matching import describe, details_text
+    from community_directory.geography import lookup_postcode
+    from community_directory.matching import Match
+
+    match = Match(service_id="x", distance_miles=12.3, reasons=[], is_demo=True, **_LONG)
+    long_goal = tidy_goal("go to the walking group every Tuesday with my sister, and then have a cuppa at the cafe "
+                          "after with the others if they are going and maybe a scone")
+    offer = "Which one would you like? Reply with a number.\n" + "\n".join(
+        f"{n} {t}" for n, t in enumerate([_LONG["name"][:40]] * 3 + ["More like these", "Something different"], start=1))
+
+    class NoPostcodes:  # a directory with no postcode rows: every lookup fails
+        def get(self, *args, **kwargs):
+            return None
+
+        def execute(self, *args, **kwargs):
+            class Row:
+                def one(self):
+                    return (None, None)
+            return Row()
+
+    texts = {
+        "match described (worst case)": describe(3, match),
+        "matches offered": offer,
+        "match details": details_text({"name": _LONG["name"], "description": _LONG["description"],
+                                       "how_to_join": _LONG["how_to_join"]}),
+        "match chosen": f"Great choice: {_LONG['name']}. {_LONG['how_to_join']}",
+        "choice corrected": f"OK, {_LONG['name']} then. {_LONG['how_to_join']}",
+        "which one": "Which one? Reply with a number from 1 to 3.",
+        "nothing shown yet": "I have not shown you any groups yet. Tell me what you would like to do.",
+        "goal read back (longest kept)": f"So your goal is: {long_goal}. Is that right?",
+        "handoff asked again": __import__("actions.support", fromlist=["x"]).handoff_already(WorkingHours()),
+        "postcode not found": "Sorry, I could not find that postcode. Please check it and send it again.",
+    }
+    for query in ("not a postcode", "SR99", "SR9 9ZZ"):
+        texts[f"postcode lookup: {query}"] = lookup_postcode(NoPostcodes(), query).message or ""
+    assert len(ASKED_AGAIN) >= 6
+    return texts
+
+
+# Texts that carry a curator's words (names, joining notes) are checked for GSM-7 and length;
+# their reading age is the curator's, so only our own words are scored.
+CARRIES_LISTING_WORDS = {"match described (worst case)", "match details", "match chosen", "choice corrected"}
+CODE = code_texts()
+
+
+ALL = {**domain_responses(), **gateway_texts(), **policy_texts(), **CODE}
+
 
 def test_there_are_responses_to_check():
     assert len(domain_responses()) >= 20
@@ -98,7 +164,7 @@ READING_AGE_EXCEPTIONS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(ALL))
+@pytest.mark.parametrize("name", sorted(set(ALL) - CARRIES_LISTING_WORDS))
 def test_message_reads_at_age_eleven_or_below(name):
     if name in READING_AGE_EXCEPTIONS:
         assert measure(ALL[name]).reading_age <= 14, name  # still checked: no worse than the ONS text itself
@@ -114,7 +180,7 @@ def test_ons_questions_are_the_harmonised_wording_word_for_word():
 
 
 def test_messages_average_a_reading_age_of_nine_or_below():
-    ages = [measure(t).reading_age for t in ALL.values()]
+    ages = [measure(t).reading_age for name, t in ALL.items() if name not in CARRIES_LISTING_WORDS]
     assert statistics.mean(ages) <= 9.0
 
 
@@ -133,3 +199,25 @@ def test_every_placeholder_in_a_response_has_an_example_value():
                 for key in re.findall(r"{(\w+)}", variant["text"]):
                     assert key in EXAMPLE_VALUES, f"{name} uses {{{key}}}"
 
+
+
+def test_code_built_texts_are_sms_safe_once_rendered():
+    """What the actions build goes through the same rendering as every reply (GSM-7, at most 3 parts)."""
+    from bot.gateway.render import render
+
+    for name, text in CODE.items():
+        out, _ = render([{"text": text + " \u2019\u0142\u00e9\U0001F600"}], "sms")
+        assert out and all(is_gsm7(o.body) for o in out), name
+        assert len(out) == 1 and count_segments(out[0].body).segments <= 3, name
+        assert "l" in out[0].body[-6:], name  # the l in "ł" made plain, not dropped
+
+
+def test_a_long_goal_is_cut_at_a_clause_or_word_never_mid_word():
+    from actions.goals import GOAL_MAX_CHARS, tidy_goal
+
+    text = "go to the walking group every Tuesday with my sister, and then have a cuppa at the cafe after it"
+    cut = tidy_goal(text + " every single week until christmas")
+    assert len(cut) <= GOAL_MAX_CHARS and cut.endswith("...")
+    import re
+
+    assert text.startswith(cut[:-3]) and re.findall(r"\w+", cut)[-1] in re.findall(r"\w+", text)

@@ -1,4 +1,4 @@
-"""Every /api response carries `Access-Control-Allow-Origin: *` and errors as JSON.
+"""Every /api response carries `Access-Control-Allow-Origin: *` and errors as JSON, 500s included.
 
 The Open Referral UK profile requires the CORS header on all responses, errors included, so
 browser apps can read a 400's explanation. Done in the route class rather than as app
@@ -7,6 +7,7 @@ middleware so the API stays self-contained in its router.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, Request
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from bot.api.params import BadParameter
+from bot.logging_setup import log_event
 
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
 PREFLIGHT_HEADERS = {
@@ -60,10 +62,12 @@ class CorsRoute(APIRoute):
         async def with_cors(request: Request) -> Response:
             try:
                 response = await handler(request)
-            except Exception as exc:  # only the errors we know how to explain; others propagate
+            except Exception as exc:
                 response = error_response(exc)  # type: ignore[assignment]
-                if response is None:
-                    raise
+                if response is None:  # a fault of ours: still JSON, still with the CORS header
+                    log_event("api_error", level=logging.ERROR, path=request.url.path, error=type(exc).__name__)
+                    response = JSONResponse({"error": "server error", "detail": "Something went wrong on our "
+                                             "side. Try again later."}, status_code=500)
             response.headers.update(CORS_HEADERS)
             return response
 

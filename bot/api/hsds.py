@@ -62,7 +62,7 @@ def _place(session: Session, params: Params) -> PostcodeLookup | None:
 
 def _service_filters(params: Params) -> dict[str, Any]:
     return {
-        "search": params.text("search", "text"),
+        "search": params.search(),
         "taxonomy_term_id": params.text("taxonomy_term_id"),
         "taxonomy_id": params.text("taxonomy_id"),
         "organization_id": params.text("organization_id"),
@@ -78,9 +78,16 @@ def _service_filters(params: Params) -> dict[str, Any]:
 # -- about the API ----------------------------------------------------------------------------
 
 
+def _base(request: Request) -> str:
+    """PUBLIC_URL when it is set; otherwise "" (links relative to wherever the API was reached),
+    so the API never advertises a loopback address that nobody else can open."""
+    settings = request.app.state.settings
+    return settings.public_url if settings.public_url_given else ""
+
+
 @router.get("/")
 def api_info(request: Request) -> JSONResponse:
-    base = request.app.state.settings.public_url
+    base = _base(request)
     return JSONResponse({"version": HSDS_VERSION, "profile": HSDS_PROFILE, "openapi_url": f"{base}/api/openapi.json"})
 
 
@@ -101,7 +108,7 @@ def _openapi(base: str) -> dict[str, Any]:
 
 @router.get("/openapi.json")
 def openapi(request: Request) -> JSONResponse:
-    return JSONResponse(_openapi(request.app.state.settings.public_url))
+    return JSONResponse(_openapi(_base(request)))
 
 
 # -- services -----------------------------------------------------------------------------
@@ -113,7 +120,9 @@ def list_services(request: Request) -> JSONResponse:
     params.only_json()
     page, per_page = params.paging()
     filters, status = _service_filters(params), params.status()
-    full = params.flag("full_service", "full")
+    full, minimal = params.flag("full_service", "full"), params.flag("minimal")
+    if full and minimal:
+        raise BadParameter("minimal", "cannot be combined with full: choose one")
     with _sessions(request) as session:
         place = _place(session, params)
         miles = params.proximity_miles(place.query if place else None)
@@ -121,8 +130,12 @@ def list_services(request: Request) -> JSONResponse:
             session, page=page, per_page=per_page, status=status, full=full, **filters,
             postcode=place.postcode if place else None, proximity_miles=miles,
         )
-        write = serialise.service_full if full else serialise.service_list_item
-        contents = [write(s, include_local=True) for s in items]
+        if minimal:  # HSDS: just each service's id and when it last changed
+            contents = [{"id": s.id, "last_modified": s.last_modified.isoformat() if s.last_modified else None}
+                        for s in items]
+        else:
+            write = serialise.service_full if full else serialise.service_list_item
+            contents = [write(s, include_local=True) for s in items]
     return _json(serialise.page(contents, total, page, per_page))
 
 
@@ -174,8 +187,11 @@ def list_organizations(request: Request) -> JSONResponse:
     params = Params(request.query_params)
     params.only_json()
     page, per_page = params.paging()
+    for name in ("full", "full_service"):
+        params.refuse(name, "is not offered on the list of organizations: fetch /organizations/{id} for the "
+                            "full organization")
     with _sessions(request) as session:
-        items, total = queries.list_organizations(session, search=params.text("search", "text"),
+        items, total = queries.list_organizations(session, search=params.search(),
                                                   page=page, per_page=per_page)
         contents = [serialise.organization_list_item(o) for o in items]
     return _json(serialise.page(contents, total, page, per_page))
@@ -204,7 +220,7 @@ def list_taxonomies(request: Request) -> JSONResponse:
     params.only_json()
     page, per_page = params.paging()
     with _sessions(request) as session:
-        items, total = queries.list_taxonomies(session, search=params.text("search", "text"),
+        items, total = queries.list_taxonomies(session, search=params.search(),
                                                page=page, per_page=per_page)
         contents = [serialise.taxonomy(t) for t in items]
     return _json(serialise.page(contents, total, page, per_page))
@@ -226,7 +242,7 @@ def list_taxonomy_terms(request: Request) -> JSONResponse:
     page, per_page = params.paging()
     with _sessions(request) as session:
         items, total = queries.list_taxonomy_terms(
-            session, search=params.text("search", "text"), page=page, per_page=per_page,
+            session, search=params.search(), page=page, per_page=per_page,
             taxonomy_id=params.text("taxonomy_id"), parent_id=params.text("parent_id"),
             top_only=params.flag("top_only"),
         )
@@ -247,20 +263,20 @@ def get_taxonomy_term(request: Request, term_id: str) -> JSONResponse:
 # -- everything else under /api -------------------------------------------------------------
 
 
-@router.options("/{rest:path}")
+@router.options("/{rest:path}", include_in_schema=False)
 def preflight(request: Request, rest: str) -> Response:
     asked = request.headers.get("access-control-request-headers")
     headers = {**PREFLIGHT_HEADERS, **({"Access-Control-Allow-Headers": asked} if asked else {})}
     return Response(status_code=204, headers=headers)
 
 
-@router.api_route("/{rest:path}", methods=["POST", "PUT", "PATCH", "DELETE"])
+@router.api_route("/{rest:path}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
 def read_only(rest: str) -> Response:
     return JSONResponse({"error": "method not allowed", "detail": "This API is read-only: use GET."},
                         status_code=405, headers={"Allow": "GET, OPTIONS"})
 
 
-@router.get("/{rest:path}")
+@router.get("/{rest:path}", include_in_schema=False)
 def unknown(request: Request, rest: str) -> Response:
     """JSON (with CORS) for paths the API does not have; a trailing slash is forgiven."""
     if rest.endswith("/") and rest.strip("/"):

@@ -15,6 +15,9 @@ from community_directory.schedules import DAY_CODES, DAY_WORDS
 
 MAX_PER_PAGE = 500
 DEFAULT_PER_PAGE = 50
+MAX_PAGE = 100_000  # far past the last page of any directory; bigger numbers overflow SQL offsets
+MAX_SEARCH_CHARACTERS = 200
+MAX_SEARCH_WORDS = 12  # each word is one condition on every searched column
 METRES_PER_MILE = 1609.344
 
 
@@ -43,6 +46,23 @@ class Params:
             if value:
                 return value
         return None
+
+    def search(self) -> str | None:
+        """The search words (`search`, or its alias `text`), short enough to run as a query."""
+        for name in ("search", "text"):
+            value = self.text(name)
+            if value is None:
+                continue
+            if len(value) > MAX_SEARCH_CHARACTERS or len(value.split()) > MAX_SEARCH_WORDS:
+                raise BadParameter(name, f"must be at most {MAX_SEARCH_WORDS} words and "
+                                         f"{MAX_SEARCH_CHARACTERS} characters")
+            return value
+        return None
+
+    def refuse(self, name: str, detail: str) -> None:
+        """A documented parameter this endpoint does not offer: refused by name unless false or blank."""
+        if self.text(name) is not None and self.flag(name):
+            raise BadParameter(name, detail)
 
     def whole(self, name: str, default: int, low: int, high: int | None = None) -> int:
         raw = self.text(name)
@@ -117,7 +137,7 @@ class Params:
         return raw
 
     def paging(self) -> tuple[int, int]:
-        return self.whole("page", 1, 1), self.whole("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+        return self.whole("page", 1, 1, MAX_PAGE), self.whole("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
 
     def only_json(self) -> None:
         fmt = self.text("format")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
@@ -33,6 +34,11 @@ class PermanentSendError(RuntimeError):
     """Will never succeed (invalid number, blocked chat): marked failed at once."""
 
 
+class UnconfirmedSendError(TransientSendError):
+    """The request reached the provider but its answer did not come back (a timeout or a reset
+    after sending): it may have been accepted. Retried, but only after `find_sent` has looked."""
+
+
 class ChannelSender(ABC):
     """Sends outbox messages on one channel. The outbox makes one call per message.
 
@@ -45,6 +51,14 @@ class ChannelSender(ABC):
     @abstractmethod
     async def send(self, message: OutboundMessage, address: ChannelAddress) -> str | None:
         """Deliver one message; return the provider's id for it (None if the channel has none)."""
+
+    async def find_sent(self, message: OutboundMessage, address: ChannelAddress, since: datetime) -> list[str]:
+        """Provider ids of messages like this one the provider accepted since `since`, newest first.
+
+        Asked before a message is sent again after an attempt whose outcome is unknown, so a reply
+        the provider already has is not sent twice. The default cannot tell, so it says none.
+        """
+        return []
 
     def after_sent(self, session: Session, message: OutboundMessage) -> None:
         """Called once the provider's id is saved (the outbox commits afterwards).

@@ -9,7 +9,9 @@ retries, keeps order and respects opt-outs.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -22,7 +24,14 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels import sms_status
-from bot.channels.base import Capabilities, ChannelDefinition, ChannelSender, PermanentSendError, TransientSendError
+from bot.channels.base import (
+    Capabilities,
+    ChannelDefinition,
+    ChannelSender,
+    PermanentSendError,
+    TransientSendError,
+    UnconfirmedSendError,
+)
 from bot.channels.sms_status import UNSUBSCRIBED
 from bot.config import Settings
 from bot.logging_setup import log_event
@@ -37,18 +46,36 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 STATUS_PATH = "/sms/status"
 
 _TRANSIENT_CODES = frozenset({20003, 20429, 20500, 20503})  # auth misconfigured, rate limit, Twilio faults
+# Failures before the request left: nothing can have reached Twilio. Any other network error
+# (a read timeout, a reset, a cut-off answer) may come after Twilio took the message.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+LOOKUP_LIMIT = 20  # recent messages to one number looked through for a lost answer
 
 
 # -- webhooks -------------------------------------------------------------------------------------
 async def _signed_form(request: Request) -> FormData:
-    """The POSTed form, only if Twilio signed it for our public URL; 403 otherwise."""
+    """The POSTed form, only if Twilio signed it for our public URL; 403 otherwise.
+
+    The body is read as bytes (the app's size limit applies) and split into its url-encoded
+    fields, the one parse the signature itself needs; nothing else (multipart, files) is parsed
+    before the signature is known to be Twilio's.
+    """
     settings: Settings = request.app.state.settings
     if not settings.twilio_enabled:
         raise HTTPException(404)
     signature = request.headers.get("X-Twilio-Signature", "")
-    form = await request.form()
+    if not signature:
+        log_event("sms_webhook_rejected", level=logging.WARNING, path=request.url.path)
+        raise HTTPException(403, "invalid Twilio signature")
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        raise HTTPException(415, "Twilio webhooks are application/x-www-form-urlencoded")
+    raw = await request.body()
+    try:
+        form = FormData(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200))
+    except (UnicodeDecodeError, ValueError):
+        raise HTTPException(400, "not a url-encoded form") from None
     url = settings.public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    if not signature or not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
+    if not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
         log_event("sms_webhook_rejected", level=logging.WARNING, path=request.url.path)
         raise HTTPException(403, "invalid Twilio signature")
     return form
@@ -129,21 +156,33 @@ class TwilioSender(ChannelSender):
     channel = Channel.SMS
 
     def __init__(self, settings: Settings) -> None:
-        self._http = _HttpxTwilioClient(settings.twilio_api_base)
+        self._http = _HttpxTwilioClient(settings.twilio_api_base, timeout=settings.twilio_timeout_seconds)
         self._client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=self._http)
         self._from = settings.twilio_from_number
         self._status_callback = settings.public_url + STATUS_PATH
 
     async def send(self, message: OutboundMessage, address: ChannelAddress) -> str | None:
+        """One create call. Twilio's Messages API takes no idempotency key (docs/deployment.md), so
+        when the request went out but no answer came back, Twilio is asked before any resend."""
         try:
             sent = await self._client.messages.create_async(
                 to=address.address, from_=self._from, body=message.body or "", status_callback=self._status_callback,
             )
         except TwilioRestException as exc:
             raise _classify(exc, address) from None
-        except httpx.HTTPError as exc:
+        except _NOT_SENT as exc:  # the request never reached Twilio: safe to send again
             raise TransientSendError(f"network: {type(exc).__name__}") from None
+        except httpx.HTTPError as exc:  # sent, answer lost: Twilio may have it; the outbox looks first
+            raise UnconfirmedSendError(f"network: {type(exc).__name__}") from None
         return sent.sid
+
+    async def find_sent(self, message: OutboundMessage, address: ChannelAddress, since: datetime) -> list[str]:
+        """Sids of messages from our number to this one with the same text, created since `since`,
+        newest first (Twilio lists newest first; a message still queued has no date sent yet, so
+        the creation date is what is compared)."""
+        listed = await self._client.messages.list_async(to=address.address, from_=self._from, limit=LOOKUP_LIMIT)
+        body = message.body or ""
+        return [m.sid for m in listed if m.body == body and m.date_created is not None and m.date_created >= since]
 
     def after_sent(self, session: Session, message: OutboundMessage) -> None:
         """Called by the outbox once the sid is saved: status callbacks may have beaten it here."""

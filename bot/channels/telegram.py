@@ -81,7 +81,10 @@ async def webhook(request: Request) -> Response:
     if chat is None or chat.type != "private":  # groups are not one resident's conversation
         return Response(status_code=200)
     opted_out, offered = _address_state(request, str(chat.id))
-    incoming = _read(update, str(chat.id), opted_out, offered)
+    try:
+        incoming = _read(update, str(chat.id), opted_out, offered)
+    except (TypeError, AttributeError, ValueError):  # fields of the wrong type: not what Telegram sends
+        raise HTTPException(400, "not a Telegram update") from None
     if incoming is not None and incoming.callback_id:
         _answer_callback(request.app, incoming.callback_id)
     if incoming is None or not (incoming.text or incoming.payload or incoming.has_media):
@@ -111,6 +114,7 @@ def _read(update: Update, chat_id: str, opted_out: bool, offered: list[dict[str,
     if message is None:
         return None
     text = message.text or message.caption
+    text = text if isinstance(text, str) else None
     if text and text.startswith("/"):
         words = text[1:].split(maxsplit=1)
         command = words[0].split("@", 1)[0].lower() if words else ""

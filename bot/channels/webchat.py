@@ -6,6 +6,7 @@ SMS would render them (GSM-7 text, numbered options), and replies leave through 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.channels.base import Capabilities, ChannelDefinition, ChannelSender
 from bot.config import Settings
@@ -48,11 +49,19 @@ def _chat_id(request: Request) -> str | None:
     return value if value and 16 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum() else None
 
 
+def _message_key(chat_id: str, client_id: str) -> str:
+    """The provider id a web chat message is stored under: the page's own message id *within its
+    chat*. Keyed on the client id alone, a second browser reusing an id would be taken for a retry
+    of someone else's message and shown their replies."""
+    return hashlib.sha256(f"{chat_id}\x1f{client_id}".encode()).hexdigest()
+
+
 @router.get("/chat", response_class=HTMLResponse)
 async def chat_page(request: Request) -> Response:
     response = HTMLResponse(PAGE)
     if _chat_id(request) is None:
-        response.set_cookie(COOKIE, secrets.token_urlsafe(18), httponly=True, samesite="strict", max_age=60 * 60 * 24 * 30)
+        response.set_cookie(COOKIE, secrets.token_urlsafe(18), httponly=True, samesite="strict",
+                            max_age=60 * 60 * 24 * 30, secure=request.app.state.settings.secure_cookies)
     return response
 
 
@@ -64,11 +73,12 @@ async def send_message(body: SendBody, request: Request) -> dict[str, Any]:
     if chat_id is None:
         raise HTTPException(400, "no web chat session: open /chat first")
     gateway = request.app.state.gateway
-    accepted = gateway.accept(Channel.WEBCHAT, chat_id, body.client_id, text=body.text)
+    accepted = gateway.accept(Channel.WEBCHAT, chat_id, _message_key(chat_id, body.client_id), text=body.text)
     if not accepted.duplicate:
         gateway.schedule(accepted.address_id)
     await gateway.wait_settled(accepted.inbound_id, timeout=request.app.state.settings.rasa_timeout_seconds + 5)
-    return {"duplicate": accepted.duplicate, "messages": _messages(request, accepted.address_id, after=0, reply_to=accepted.inbound_id)}
+    replies = _messages(request, accepted.address_id, after=0, reply_to=accepted.inbound_id)
+    return {"duplicate": accepted.duplicate, "messages": replies, "latest": _latest(request, accepted.address_id)}
 
 
 @router.get("/chat/api/messages")
@@ -81,7 +91,20 @@ async def poll_messages(request: Request, after: int = 0) -> dict[str, Any]:
             select(ChannelAddress).where(ChannelAddress.channel == Channel.WEBCHAT, ChannelAddress.address == chat_id)
         )
         address_id = address.id if address else None
-    return {"messages": _messages(request, address_id, after=after) if address_id else []}
+    if not address_id:
+        return {"messages": [], "latest": 0}
+    # "latest" lets the page notice that numbering started again ("forget me" deletes the old
+    # messages), so it asks from the start instead of waiting for numbers it has already passed.
+    return {"messages": _messages(request, address_id, after=after), "latest": _latest(request, address_id)}
+
+
+def _latest(request: Request, address_id: str) -> int:
+    """The highest message number for this chat now (0 when there are none)."""
+    with request.app.state.sessions() as session:
+        latest = session.scalar(
+            select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == address_id)
+        )
+        return int(latest or 0)
 
 
 def _messages(request: Request, address_id: str, *, after: int, reply_to: str | None = None) -> list[dict[str, Any]]:
@@ -96,7 +119,8 @@ def _messages(request: Request, address_id: str, *, after: int, reply_to: str | 
             query = query.where(OutboundMessage.sequence > after)
         rows = session.scalars(query.order_by(OutboundMessage.sequence))
         return [
-            {"seq": m.sequence, "text": m.body, "kind": m.kind, "options": m.options or [], "segments": m.segments}
+            {"id": m.id, "seq": m.sequence, "text": m.body, "kind": m.kind, "options": m.options or [],
+             "segments": m.segments}
             for m in rows
         ]
 

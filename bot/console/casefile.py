@@ -88,6 +88,7 @@ class Shared:
     their_words: list[str] = field(default_factory=list)  # what raised a crisis (bot/policy/crisis.py keeps it)
     words_despite_no_consent: bool = False
     matches: list[dict[str, Any]] = field(default_factory=list)
+    what_matters: str | None = None  # in their own words; kept only with consent (bot/records/people)
 
 
 def shared_context(session: Session, handoff: Handoff) -> Shared:
@@ -123,6 +124,7 @@ def shared_context(session: Session, handoff: Handoff) -> Shared:
                    for o in outcomes if o.kind in (OutcomeKind.WELLBEING_START, OutcomeKind.WELLBEING_FOLLOW_UP)],
         their_words=words,
         matches=[m for m in context.get("matches") or [] if isinstance(m, dict)],
+        what_matters=person.what_matters if person is not None and person.consent_to_keep else None,
     )
 
 

@@ -19,7 +19,18 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from sqlalchemy import func, select
 from starlette.templating import Jinja2Templates
 
-from bot.console.auth import authenticate, check_csrf, csrf_token, require_user
+from bot.console.auth import (
+    LoginOutcome,
+    attempt_code,
+    attempt_login,
+    begin_session,
+    check_csrf,
+    csrf_token,
+    current_user,
+    end_session,
+    require_user,
+    start_code_step,
+)
 from bot.logging_setup import log_event
 from bot.models import Handoff
 from bot.statuses import HANDOFF_ACTIVE, HandoffStatus, Role
@@ -69,7 +80,7 @@ def queue_counts(request: Request) -> dict[str, int]:
 
 
 def page(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    user = request.session.get("user")
+    user = current_user(request)
     nonce = secrets.token_urlsafe(16)
     counts = queue_counts(request) if user and user["role"] in (Role.LINK_WORKER, Role.ADMIN) else None
     context.update(
@@ -98,6 +109,22 @@ async def login_form(request: Request) -> Response:
     return page(request, "login.html")
 
 
+def _refused(request: Request, outcome: LoginOutcome, name: str = "login.html") -> Response:
+    """The page again, with why: too many tries (429, nothing was checked) or no match."""
+    if outcome.locked_for is not None:
+        minutes = max(1, round(outcome.locked_for.total_seconds() / 60))
+        field = "password" if name == "login.html" else "code"
+        response = page(request, name, errors={field: f"Too many tries. Wait {minutes} minutes, then try again."})
+        response.status_code = 429
+        response.headers["Retry-After"] = str(int(outcome.locked_for.total_seconds()) + 1)
+        log_event("console_login_locked")
+        return response
+    log_event("console_login_failed")
+    wrong = ("That code is not right, or it has run out." if name != "login.html"
+             else "That username and password do not match.")
+    return page(request, name, errors={"password" if name == "login.html" else "code": wrong})
+
+
 @router.post("/login")
 async def login(request: Request, username: str = Form(""), password: str = Form(""), csrf: str = Form("")) -> Response:
     check_csrf(request, csrf)
@@ -105,22 +132,36 @@ async def login(request: Request, username: str = Form(""), password: str = Form
         return page(request, "login.html", status_code=400, username=username,
                     errors={k: v for k, v in (("username", "Enter your username" if not username.strip() else ""),
                                               ("password", "Enter your password" if not password else "")) if v})
-    with request.app.state.sessions() as session:
-        user = authenticate(session, username.strip(), password)
-        if user is None:
-            log_event("console_login_failed")
-            return page(request, "login.html", status_code=400, username=username,
-                        errors={"password": "That username and password do not match."})
-        request.session.clear()  # a fresh session on login: no fixation
-        request.session["user"] = {"id": user.id, "username": user.username, "role": user.role}
-    log_event("console_login", role=user.role)
+    outcome = await attempt_login(request, username.strip()[:64], password)
+    if outcome.user_id is None:
+        return _refused(request, outcome)
+    if outcome.needs_code:
+        start_code_step(request, outcome.user_id, username.strip()[:64])
+        return page(request, "login_code.html")
+    user = begin_session(request, outcome.user_id)
+    log_event("console_login", role=user["role"])
+    return RedirectResponse("/console", status_code=303)
+
+
+@router.post("/login/code")
+async def login_code(request: Request, code: str = Form(""), csrf: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    if not request.session.get("pending"):
+        return RedirectResponse("/console/login", status_code=303)
+    outcome = await attempt_code(request, code[:16])
+    if outcome.user_id is None:
+        if not request.session.get("pending"):  # took too long: start again
+            return RedirectResponse("/console/login", status_code=303)
+        return _refused(request, outcome, "login_code.html")
+    user = begin_session(request, outcome.user_id)
+    log_event("console_login", role=user["role"], two_step=True)
     return RedirectResponse("/console", status_code=303)
 
 
 @router.post("/logout")
 async def logout(request: Request, csrf: str = Form("")) -> Response:
     check_csrf(request, csrf)
-    request.session.clear()
+    end_session(request)
     return RedirectResponse("/console/login", status_code=303)
 
 

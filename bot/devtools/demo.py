@@ -1,8 +1,9 @@
 """Demo set-up for `make run`: postcodes, the demo directory, console logins and demo outcomes.
 
-Demo logins and made-up outcomes are only created when DEMO_MODE is on (the default for a local
-run). Demo people's consent rows carry the channel "demo", so the outcomes page can say how many
-of the people it counts are made up. Each step is idempotent, so running it again changes nothing.
+Demo logins and made-up outcomes are only created when DEMO_MODE is on (off by default;
+`make run` turns it on), and the console refuses demo logins whenever it is off. Demo people's
+consent rows carry the channel "demo", so the outcomes page can say how many of the people it
+counts are made up. Each step is idempotent, so running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -39,8 +40,12 @@ def load_demo_data(session: Session) -> dict[str, int]:
 
 
 def create_demo_users(session: Session) -> list[tuple[str, str, str]]:
+    """The demo logins (marked demo, so the console refuses them unless DEMO_MODE is on)."""
+    from bot.models import ConsoleUser
+
     for username, password, role in DEMO_USERS:
-        create_user(session, username, password, role)
+        if session.scalar(select(ConsoleUser).where(ConsoleUser.username == username)) is None:
+            create_user(session, username, password, role, demo=True, actor="demo")
     return list(DEMO_USERS)
 
 

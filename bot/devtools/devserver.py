@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -26,6 +28,11 @@ def sqlite_path(url: str) -> Path:
 
 
 def run(settings: Settings) -> int:
+    # `make run` is the demo: demo mode is on unless DEMO_MODE was set off explicitly. The app it
+    # starts reads the same variable, so its console accepts the demo logins printed below.
+    if os.environ.get("DEMO_MODE", "") == "":
+        os.environ["DEMO_MODE"] = "1"
+        settings = replace(settings, demo_mode=True)
     print("==> Database migrations")
     upgrade(settings.database_url)
     with session_scope(settings.database_url) as session:

@@ -7,6 +7,7 @@ tests exercise is exactly what a user runs.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -50,6 +51,10 @@ class Stack:
     tracker_db: Path | str  # a SQLite file, or any tracker store URL (postgresql://...)
     services: dict[str, Service] = field(default_factory=dict)
     lock_store_url: str = ""  # redis://... when several Rasa servers share the tracker store
+    # What Rasa must send the action server (?token=): ACTION_SERVER_TOKEN, else one made per stack,
+    # so even another local user cannot call the actions on loopback.
+    action_token: str = field(default_factory=lambda: os.environ.get("ACTION_SERVER_TOKEN")
+                              or secrets.token_urlsafe(32))
 
     @property
     def tracker_url(self) -> str:
@@ -85,16 +90,18 @@ class Stack:
         self.services[name] = service
         return service
 
-    def start_actions(self, port: int | None = None) -> Service:
+    def start_actions(self, port: int | None = None, host: str = "127.0.0.1") -> Service:
+        """Our wrapper around rasa_sdk (actions/server.py): loopback, and the stack's token required."""
         port = port or free_port()
-        cmd = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-        return self._spawn("actions", cmd, port, "/health", self.env())
+        cmd = [sys.executable, "-m", "actions.server", "--host", host, "--port", str(port)]
+        return self._spawn("actions", cmd, port, "/health", self.env(ACTION_SERVER_TOKEN=self.action_token))
 
     def start_rasa(self, model: Path, port: int | None = None, name: str = "rasa") -> Service:
         """A Rasa server; give each of several a different `name` (rasa, rasa2, ...)."""
         port = port or free_port()
         action_url = self.services["actions"].url + "/webhook" if "actions" in self.services else "http://127.0.0.1:5055/webhook"
-        endpoints_file = write_endpoints(self.var_dir / f"{name}-endpoints.yml", self.tracker_url, action_url, self.lock_store_url)
+        endpoints_file = write_endpoints(self.var_dir / f"{name}-endpoints.yml", self.tracker_url, action_url,
+                                         self.lock_store_url, action_token=self.action_token)
         cmd = [
             str(RASA_BIN), "run", "--enable-api", "--model", str(model), "--port", str(port), "-i", "127.0.0.1",
             "--endpoints", str(endpoints_file), "--credentials", "credentials.yml",
@@ -106,13 +113,14 @@ class Stack:
         port = int(old.url.rsplit(":", 1)[1])
         return self.start_rasa(model, port, name)
 
-    def start_app(self, port: int | None = None, **extra_env: str) -> Service:
+    def start_app(self, port: int | None = None, name: str = "app", **extra_env: str) -> Service:
+        """An application process; give each of several a different `name` (app, app2, ...)."""
         port = port or free_port()
         cmd = [
             sys.executable, "-m", "uvicorn", "bot.app:create_app", "--factory", "--host", "127.0.0.1",
             "--port", str(port), "--no-access-log", "--ws", "none",  # rasa-sdk pins an old websockets
         ]
-        return self._spawn("app", cmd, port, "/healthz", self.env(APP_PORT=str(port), **extra_env))
+        return self._spawn(name, cmd, port, "/healthz", self.env(APP_PORT=str(port), **extra_env))
 
     def wait_ready(self, name: str, timeout: float = 180.0) -> None:
         service = self.services[name]

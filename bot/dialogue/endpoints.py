@@ -31,9 +31,13 @@ def app_tracker_url(url: str) -> str:
     return url
 
 
-def endpoints(tracker_url: str, action_url: str, lock_store_url: str = "") -> dict[str, Any]:
+def endpoints(tracker_url: str, action_url: str, lock_store_url: str = "", action_token: str = "") -> dict[str, Any]:
+    """Rasa's endpoints; `action_token` is sent by Rasa as ?token= on every action call."""
+    action: dict[str, Any] = {"url": action_url}
+    if action_token:
+        action["token"] = action_token
     config: dict[str, Any] = {
-        "action_endpoint": {"url": action_url},
+        "action_endpoint": action,
         "tracker_store": {"type": "SQL", "dialect": urlparse(tracker_url).scheme.split("+")[0],
                           "url": rasa_tracker_url(tracker_url)},
     }
@@ -51,7 +55,10 @@ def endpoints(tracker_url: str, action_url: str, lock_store_url: str = "") -> di
     return config
 
 
-def write_endpoints(path: Path, tracker_url: str, action_url: str, lock_store_url: str = "") -> Path:
+def write_endpoints(path: Path, tracker_url: str, action_url: str, lock_store_url: str = "",
+                    action_token: str = "") -> Path:
+    """Written readable by its owner only: it may hold the action server's token."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(endpoints(tracker_url, action_url, lock_store_url), sort_keys=False))
+    path.write_text(yaml.safe_dump(endpoints(tracker_url, action_url, lock_store_url, action_token), sort_keys=False))
+    path.chmod(0o600)
     return path

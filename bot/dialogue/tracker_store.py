@@ -25,7 +25,7 @@ def forget_conversation(tracker_db_url: str, conversation_id: str) -> int:
         try:
             result = conn.execute(text("DELETE FROM events WHERE sender_id = :sid"), {"sid": conversation_id})
         except Exception as exc:  # no table yet: Rasa has stored nothing
-            if "no such table" in str(exc).lower():
+            if "no such table" in str(exc).lower() or "does not exist" in str(exc).lower():
                 return 0
             raise
         return result.rowcount or 0

@@ -3,20 +3,28 @@
 Modelled on GOV.UK Notify: each message has a status (queued, sent, delivered, undelivered,
 failed, suppressed), delivery is retried with exponential backoff, and per-person order is kept
 (a later message never overtakes an earlier one that is waiting to retry).
+
+Several application processes can share one outbox: each message is sent by the process that
+holds its lease (`claimed_by`, `lease_until`); a crashed process's messages are taken over once
+their lease expires. An attempt whose outcome is unknown (the process died mid-send, or the
+provider's answer was lost after the request went out) is remembered in `attempt_started_at`,
+and the next attempt asks the provider whether it already has the message before sending again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.channels import registry
-from bot.channels.base import ChannelSender, PermanentSendError, TransientSendError
+from bot.channels.base import ChannelSender, PermanentSendError, TransientSendError, UnconfirmedSendError
+from bot.jobs.leases import PROCESS_ID
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, OutboundMessage, utcnow
 from bot.policy import crisis
@@ -26,6 +34,15 @@ from bot.statuses import MessageKind, OutboundStatus
 SAFETY_BACKOFF_CAP = timedelta(seconds=60)  # a safety text is never given up: retried at least this often
 
 __all__ = ["ChannelSender", "OutboxWorker", "PermanentSendError", "TransientSendError", "backoff", "enqueue"]
+# How long a claimed message is this process's to send (OUTBOX_LEASE_SECONDS). Longer than any one
+# send (Twilio's client times out at 15 s; Telegram's pacing waits seconds), so a lease only runs
+# out when its holder died.
+LEASE = timedelta(minutes=2)
+# Messages claimed (and sent concurrently) per round. Small enough that a round's database work,
+# done one message after another on the event loop, ends well within the lease on a loaded machine.
+BATCH = 64
+# Clock slack when asking a provider what it accepted since an attempt began.
+FIND_SENT_SLACK = timedelta(minutes=1)
 
 
 def enqueue(
@@ -56,7 +73,11 @@ def backoff(attempts: int) -> timedelta:
 
 
 class OutboxWorker:
-    def __init__(self, sessions: sessionmaker[Session], senders: dict[str, ChannelSender], max_attempts: int) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], senders: dict[str, ChannelSender], max_attempts: int,
+        *, lease: timedelta = LEASE,
+    ) -> None:
+        self._lease = lease
         self._sessions = sessions
         self._senders = senders
         self._max_attempts = max_attempts
@@ -85,28 +106,59 @@ class OutboxWorker:
         self._wake.set()
 
     async def send_due(self) -> bool:
-        """Send the oldest due message of each address; True if anything was attempted."""
-        now = utcnow()
-        with self._sessions() as session:
-            queued = list(
-                session.scalars(
-                    select(OutboundMessage).where(OutboundMessage.status == OutboundStatus.QUEUED)
-                    .order_by(OutboundMessage.sequence).limit(500)
-                )
-            )
-            heads: dict[str, OutboundMessage] = {}
-            for message in queued:
-                heads.setdefault(message.address_id, message)
-            due = [m.id for m in heads.values() if _aware(m.next_attempt_at) <= now]
-        if not due:
+        """Claim and send the due head message of each address; True if anything was attempted."""
+        claimed = self.claim_due()
+        if not claimed:
             return False
-        await asyncio.gather(*(self._send_one(message_id) for message_id in due))
+        await asyncio.gather(*(self._send_one(message_id, token, unsure) for message_id, token, unsure in claimed))
         return True
 
-    async def _send_one(self, message_id: str) -> None:
+    def claim_due(self, limit: int = BATCH) -> list[tuple[str, str, datetime | None]]:
+        """Lease the due messages this process will send now: (id, lease token, unconfirmed since).
+
+        Only the head of each address (its oldest queued message) can be claimed, so a later
+        message never overtakes one still waiting to retry. The oldest due go first, so a busy
+        address never starves the rest. A message is free if nobody leases it or its lease has
+        expired (its holder died); the UPDATE only takes free rows, so two processes never both
+        send one. On PostgreSQL the candidates are picked `FOR UPDATE SKIP LOCKED`, so processes
+        claiming at the same moment take different messages instead of queueing on each other.
+        """
+        now = utcnow()
+        token = f"{PROCESS_ID}:{uuid.uuid4().hex[:8]}"
+        free = or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until < now)
+        earlier = aliased(OutboundMessage)
+        with self._sessions() as session:
+            query = (
+                select(OutboundMessage.id, OutboundMessage.attempt_started_at)
+                .where(OutboundMessage.status == OutboundStatus.QUEUED, OutboundMessage.next_attempt_at <= now, free)
+                .where(~exists().where(
+                    earlier.address_id == OutboundMessage.address_id, earlier.status == OutboundStatus.QUEUED,
+                    earlier.sequence < OutboundMessage.sequence,
+                ))
+                .order_by(OutboundMessage.next_attempt_at, OutboundMessage.sequence)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=OutboundMessage)
+            candidates = {row.id: row.attempt_started_at for row in session.execute(query)}
+            if not candidates:
+                session.rollback()
+                return []
+            session.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.id.in_(candidates), OutboundMessage.status == OutboundStatus.QUEUED, free)
+                .values(claimed_by=token, lease_until=now + self._lease,
+                        attempt_started_at=func.coalesce(OutboundMessage.attempt_started_at, now))
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+            won = session.scalars(select(OutboundMessage.id).where(OutboundMessage.claimed_by == token)).all()
+        return [(message_id, token, candidates[message_id]) for message_id in won]
+
+    async def _send_one(self, message_id: str, token: str, unconfirmed_since: datetime | None = None) -> None:
         with self._sessions() as session:
             message = session.get(OutboundMessage, message_id)
-            if message is None or message.status != OutboundStatus.QUEUED:
+            if message is None or message.status != OutboundStatus.QUEUED or message.claimed_by != token:
                 return
             address = session.get(ChannelAddress, message.address_id)
             if address is None:
@@ -114,6 +166,7 @@ class OutboxWorker:
             if not may_send(address, message.kind):  # the opt-out rule: bot/policy/opt_out.py
                 message.status = OutboundStatus.SUPPRESSED
                 crisis.safety_not_delivered(session, message, enqueue=enqueue)  # flags safety texts only
+                _settle(message)
                 session.commit()
                 log_event("outbound_suppressed", outbound_id=message.id, channel=message.channel)
                 return
@@ -121,6 +174,7 @@ class OutboxWorker:
             if sender is None:
                 message.status = OutboundStatus.FAILED
                 message.last_error = "no sender configured for this channel"
+                _settle(message)
                 session.commit()
                 return
             # Never hold a database transaction across the network call: with SQLite a write lock
@@ -129,11 +183,39 @@ class OutboxWorker:
             session.commit()
             error: Exception | None = None
             provider_id: str | None = None
+            found = False
             try:
-                provider_id = await sender.send(message, address)
+                if unconfirmed_since is not None:  # an earlier attempt may have got through
+                    provider_id = await self._already_sent(session, sender, message, address, unconfirmed_since)
+                    found = provider_id is not None
+                if not found:
+                    provider_id = await sender.send(message, address)
             except Exception as exc:  # transient unless it says otherwise: a crash must not lose the reply
                 error = exc
-            message.attempts += 1
+            session.refresh(message)
+            if message.claimed_by != token:  # our lease ran out mid-send and another process took over
+                if error is None and provider_id:  # it went: say so at once, so the other looks no further
+                    session.execute(
+                        update(OutboundMessage)
+                        .where(OutboundMessage.id == message.id, OutboundMessage.status == OutboundStatus.QUEUED)
+                        .values(status=OutboundStatus.SENT, provider_id=provider_id, sent_at=utcnow(),
+                                attempts=OutboundMessage.attempts + 1)
+                        .execution_options(synchronize_session=False)
+                    )
+                session.commit()
+                log_event("outbound_lease_lost", level=logging.WARNING, outbound_id=message.id)
+                return
+            if isinstance(error, UnconfirmedSendError) and message.attempt_started_at is not None:
+                try:  # the answer was lost after the request went out: does the provider have it?
+                    since = message.attempt_started_at
+                    provider_id = await self._already_sent(session, sender, message, address, since)
+                except Exception:  # cannot tell now; asked again before the next attempt
+                    provider_id = None
+                if provider_id is not None:
+                    error = None
+            if not found:
+                message.attempts += 1
+            _settle(message, keep_unconfirmed=isinstance(error, UnconfirmedSendError))
             if error is None:
                 delivered = registry.capabilities(message.channel).delivered_on_send
                 message.status = OutboundStatus.DELIVERED if delivered else OutboundStatus.SENT
@@ -160,8 +242,36 @@ class OutboxWorker:
                 session.commit()
             log_event(
                 "outbound_attempt", outbound_id=message.id, channel=message.channel, status=message.status,
-                attempts=message.attempts, segments=message.segments,
+                attempts=message.attempts, segments=message.segments, found_already_sent=found,
             )
+
+    @staticmethod
+    async def _already_sent(
+        session: Session, sender: ChannelSender, message: OutboundMessage, address: ChannelAddress, since: datetime,
+    ) -> str | None:
+        """The provider's id for this message if an earlier attempt got it there, else None.
+
+        The provider's candidates (same text, same person, since the attempt) that one of our other
+        messages already owns are not this one: the same words can be sent twice on purpose.
+        """
+        candidates = await sender.find_sent(message, address, _aware(since) - FIND_SENT_SLACK)
+        if not candidates:
+            return None
+        owned = set(session.scalars(select(OutboundMessage.provider_id).where(
+            OutboundMessage.provider_id.in_(candidates), OutboundMessage.id != message.id)))
+        session.commit()  # end the read: no transaction stays open across the send that may follow
+        for candidate in reversed(candidates):  # the oldest unowned one is the attempt's
+            if candidate not in owned:
+                log_event("outbound_found_already_sent", outbound_id=message.id, channel=message.channel)
+                return candidate
+        return None
+
+
+def _settle(message: OutboundMessage, *, keep_unconfirmed: bool = False) -> None:
+    """The attempt is over: give up the lease (and forget the attempt unless its outcome is unknown)."""
+    message.claimed_by, message.lease_until = None, None
+    if not keep_unconfirmed:
+        message.attempt_started_at = None
 
 
 def _aware(value):  # type: ignore[no-untyped-def]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
@@ -30,6 +29,7 @@ from bot.dialogue.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway import messages as texts
 from bot.gateway.keywords import control_word
 from bot.gateway.outbox import OutboxWorker, enqueue
+from bot.gateway.person_lock import PersonLocks
 from bot.gateway.precheck import precheck
 from bot.gateway.render import map_option_reply, map_payload, render
 from bot.logging_setup import log_event
@@ -40,6 +40,8 @@ from bot.records.people import get_or_create_address
 from bot.statuses import HandoffReason, InboundStatus, MessageKind, Precheck
 
 MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried without limit
+# With several processes, the sweeper leaves messages younger than this to the drain they came with.
+SWEEP_GRACE_SECONDS = 3.0
 
 
 def as_plain_text(text: str) -> str:
@@ -66,6 +68,8 @@ class Gateway:
         retry_seconds: float,
         rate_limit_per_minute: int,
         forget_conversation: Callable[[str], None] | None = None,
+        person_locks: PersonLocks | None = None,
+        sweep_grace_seconds: float = 0.0,
     ) -> None:
         self._sessions = sessions
         self._rasa = rasa
@@ -73,7 +77,8 @@ class Gateway:
         self._retry_seconds = retry_seconds
         self._rate_limit = rate_limit_per_minute
         self._forget_conversation = forget_conversation
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._person_locks = person_locks or PersonLocks()  # in-process only, unless given a PostgreSQL one
+        self._sweep_grace = sweep_grace_seconds
         self._settled: dict[str, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -127,12 +132,16 @@ class Gateway:
             return False
 
     # -- processing -----------------------------------------------------------------------------
-    async def drain(self, address_id: str) -> None:
+    async def drain(self, address_id: str, *, wait: bool = True) -> None:
         """Pre-check what is new at once, then process this address's pending messages oldest first,
-        stopping at the first that must wait."""
+        stopping at the first that must wait.
+
+        Only one drain per address runs at a time, across processes (bot/gateway/person_lock.py).
+        """
         self.precheck_pending(address_id)
-        async with self._locks[address_id]:
-            while not self._stopping:
+        still_needed = (lambda: self._has_pending(address_id)) if wait else None
+        async with self._person_locks.hold(address_id, still_needed) as held:
+            while held and not self._stopping:
                 with self._sessions() as session:
                     inbound_id = session.scalar(
                         select(InboundMessage.id)
@@ -142,6 +151,13 @@ class Gateway:
                     )
                 if inbound_id is None or not await self._process(inbound_id):
                     return
+
+    def _has_pending(self, address_id: str) -> bool:
+        with self._sessions() as session:
+            return session.scalar(
+                select(InboundMessage.id)
+                .where(InboundMessage.address_id == address_id, InboundMessage.status == InboundStatus.PENDING).limit(1)
+            ) is not None
 
     async def sweep_forever(self) -> None:
         """Retry pending messages (Rasa was down, or the app restarted mid-message)."""
@@ -154,17 +170,24 @@ class Gateway:
 
     async def sweep(self) -> None:
         self.precheck_pending()  # whether Rasa is up or not
+        # With several processes, only messages pending a while: a fresh one is being drained by the
+        # process it came in to.
+        settled_before = utcnow() - timedelta(seconds=self._sweep_grace)
         with self._sessions() as session:
-            address_ids = list(
-                session.scalars(
-                    select(InboundMessage.address_id).where(InboundMessage.status == InboundStatus.PENDING).distinct()
-                )
-            )
+            address_ids = list(session.scalars(
+                select(InboundMessage.address_id)
+                .where(InboundMessage.status == InboundStatus.PENDING, InboundMessage.received_at < settled_before)
+                .distinct()
+            ))
         if address_ids and await self._rasa.is_ready():
-            await asyncio.gather(*(self.drain(a) for a in address_ids if not self._locks[a].locked()))
+            # Addresses another process is draining are skipped (its lock says so); any process's
+            # sweeper can pick up what a crashed process left pending.
+            idle = [a for a in address_ids if not self._person_locks.busy_here(a)]
+            await asyncio.gather(*(self.drain(a, wait=False) for a in idle))
 
     def stop(self) -> None:
         self._stopping = True
+        self._person_locks.close()
 
     # -- the checks that never wait (precheck.py) --------------------------------------------------
     def precheck_pending(self, address_id: str | None = None) -> None:
@@ -187,7 +210,8 @@ class Gateway:
     def _precheck_one(self, inbound_id: str) -> None:
         started = time.perf_counter()
         with self._sessions() as session:
-            inbound = session.get(InboundMessage, inbound_id)
+            # FOR UPDATE (PostgreSQL): another process checking the same message waits, then sees it done.
+            inbound = session.get(InboundMessage, inbound_id, with_for_update=True)
             if inbound is None or inbound.precheck is not None or inbound.status != InboundStatus.PENDING:
                 return
             address = session.get(ChannelAddress, inbound.address_id)

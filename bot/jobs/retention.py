@@ -23,12 +23,14 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue.tracker_store import forget_conversation, idle_conversations
+from bot.jobs.leases import PROCESS_ID, release, try_acquire
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, DeliveryEvent, FollowUp, Handoff, InboundMessage, OutboundMessage, Person, utcnow
 from bot.policy.erasure import PERSON_RECORDS, retire_person
 from bot.statuses import FOLLOW_UP_PENDING, HANDOFF_ACTIVE, FollowUpStatus, InboundStatus, OutboundStatus
 
 _BATCH = 500
+RETENTION_JOB = "retention"  # its lease's name
 
 
 @dataclass
@@ -182,15 +184,22 @@ def _purge_idle_conversations(
 
 
 class RetentionScheduler:
-    """Runs `purge_expired` every interval, off the event loop, like the follow-up scheduler."""
+    """Runs `purge_expired` every interval, off the event loop, like the follow-up scheduler.
+
+    Every app process runs one, but a pass only runs in the process holding the "retention" lease
+    (bot/jobs/leases.py): the holder renews it each pass, and if it dies another process takes
+    over once the lease (one and a half intervals) has run out.
+    """
 
     def __init__(
         self, sessions: sessionmaker[Session], tracker_db_url: str, *, no_consent_hours: int, message_days: int,
-        interval_seconds: float,
+        interval_seconds: float, holder: str = PROCESS_ID,
     ) -> None:
         self._sessions, self._tracker_db_url = sessions, tracker_db_url
+        self._holder = holder
         self._no_consent_hours, self._message_days = no_consent_hours, message_days
         self._interval = interval_seconds
+        self._lease = timedelta(seconds=interval_seconds * 1.5)
         self._stopping = False
 
     async def run(self) -> None:
@@ -204,7 +213,12 @@ class RetentionScheduler:
                 log_event("retention_error", level=logging.ERROR)
             await asyncio.sleep(self._interval)
 
-    def run_once(self) -> RetentionCounts:
+    def run_once(self) -> RetentionCounts | None:
+        """One pass if this process holds (or now takes) the lease; None if another process has it."""
+        with self._sessions() as session:
+            if not try_acquire(session, RETENTION_JOB, self._lease, holder=self._holder):
+                log_event("retention_skipped")
+                return None
         counts = purge_expired(
             self._sessions, self._tracker_db_url, no_consent_hours=self._no_consent_hours, message_days=self._message_days,
         )
@@ -212,4 +226,10 @@ class RetentionScheduler:
         return counts
 
     def stop(self) -> None:
+        """Stop, and hand the lease on at once rather than when it runs out."""
         self._stopping = True
+        try:
+            with self._sessions() as session:
+                release(session, RETENTION_JOB, holder=self._holder)
+        except Exception:  # the database may already be gone at shutdown; the lease then expires
+            log_event("retention_release_failed", level=logging.WARNING)

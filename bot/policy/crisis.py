@@ -14,7 +14,6 @@ The detector itself is not here: `assess_risk` adapts the existing check in
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -27,6 +26,7 @@ from bot.policy.hours import WorkingHours
 from bot.policy.opt_out import may_send
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
+from bot.risk import RiskAssessment
 from bot.statuses import HANDOFF_ACTIVE, HandoffReason, MessageKind
 
 if TYPE_CHECKING:
@@ -88,32 +88,15 @@ def current() -> CrisisConfig:
 
 
 # -- assessing --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RiskAssessment:
-    """The shape `bot.risk.assess` returns."""
-
-    is_risk: bool
-    category: str | None = None
-    is_request_too: bool = False  # the message also asks for something: the conversation goes on
-    reasons: list[str] = field(default_factory=list)
-
-
-# A stand-in until bot.risk lands: does a worrying message also ask for a service?
-_ASKS = re.compile(
-    r"\b(?:are there|is there|any|looking for|find|where can|can you|could you|help me find|i need|i want)\b"
-    r"[^.?!]*\b(?:groups?|clubs?|class(?:es)?|services?|support|activit(?:y|ies)|centres?)\b"
-)
+# The detector (reviewed lexicon + classifier) lives in bot/risk; this is the one place the
+# rules that cross processes call it, so the gateway and the actions judge a message alike.
 
 
 def assess_risk(text: str) -> RiskAssessment:
-    """Adapter over the current deterministic check; becomes `from bot.risk import assess`."""
-    from bot.gateway.safety import check_message, normalise
+    """Does this message show risk to life or immediate danger (and does it also ask for something)?"""
+    from bot.risk import assess
 
-    found = check_message(text or "")
-    if not found.is_crisis:
-        return RiskAssessment(False)
-    asks = bool(_ASKS.search(normalise(text)))
-    return RiskAssessment(True, found.kind, is_request_too=asks, reasons=[f"pattern:{found.kind}"])
+    return assess(text or "")
 
 
 # -- responding -------------------------------------------------------------------------------------

@@ -105,6 +105,8 @@ def _reset(person: Person) -> str:
     person.consent_to_keep = None
     person.postcode_district = None
     person.imd_decile = None
+    person.what_matters = None  # their own words, kept with consent (bot/records/people.keep_what_matters)
+    person.needs = None
     person.last_options = None
     person.holding_reply_sent_at = None
     person.conversation_id = str(uuid.uuid4())

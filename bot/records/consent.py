@@ -16,7 +16,16 @@ SHARE_WITH_LINK_WORKER = ConsentPurpose.SHARE_WITH_LINK_WORKER
 
 
 def record_consent(session: Session, person: Person, purpose: str, given: bool, wording: str, channel: str) -> Consent:
-    """Store the answer; a 'no' withdraws earlier consent for the same purpose."""
+    """Store the answer; a 'no' withdraws earlier consent for the same purpose.
+
+    A 'yes' given again while a 'yes' stands keeps the first one (and its date): withdrawing it
+    would move a returning resident to a later report period and change releases after the fact.
+    """
+    standing = active_consent(session, person.id, purpose) if given else None
+    if standing is not None:
+        if purpose == KEEP_DATA:
+            person.consent_to_keep = True
+        return standing
     for earlier in current_consents(session, person.id, purpose):
         earlier.withdrawn_at = utcnow()
     consent = Consent(person_id=person.id, purpose=purpose, given=given, wording=wording, channel=channel)

@@ -31,6 +31,11 @@ OUTCOMES = frozenset(HandoffOutcome)
 HELD_ROUTE = "held_by_worker"  # the route the gateway logs for a message kept for a worker
 
 
+def has_open_handoff(session: Session, person_id: str) -> bool:
+    """Whether a link worker has already been asked to get in touch and has not finished with it."""
+    return active_handoff(session, person_id) is not None
+
+
 def request_handoff(
     session: Session, person_id: str, reason: str, *, urgent: bool = False, context: dict[str, Any] | None = None,
 ) -> Handoff:

@@ -25,3 +25,16 @@ def person_by_conversation(session: Session, conversation_id: str) -> Person | N
 
 def addresses_of(session: Session, person_id: str) -> list[ChannelAddress]:
     return list(session.scalars(select(ChannelAddress).where(ChannelAddress.person_id == person_id)))
+
+
+def keep_what_matters(session: Session, person: Person, words: str | None, needs: list[str]) -> bool:
+    """Keep what matters in their own words beside the need keys, for the link worker; only with consent.
+
+    Returns whether it was kept. Without consent nothing is written (and "forget me" clears it).
+    """
+    if not person.consent_to_keep:
+        return False
+    if words:
+        person.what_matters = words
+    person.needs = list(needs) or person.needs
+    return True

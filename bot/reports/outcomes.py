@@ -7,7 +7,9 @@ compared only for people with both a baseline and a check-in answer to the same 
 comparing everyone who answered at the start with the fewer who answered later would show a
 change that is only a change in who replied. Each mean change comes with a t-based 95% interval.
 Deprivation: the English Index of Multiple Deprivation 2019 (LSOA 2011), through NSPL.
-Small numbers are hidden by `bot.reports.suppression`.
+Every published figure follows the rule in `bot.reports.disclosure` (counts 1 to 7 suppressed, the rest
+rounded to 5, derived cells checked, means over 10 or more paired people only); the secondary
+suppression of `bot.reports.suppression` is kept on top, so no hidden cell is left alone in a column.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Consent, FollowUp, Goal, Person, WellbeingAnswer
 from bot.records.measures import INSTRUMENTS, ONS4, Item
+from bot.reports import disclosure
 from bot.reports.suppression import SECONDARY, SMALL, protect_column
 from bot.statuses import FOLLOW_UP_ASKED, ConsentPurpose, FollowUpStatus, Timepoint
 from community_directory.needs import NEEDS
@@ -76,6 +79,24 @@ ONS_COLUMNS: dict[str, str] = {
     "moved_out": "Of those, no longer low (anxiety: high) at check-in",
     "moved_out_share": "Share moving out",
 }
+COUNT_COLUMNS = frozenset({*COUNTS, "goals", "poor_at_start", "moved_out"})
+MEAN_COLUMNS = frozenset({"mean_gas", "mean_start", "mean_follow_up", "mean_change", "change_ci"})
+# Cells that can be worked out from others in the same row: (whole, parts). whole - sum(parts) is a
+# count of people too, so it is checked by the same rule (bot.reports.disclosure).
+DERIVED: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("people", ("goal_setters",)),
+    ("goal_setters", ("agreed_check_ins",)),
+    ("agreed_check_ins", ("asked",)),
+    ("agreed_check_ins", ("asked", "not_yet_due")),
+    ("agreed_check_ins", ("asked", "not_yet_due", "dropped_out")),
+    ("asked", ("answered",)),
+    ("asked", ("answered", "no_response")),
+    ("answered", ("attended",)),
+    ("answered", ("goal_met",)),
+    ("answered", ("paired",)),
+    ("paired", ("poor_at_start",)),
+    ("poor_at_start", ("moved_out",)),
+)
 NOT_KNOWN = "not known"
 PERIODS = ("quarter", "month")
 
@@ -86,19 +107,40 @@ class Cell:
     mark: str | None = None  # None: shown; SMALL or SECONDARY: hidden
 
     def text(self, column: str, k: int) -> str:
+        """The figure as published: counts rounded to 5, means to whole numbers (bot.reports.disclosure)."""
         if self.mark == SMALL:
-            return f"fewer than {k}"
+            return f"fewer than {disclosure.MEAN_MIN_PEOPLE} people" if column in MEAN_COLUMNS else f"fewer than {k}"
         if self.mark == SECONDARY:
             return "not shown"
         if self.value is None:
             return "-"
+        if column in COUNT_COLUMNS:
+            shown = disclosure.publish_count(int(self.value))
+            return f"fewer than {k}" if shown is None else str(shown)
         if column in ("response_rate", "moved_out_share"):
             return f"{self.value:.0f}%"
+        if column == "change_ci":
+            return str(self.value)
         if column in ("mean_change", "mean_gas"):
-            return f"{self.value:+.1f}"
+            return f"{disclosure.publish_mean(float(self.value)):+d}"
         if isinstance(self.value, float):
-            return f"{self.value:.1f}"
+            return str(disclosure.publish_mean(self.value))
         return str(self.value)
+
+    def count(self, column: str) -> int | None:
+        """The published count (None when hidden or nobody), for rates worked out from rounded counts."""
+        shown = self.published(column)
+        return shown if isinstance(shown, int) else None
+
+    def published(self, column: str) -> int | float | str | None:
+        """The value a reader may see (None: hidden or nobody), the only thing a release keeps."""
+        if self.mark or self.value is None:
+            return None
+        if column in COUNT_COLUMNS:
+            return disclosure.publish_count(int(self.value))
+        if column in MEAN_COLUMNS - {"change_ci"}:
+            return disclosure.publish_mean(float(self.value))
+        return self.value
 
 
 @dataclass
@@ -147,9 +189,13 @@ class _Journey:
 
 
 def build_report(
-    session: Session, start: date, end: date, min_cell: int = 5, period: str = "quarter"
+    session: Session, start: date, end: date, min_cell: int = disclosure.SMALLEST_SHOWN, period: str = "quarter"
 ) -> OutcomesReport:
-    """The report for people whose consent to keep their data was given from `start` to `end` inclusive."""
+    """The report for people whose consent to keep their data was given from `start` to `end` inclusive.
+
+    `min_cell` can raise the smallest count shown, never lower it below the published rule.
+    """
+    min_cell = max(min_cell, disclosure.SMALLEST_SHOWN)
     if period not in PERIODS:
         raise ValueError(f"period must be one of {PERIODS}")
     people, demo = _cohort(session, start, end)
@@ -304,7 +350,7 @@ def _counts(journeys: Iterable[_Journey], k: int) -> dict[str, Cell]:
     cells: dict[str, Cell] = {c: Cell(v) for c, v in n.items()}
     cells["goals"] = Cell(goals)
     cells["response_rate"] = Cell(100.0 * n["answered"] / n["asked"] if n["asked"] else None)
-    cells["mean_gas"] = Cell(_mean(gas), SMALL if 0 < len(gas) < k else None)
+    cells["mean_gas"] = Cell(_mean(gas), SMALL if 0 < len(gas) < disclosure.MEAN_MIN_PEOPLE else None)
     cells.update(_change_cells(pairs))
     return cells
 
@@ -315,7 +361,11 @@ def _change_cells(pairs: list[tuple[int, int]]) -> dict[str, Cell]:
         "mean_start": Cell(_mean(a for a, _ in pairs)),
         "mean_follow_up": Cell(_mean(b for _, b in pairs)),
         "mean_change": Cell(_mean(b - a for a, b in pairs)),
-        "change_ci": Cell(f"{low:+.1f} to {high:+.1f}" if low is not None and high is not None else None),
+        "change_ci": Cell(
+            f"{disclosure.publish_mean(low):+d} to {disclosure.publish_mean(high):+d}"
+            if low is not None and high is not None
+            else None
+        ),
     }
 
 
@@ -331,7 +381,7 @@ def _pair(answers: list[WellbeingAnswer], item: str) -> tuple[int, int] | None:
 
 def _mean(values: Iterable[int]) -> float | None:
     items = list(values)
-    return round(sum(items) / len(items), 1) if items else None
+    return sum(items) / len(items) if items else None
 
 
 def _interval(changes: list[int]) -> tuple[float | None, float | None]:
@@ -363,44 +413,77 @@ def _wellbeing_table(journeys: Iterable[_Journey], k: int) -> Table:
 
 
 def _suppress_item(cells: dict[str, Cell], k: int) -> None:
-    """One item's row: means need k people; "moved out" and those still low must each be 0 or k+."""
-    if 0 < int(cells["paired"].value or 0) < k:
+    """One item's row: means need 10 paired people; every count, and every difference of two, is 0 or k+."""
+    paired = int(cells["paired"].value or 0)
+    poor, moved = int(cells["poor_at_start"].value or 0), int(cells["moved_out"].value or 0)
+    if 0 < paired < k:
         for cell in cells.values():
             cell.mark = SMALL
         return
-    poor, moved = int(cells["poor_at_start"].value or 0), int(cells["moved_out"].value or 0)
-    if 0 < poor < k:
+    if 0 < paired < disclosure.MEAN_MIN_PEOPLE:
+        for column in MEAN_COLUMNS & set(cells):
+            cells[column].mark = SMALL
+    if 0 < poor < k or 0 < paired - poor < k:  # low at the start, or not low (paired - low)
         for column in ("poor_at_start", "moved_out", "moved_out_share"):
             cells[column].mark = SMALL
     elif 0 < moved < k or 0 < poor - moved < k:  # either could be worked out from the other
         cells["moved_out"].mark = SMALL
         cells["moved_out_share"].mark = SMALL
+    shown = [cells[c].count(c) for c in ("poor_at_start", "moved_out")]
+    if cells["moved_out_share"].mark is None:
+        cells["moved_out_share"].value = disclosure.rate(shown[1], shown[0])  # from the rounded counts
 
 
 def _suppress(tables: Sequence[Table], k: int) -> None:
-    """Hide small counts in every table; the shared total row is hidden wherever any table needs it."""
-    for column in COUNTS:
-        for table in tables:
-            if column not in table.columns or table.total is None:
-                continue
-            groups = [int(row.cells[column].value or 0) for row in table.rows]
-            total_cell = table.total.cells[column]
-            marks, total_mark = protect_column(groups, int(total_cell.value or 0), k, total_mark=total_cell.mark)
-            for row, mark in zip(table.rows, marks, strict=True):
-                row.cells[column].mark = mark
-            total_cell.mark = total_mark
-    rows = [row for table in tables for row in table.rows]
+    """Hide small counts and small derived cells in every table, until nothing more needs hiding.
+
+    The shared total row is hidden wherever any table needs it. Each pass only hides more, so it ends.
+    """
+    rows = [(row, table.columns) for table in tables for row in table.rows]
     if tables[0].total is not None:
-        rows.append(tables[0].total)
-    for row in rows:
+        rows.append((tables[0].total, tables[0].columns))
+    while True:
+        before = [(id(row), c, cell.mark) for row, _ in rows for c, cell in row.cells.items()]
+        for column in COUNTS:
+            for table in tables:
+                if column not in table.columns or table.total is None:
+                    continue
+                groups = [int(row.cells[column].value or 0) for row in table.rows]
+                total_cell = table.total.cells[column]
+                marks, total_mark = protect_column(
+                    groups, int(total_cell.value or 0), k, total_mark=total_cell.mark,
+                    marks=[row.cells[column].mark for row in table.rows],
+                )
+                for row, mark in zip(table.rows, marks, strict=True):
+                    row.cells[column].mark = mark
+                total_cell.mark = total_mark
+        for row, columns in rows:
+            _protect_derived(row.cells, columns, k)
+        if before == [(id(row), c, cell.mark) for row, _ in rows for c, cell in row.cells.items()]:
+            break
+    for row, _ in rows:
         c = row.cells
         c["goals"].mark = c["goal_setters"].mark
         # A rate with its count would give the other count back, so it goes when either does.
         hidden = {c["answered"].mark, c["asked"].mark}
         c["response_rate"].mark = SMALL if SMALL in hidden else SECONDARY if SECONDARY in hidden else None
+        c["response_rate"].value = disclosure.rate(c["answered"].count("answered"), c["asked"].count("asked"))
         c["mean_gas"].mark = c["mean_gas"].mark or c["goal_met"].mark
+        few = 0 < int(c["paired"].value or 0) < disclosure.MEAN_MIN_PEOPLE
         for mean in ("mean_start", "mean_follow_up", "mean_change", "change_ci"):
-            c[mean].mark = c["paired"].mark
+            c[mean].mark = c["paired"].mark or (SMALL if few else None)
+
+
+def _protect_derived(cells: dict[str, Cell], columns: Sequence[str], k: int) -> None:
+    """A shown whole minus its shown parts is a count too: if it is 1 to k-1, hide the smallest part."""
+    for whole, parts in DERIVED:
+        names = (whole, *parts)
+        if any(n not in columns or n not in cells or cells[n].mark for n in names):
+            continue  # a hidden cell in the sum: nothing exact can be worked out
+        left = int(cells[whole].value or 0) - sum(int(cells[p].value or 0) for p in parts)
+        if 0 < left < k:
+            smallest = min(parts, key=lambda p: (int(cells[p].value or 0), p))
+            cells[smallest].mark = SECONDARY
 
 
 def _aware(value: datetime | None) -> datetime:

@@ -12,12 +12,16 @@ SMALL = "small"  # hidden because fewer than k people are behind it
 SECONDARY = "secondary"  # hidden so that a small cell cannot be worked out from the total
 
 
-def protect_column(groups: list[int], total: int, k: int, *, total_mark: str | None = None) -> tuple[list[str | None], str | None]:
+def protect_column(
+    groups: list[int], total: int, k: int, *, total_mark: str | None = None, marks: list[str | None] | None = None
+) -> tuple[list[str | None], str | None]:
     """Marks (None = shown) for each group cell and for the total of one additive column.
 
-    `total_mark` carries a decision made elsewhere (the same total is printed in another table).
+    `total_mark` carries a decision made elsewhere (the same total is printed in another table);
+    `marks` carries cells already hidden for another reason (a derived cell that was small).
     """
-    marks: list[str | None] = [SMALL if 0 < value < k else None for value in groups]
+    given = marks or [None] * len(groups)
+    marks = [m or (SMALL if 0 < value < k else None) for m, value in zip(given, groups, strict=True)]
     if total_mark is None and 0 < total < k:
         total_mark = SMALL
     if total_mark is not None:

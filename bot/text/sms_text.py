@@ -6,6 +6,7 @@ cuts a segment from 160 to 70 characters, so bot text is normalised to GSM-7 bef
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 GSM7_BASIC = (
@@ -25,14 +26,43 @@ _REPLACEMENTS = {
 }
 
 
+# Letters with no GSM-7 form and no decomposition to one: their plain spelling.
+_PLAIN_LETTERS = {
+    "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i",
+    "œ": "oe", "Œ": "OE", "ŀ": "l", "Ŀ": "L", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T", "ĸ": "k",
+    "ſ": "s", "ŉ": "n",
+}
+_MORE_PUNCTUATION = {
+    "«": '"', "»": '"', "‹": "'", "›": "'", "′": "'", "″": '"',
+    "×": "x", "‐": "-", "‑": "-", "‒": "-", "―": "-", "\u200b": "", "\u200d": "",
+    "\ufeff": "", "\u2009": " ", "\u202f": " ", "\u00ad": "",
+}
+
+
+def _plain(ch: str) -> str:
+    """One character as GSM-7 can carry it: itself, its look-alike, or its letters without accents."""
+    if ch in _BASIC or ch in _EXTENDED:
+        return ch
+    if ch in _REPLACEMENTS:
+        return _REPLACEMENTS[ch]
+    if ch in _MORE_PUNCTUATION:
+        return _MORE_PUNCTUATION[ch]
+    if ch in _PLAIN_LETTERS:
+        return _PLAIN_LETTERS[ch]
+    # NFKD splits accents off letters (ą -> a + ogonek, ﬁ -> fi, ² -> 2); keep the GSM-7 parts.
+    decomposed = unicodedata.normalize("NFKD", ch)
+    kept = "".join(_PLAIN_LETTERS.get(c, c) for c in decomposed if c in _BASIC or c in _EXTENDED or c in _PLAIN_LETTERS)
+    return kept  # emoji and other symbols have no plain form and are left out
+
+
 def to_gsm7(text: str) -> str:
-    """Replace look-alike punctuation and drop what GSM-7 cannot carry (emoji included)."""
-    out = []
-    for ch in text:
-        ch = _REPLACEMENTS.get(ch, ch)
-        if all(c in _BASIC or c in _EXTENDED for c in ch):
-            out.append(ch)
-    return "".join(out)
+    """Text that GSM-7 can carry, with nothing readable lost.
+
+    Look-alike punctuation becomes its plain form (curly quotes, dashes), letters outside GSM-7
+    lose their accents (ł -> l, ą -> a, ç -> c) rather than being dropped, and letters GSM-7 has
+    (é, ñ, ü) stay as typed. Only symbols with no plain form (emoji) are left out.
+    """
+    return "".join(_plain(ch) for ch in unicodedata.normalize("NFC", text))
 
 
 def is_gsm7(text: str) -> bool:

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = (
     "rasa_sdk", "actions", "bot.dialogue.contract", "bot.records", "bot.policy", "bot.text", "bot.statuses",
     "bot.db", "bot.models", "bot.config", "community_directory",
+    "bot.jobs.send_window",  # the check-in hours: a pure rule (no I/O) the goal step quotes to the person
 )
 OURS = ("actions", "bot", "community_directory")
 

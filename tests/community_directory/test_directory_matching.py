@@ -156,9 +156,13 @@ def test_paging_and_already_shown(demo_session: Session) -> None:
 def test_language_spoken_lifts_listings_above_nearer_ones(demo_session: Session) -> None:
     plain = find_matches(demo_session, near_hendon(demo_session, needs=["learning"]))
     assert "Hendon Local History Group" in names(plain)  # 0.1 miles, English only
-    arabic = find_matches(demo_session, near_hendon(demo_session, needs=["learning"], language="arabic"))
+    arabic = find_matches(demo_session, near_hendon(demo_session, needs=["learning"], language="arabic",
+                                                    about_person={"gender": "female"}))
     assert all("Arabic spoken" in m.reasons for m in arabic)
     assert "Millfield Arabic-Speaking Women's Group" in names(arabic)  # 1.2 miles, but in Arabic
+    # a women's group is not offered to someone the bot knows nothing about (issue 15)
+    unknown = find_matches(demo_session, near_hendon(demo_session, needs=["learning"], language="arabic"))
+    assert "Millfield Arabic-Speaking Women's Group" not in names(unknown)
     polish = find_matches(demo_session, near_hendon(demo_session, needs=["loneliness"], language="pl"))
     assert polish[0].name == "City Centre English Conversation Club" and "Polish spoken" in polish[0].reasons
 

@@ -8,6 +8,7 @@ from bot.app import create_app
 from bot.config import load_settings
 from bot.console.auth import create_user
 from bot.models import AuditLog, OutboundMessage
+from bot.records.consent import KEEP_DATA, record_consent
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
 
@@ -78,7 +79,8 @@ def test_link_worker_sees_urgent_first_replies_and_hands_back(client, session):
     assert "Hand person" in confirm.text and "back to the bot?" in confirm.text
     client.post(f"/console/handoffs/{urgent.id}/hand-back", data={"csrf": token})
     assert f"/console/handoffs/{urgent.id}" not in client.get("/console/handoffs").text
-    actions = [a.action for a in session.query(AuditLog).order_by(AuditLog.at) if not a.action.startswith("view")]
+    actions = [a.action for a in session.query(AuditLog).filter_by(entity="handoff").order_by(AuditLog.at)
+               if not a.action.startswith("view")]
     assert actions == ["claim", "reply", "hand_back"]
 
 
@@ -88,3 +90,24 @@ def test_curator_cannot_open_the_handoff_queue(client):
     assert refused.status_code == 403
     assert refused.headers["content-type"].startswith("text/html")  # a page, not raw JSON
     assert "You cannot see this page" in refused.text
+
+
+def test_what_matters_in_their_own_words_is_shown_only_with_consent(client, session):
+    from bot.records.people import keep_what_matters
+
+    agreed = get_or_create_address(session, "sms", "+447700900102").person
+    refused = get_or_create_address(session, "sms", "+447700900103").person
+    agreed.consent_to_keep, refused.consent_to_keep = True, False
+    record_consent(session, agreed, KEEP_DATA, True, "Keep my details", "sms")  # the console shows only with consent
+    record_consent(session, refused, KEEP_DATA, False, "Keep my details", "sms")
+    assert keep_what_matters(session, agreed, "me mam's on her own since me dad passed", ["loneliness"])
+    assert not keep_what_matters(session, refused, "i need help with my debts", ["money"])
+    for person in (agreed, refused):
+        request_handoff(session, person.id, "asked", context={"consent": bool(person.consent_to_keep)})
+    session.commit()
+    assert agreed.needs == ["loneliness"] and refused.what_matters is None
+
+    login(client, "lw", "a-long-password")
+    page = client.get("/console/handoffs").text
+    assert "me mam&#39;s on her own since me dad passed" in page
+    assert "debts" not in page

@@ -39,3 +39,20 @@ def test_long_text_splits_at_sentence_ends_into_parts_of_at_most_three_segments(
         assert count_segments(part).segments <= 3
         assert part.endswith("characters.")  # never cut mid-sentence
     assert " ".join(p.replace("\n", " ") for p in parts).split() == text.split()
+
+
+def test_letters_outside_gsm7_are_made_plain_never_dropped():
+    assert to_gsm7("Łukasz from Gdańsk, Kraków") == "Lukasz from Gdansk, Krakow"
+    assert to_gsm7("façade, Ærø, straße, œuvre") == "facade, Ærø, straße, oeuvre"
+    assert to_gsm7("Ștefan Dvořák, Þóra") == "Stefan Dvorak, Thora"
+    assert is_gsm7(to_gsm7("Łódź żółć ąęśćń ÂÊÎÔÛ âêîôû"))
+    assert to_gsm7("Łódź żółć") == "Lodz zolc"
+
+
+def test_gsm7_letters_stay_as_typed_even_when_typed_as_two_characters():
+    assert to_gsm7("José, Muñoz, Müller") == "José, Muñoz, Müller"
+    assert to_gsm7("Jose\u0301") == "José"  # e + combining accent, as some phones send it
+
+
+def test_other_look_alikes_become_plain_and_invisible_characters_go():
+    assert to_gsm7("«yes» 2×3 caf\u00e9\u200b \ufb01ne") == '"yes" 2x3 café fine'

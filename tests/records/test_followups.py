@@ -19,7 +19,7 @@ from bot.jobs.followups import FollowUpScheduler
 from bot.jobs.send_window import FollowUpPolicy, SendWindow
 from bot.models import FollowUp, Handoff, InboundMessage, OutboundMessage
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
-from bot.policy.erasure import forget_person as erase_person
+from bot.policy.erasure import forget_person
 from bot.records.followups import cancel_check_ins, schedule_series, series_days
 from bot.records.goals import create_goal
 from bot.records.people import get_or_create_address
@@ -364,7 +364,7 @@ def test_withdrawing_consent_to_be_contacted_cancels_every_check_in_at_once(sess
 
 def test_forget_me_cancels_then_erases(session):
     address, _rows = _series(session, "+447700900224")
-    erase_person(session, address.person_id, "sms")
+    forget_person(session, address.person_id, "sms")
     session.commit()
     assert session.query(FollowUp).filter(FollowUp.person_id == address.person_id).count() == 0
 

@@ -226,3 +226,20 @@ def test_cli_purge_expired(session, database_url, tracker_url, monkeypatch, caps
     assert "people removed: 1" in out and "tracker events deleted: 2" in out
     session.expire_all()
     assert session.query(Person).count() == 0
+
+
+def test_one_process_at_a_time_runs_the_retention_pass(session, database_url, tracker_url):
+    """Every app process has a scheduler; the lease lets one pass run, and is handed on at stop."""
+    resident(session, tracker_url, keep=False, at=T0 - timedelta(days=3))
+    sessions = session_factory(database_url)
+    first, second = (
+        RetentionScheduler(sessions, tracker_url, no_consent_hours=24, message_days=30, interval_seconds=3600,
+                           holder=holder)
+        for holder in ("app-1", "app-2")
+    )
+    counts = first.run_once()
+    assert counts is not None and counts.people_removed == 1
+    assert second.run_once() is None  # app-1 holds the lease
+    assert first.run_once() is not None  # the holder keeps it, pass after pass
+    first.stop()
+    assert second.run_once() is not None  # handed on at once

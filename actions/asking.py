@@ -1,0 +1,82 @@
+"""Asking a form's question again without repeating it word for word.
+
+When a question was not answered, the same words a second time feel like a machine stuck in a
+loop. Each form question has a second, shorter wording (`utter_ask_<slot>_again`); Rasa runs
+`action_ask_<slot>` instead of the plain response, and this picks the other wording whenever the
+last thing the bot said already was this question.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import TimedAction
+
+ASKED_AGAIN = ("consent_given", "needs", "location", "preferences", "goal_text", "checkin_period")
+
+
+def _fixed_part(text: str) -> str:
+    """The words of a response before its first placeholder, to recognise it once filled in."""
+    return text.split("{", 1)[0].strip()
+
+
+def last_bot_texts(tracker: Tracker) -> list[str]:
+    """What the bot said just before the latest user message (its previous turn)."""
+    texts: list[str] = []
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                break
+            seen_user = True
+        elif kind == "bot" and seen_user:
+            texts.append(str(event.get("text") or ""))
+    return texts
+
+
+def wording(tracker: Tracker, domain: dict[str, Any], slot: str) -> str:
+    """utter_ask_<slot>, or its other wording when the bot's last turn already asked it so."""
+    plain, again = f"utter_ask_{slot}", f"utter_ask_{slot}_again"
+    responses = domain.get("responses") or {}
+    if again not in responses:
+        return plain
+    asked = last_bot_texts(tracker)
+
+    def said(name: str) -> bool:
+        fixed = [_fixed_part(v.get("text") or "") for v in responses.get(name) or []]
+        return any(f and t.startswith(f) for f in fixed for t in asked)
+
+    if said(plain):
+        return again
+    return plain
+
+
+class AskAgain(TimedAction):
+    """Asks one form question; each subclass names its slot (abstract, so the SDK skips it)."""
+
+    slot = ""
+
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response=wording(tracker, domain, self.slot), **_values(tracker))
+        return []
+
+
+def _values(tracker: Tracker) -> dict[str, Any]:
+    """Slot values the questions fill in (the SDK does this for plain responses, not for these)."""
+    return {"chosen_service_name": tracker.get_slot("chosen_service_name") or "the group"}
+
+
+def _asker(slot: str) -> type[AskAgain]:
+    def name(self: AskAgain) -> str:
+        return f"action_ask_{slot}"
+
+    return type(f"Ask_{slot}", (AskAgain,), {"slot": slot, "name": name, "__doc__": f"Asks for {slot}."})
+
+
+ASKERS = [_asker(slot) for slot in ASKED_AGAIN]

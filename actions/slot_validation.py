@@ -1,0 +1,317 @@
+"""Every message read as a whole before its slots are kept, inside a form or not.
+
+Rasa fills slots word by word from the NLU entities; this action (Rasa's
+`action_validate_slot_mappings`, run after every message) reads the message as a whole:
+
+- needs: only known keys, with refusals and context applied (actions.understanding), so
+  "im not a carer" drops carers, "for my dad" adds no dads' group, and a junk span such as
+  "have one" never replaces the needs already kept;
+- need_text: the person's own words for what matters (for the search and the link worker);
+- days and time of day said again replace the old ones ("weekday evening instead");
+- access: a mobility aid or "i dont drive" said at any point;
+- a place named in passing ("owt closer to hendon?") and "closer" itself (max_miles).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.understanding import read_needs
+from bot.text.sms_text import to_gsm7
+from community_directory.places import find_place
+from community_directory.preferences import Preferences, preferences_in_text
+
+# Messages about the conversation, not about what matters ("how does this work?" is no job).
+NOT_ABOUT_NEEDS = frozenset(
+    {
+        "help",
+        "bot_challenge",
+        "chitchat",
+        "out_of_scope",
+        "request_human",
+        "thanks",
+        "goodbye",
+        "forget_me",
+        "crisis",
+        "opt_out",
+        "start_again",
+        "greet",
+        "affirm",
+        "deny",
+        "choose_option",
+        "choose_checkin",
+        "report_progress",
+        "inform_score",
+    }
+)
+# While a goal or a check-in is being set, the words are about that, not a new search.
+QUIET_FORMS = frozenset({"goal_form", "checkin_form"})
+CLOSER_MILES = 2.0
+NO_TRANSPORT_MILES = 1.5  # as community_directory.matching: walking distance
+NEED_TEXT_MAX = 300
+READ_HERE = ("needs", "need_text", "access", "days", "time_of_day", "cost", "location", "lat", "lon", "max_miles")
+# Free only, said in passing: "it has to be free", "cant afford much" (but "im free on tuesdays" is a day).
+_FREE_ONLY = re.compile(
+    r"\b(?:has to be|have to be|must be|needs to be|need to be|got to be|only|has 2 be|gotta be)\s+free\b"
+    r"|\bfree\s+(?:only|ones?|things|stuff)\b"
+    r"|\bno cost\b|\bcan'?t (?:afford|pay)\b|\bcannot (?:afford|pay)\b|\bnothing that costs\b|\bfor free\b",
+    re.IGNORECASE,
+)
+_CLOSER = re.compile(r"\b(closer|nearer|near(er)? to (me|home)|not (so|as|too) far|too far)\b", re.IGNORECASE)
+
+
+# Said in passing (not in answer to "anything I should know?"), days count only when named in
+# full or in a common short form: "i sat in all day" is no Saturday, "i am lonely" no morning.
+_DAY_SAID = {
+    "monday": r"mondays?",
+    "tuesday": r"tuesdays?|tues",
+    "wednesday": r"wednesdays?|weds",
+    "thursday": r"thursdays?|thurs",
+    "friday": r"fridays?",
+    "saturday": r"saturdays?",
+    "sunday": r"sundays?",
+    "weekend": r"week ?ends?",
+    "weekdays": r"week ?days?|during the week|mon(day)? to fri(day)?",
+}
+_BARE_AM_PM = re.compile(r"(?<!\d)(?<!\d )\b(?:am|pm)\b", re.IGNORECASE)
+
+
+def when_in_passing(text: str) -> Preferences:
+    """Days and time of day from a message that was not an answer to the preference question."""
+    heard = preferences_in_text(_BARE_AM_PM.sub(" ", text))
+    lowered = text.lower()
+    heard.days = [d for d in heard.days if re.search(rf"\b(?:{_DAY_SAID[d]})\b", lowered)]
+    return heard
+
+
+def _typed(tracker: Tracker) -> str | None:
+    """The latest message as typed, or None for a button payload or a message about something else."""
+    text = tracker.latest_message.get("text") or ""
+    if not text or text.startswith("/"):
+        return None
+    if (tracker.active_loop or {}).get("name") in QUIET_FORMS:
+        return None
+    return text
+
+
+def _about_needs(tracker: Tracker) -> bool:
+    return tracker.latest_message.get("intent", {}).get("name") not in NOT_ABOUT_NEEDS
+
+
+def _entities(tracker: Tracker, name: str) -> list[dict[str, Any]]:
+    return [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
+
+
+def previous_value(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest message (its newest SlotSet before the last user event)."""
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            if seen_user:
+                continue
+            seen_user = True
+        elif seen_user and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
+class ValidateSlotMappings(ValidationAction):
+    def name(self) -> str:
+        return "action_validate_slot_mappings"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        """Only the slots read here; the others pass as their mappings set them."""
+        return list(READ_HERE)
+
+    async def extract_lat(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {}  # set with the location
+
+    async def extract_lon(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {}
+
+    # Slots read by an extract_ method are valid as extracted; these say so (and keep the SDK quiet).
+    def validate_need_text(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"need_text": value}
+
+    def validate_access(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"access": value}
+
+    def validate_days(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # "week on wednesday" as a check-in time, "go every tuesday" as a goal: not a new search limit
+        if (tracker.active_loop or {}).get("name") in QUIET_FORMS:
+            return {"days": previous_value(tracker, "days")}
+        return {"days": value}
+
+    def validate_time_of_day(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # "week on wednesday" as a check-in time, "go every tuesday" as a goal: not a new search limit
+        if (tracker.active_loop or {}).get("name") in QUIET_FORMS:
+            return {"time_of_day": previous_value(tracker, "time_of_day")}
+        return {"time_of_day": value}
+
+    def validate_max_miles(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"max_miles": value}
+
+    def validate_lat(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"lat": value}
+
+    def validate_lon(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"lon": value}
+
+    # -- what matters ---------------------------------------------------------------------------
+    async def extract_needs(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A message that only turns a need down ("not after a job") takes it off the list."""
+        text = _typed(tracker)
+        if text is None or _entities(tracker, "need"):
+            return {}  # a message with need entities is read in validate_needs
+        heard = read_needs(text)
+        current = list(tracker.get_slot("needs") or [])
+        if not heard.excluded or not set(heard.excluded) & set(current):
+            return {}
+        return {"needs": heard.apply_to(current) or None}
+
+    def validate_needs(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        before = [n for n in (previous_value(tracker, "needs") or [])]
+        text = _typed(tracker)
+        if text is None:
+            # Words said while setting a goal are not a new search: keep the needs as they were.
+            return {"needs": before or None} if (tracker.active_loop or {}).get("name") in QUIET_FORMS else {}
+        heard = read_needs(text, _entities(tracker, "need"))
+        if heard.needs:
+            return {"needs": heard.needs}
+        # Nothing usable in the entities ("have one"): keep what was there, minus anything turned down.
+        return {"needs": heard.apply_to(before) or None}
+
+    async def extract_need_text(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """What matters in their own words: the latest message that names a need."""
+        text = _typed(tracker)
+        if text is None or not _about_needs(tracker):
+            return {}
+        if not read_needs(text, _entities(tracker, "need")).needs:
+            return {}
+        words = " ".join(to_gsm7(text).split())
+        return {"need_text": words[:NEED_TEXT_MAX]}
+
+    # -- what limits the search -----------------------------------------------------------------
+    async def extract_access(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = _typed(tracker)
+        if text is None:
+            return {}
+        found = preferences_in_text(text).access
+        if read_needs(text).mobility_aid:
+            found.append("mobility")
+        current = list(tracker.get_slot("access") or [])
+        merged = list(dict.fromkeys(current + found))
+        return {"access": merged} if merged != current else {}
+
+    async def extract_days(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Days said again replace the old ones; the model's entities come first."""
+        text = _typed(tracker)
+        if text is None or _entities(tracker, "day"):
+            return {}
+        days = when_in_passing(text).days
+        return {"days": days} if days and days != tracker.get_slot("days") else {}
+
+    async def extract_time_of_day(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = _typed(tracker)
+        if text is None or _entities(tracker, "time_of_day"):
+            return {}
+        heard = when_in_passing(text)
+        if heard.time_of_day and heard.time_of_day != tracker.get_slot("time_of_day"):
+            return {"time_of_day": heard.time_of_day}
+        if heard.days and not heard.time_of_day and tracker.get_slot("time_of_day") and _entities(tracker, "day") == []:
+            return {"time_of_day": None}  # "weekends only" after "evenings": the new limit stands alone
+        return {}
+
+    async def extract_cost(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = _typed(tracker)
+        if text is None or _entities(tracker, "cost") or tracker.get_slot("cost") == "free":
+            return {}
+        return {"cost": "free"} if _FREE_ONLY.search(text) else {}
+
+    def validate_cost(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The one cost limit is "free"; a span like "free im skint" means that too."""
+        if value is None or value == "free":
+            return {"cost": value}
+        return {"cost": "free" if preferences_in_text(str(value)).free_only else None}
+
+    # -- where ----------------------------------------------------------------------------------
+    async def extract_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A known place named in passing ("lunch club ... he lives in southwick") is where to search."""
+        text = _typed(tracker)
+        loop = (tracker.active_loop or {}).get("name")
+        if (
+            text is None
+            or loop not in (None, "needs_form")
+            or _entities(tracker, "place")
+            or _entities(tracker, "postcode")
+        ):
+            return {}
+        place = find_place(text)
+        # "anything in Sunderland?" is everywhere, not a move to the city's middle
+        everywhere = place is not None and place == find_place("sunderland") and "centre" not in text.lower()
+        if place is None or everywhere or place.name == tracker.get_slot("location"):
+            return {}
+        return {"location": place.name, "lat": place.lat, "lon": place.lon}
+
+    def validate_location(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A place name is placed at once; postcodes are checked by the needs form."""
+        place = find_place(str(value or ""))
+        if place is None:
+            return {}
+        return {"location": place.name, "lat": place.lat, "lon": place.lon}
+
+    async def extract_max_miles(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """ "Anything closer?": a tighter circle (walking distance when they do not drive)."""
+        text = _typed(tracker)
+        if text is None or not _CLOSER.search(text):
+            return {}
+        access = set(tracker.get_slot("access") or []) | set(preferences_in_text(text).access)
+        return {"max_miles": NO_TRANSPORT_MILES if "no_transport" in access else CLOSER_MILES}

@@ -1,0 +1,242 @@
+"""What a resident's message says about their needs, read with its negation and context.
+
+The NLU entities and the keyword net (community_directory.needs) both work word by word, so
+"im not a carer" names carers, "for my dad" names dads, "he uses a walker" names walking and
+"my partner's back at work" names jobs. This module reads the whole message first: words in a
+refusal ("not a carer", "not after a job", "no jobs please") name needs to drop, and words about
+someone else or about a mobility aid are not needs at all. Only known need keys come out.
+
+Pure functions with no Rasa imports, so they are unit tested directly. The directory library may
+later read the same text for kinds and eligibility (community_directory.request_text); until then
+the small reader here is all the dialogue needs, and `_library_reading` is the one place to wire
+that in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from community_directory.needs import NEED_KEYS, needs_in_text
+
+# Words that stand for a need only when they are about the person: "my dad" is the dad, not a
+# dads' group; "a walker" is a walking frame, not a walk; "at work" is where a partner is.
+_NOT_A_NEED = [
+    # someone else's parent, partner or friend: the person is asking for them
+    # (only the relative is blanked, so "i care for my mam" still says carer)
+    (
+        r"\b(?:my|me|his|her|our|their|ma|mi)\s+(?:old\s+|late\s+|poor\s+)?(?P<x>(?:dad|da|father|mum|mam|mom|mother|"
+        r"husband|hubby|wife|partner|fella|friend|mate|neighbour|nan|nana|grandad|grandma)(?:'?s)?)\b"
+    ),
+    # mobility aids
+    (
+        r"\b(?:walking\s+(?:frame|stick|aid)s?|zimmer(?:\s+frame)?s?|rollators?|walkers?|mobility\s+scooters?|"
+        r"crutch(?:es)?|wheel\s?chairs?)\b"
+    ),
+    r"\b(?:can'?t|cannot|cant|can not|struggle to|unable to)\s+walk(?:\s+(?:far|much|very far|well))?\b",
+    r"\bwalking\s+distance\b",
+    # where someone is, not a job they want
+    r"\b(?:at|after|before|from|off)\s+work\b",
+    r"\bwork(?:s|ing)?\s+(?:nights|days|shifts|full[- ]?time|part[- ]?time|long hours|away)\b",
+    (
+        r"\b(?:he|she|they|partner|husband|wife|hubby|fella|missus)(?:'?s| is| has| was)?\s+(?:gone\s+|went\s+)?"
+        r"(?:back\s+)?(?:to|at|in)\s+work\b"
+    ),
+    # "how does this work", "that would work"
+    r"\b(?:does|do|did|would|will|should|could)\s+(?:this|that|it)\s+work\b",
+    r"\b(?:this|that|it)\s+(?:works|worked)\b",
+]
+_NOT_A_NEED += [
+    # "it has to be free, im skint": why it must be free, not a call for money advice
+    (
+        r"\b(?:free|cheap|no cost)\b(?:\s+(?:as|cos|cause|because|coz|since|im|i'm|i am|as i'm|as im)){1,2}"
+        r"\s+(?P<x>skint|broke|brassic)\b"
+    ),
+    r"\b(?P<x>skint|broke|brassic)\b(?:\s+\w+){0,2}\s+(?:so|it)\s+(?:\w+\s+){0,3}(?:free|cheap)\b",
+]
+_NOT_A_NEED_RES = [re.compile(p, re.IGNORECASE) for p in _NOT_A_NEED]
+
+# A refusal: the need words after it, to the end of the clause, are what the person does NOT want.
+_REFUSAL = re.compile(
+    r"\b(?:"
+    r"(?:i'?m|im|i am|am)\s+not\s+(?:really\s+)?(?:a|an)\b"
+    r"|not\s+(?:after|looking\s+for|wanting|interested\s+in|into|bothered\s+(?:about|with)|fussed\s+(?:about|on|with)|"
+    r"needing|asking\s+(?:about|for)|on\s+about)"
+    r"|(?:don'?t|dont|do not|doesn'?t|does not|didn'?t)\s+(?:want|need|fancy|mean)(?!\s+to\s+(?:be|feel|sit|stay))"
+    r"|no\s+(?:more\s+)?(?=\w+\s+(?:please|pls|plz|thanks|ta)\b)"
+    r"|rather\s+than|instead\s+of|except|apart\s+from|nothing\s+(?:to\s+do\s+with|about)"
+    # "not energy", "not the energy one" (but "not coping", "not working" are needs said plainly)
+    r"|not(?=\s+(?:a\s+|an\s+|the\s+)?(?!\w+ing\b)\w+(?:\s+(?:one|ones|thing|stuff|group|groups|club|clubs))?\s*(?:[,.;!?]|$))"
+    r")",
+    re.IGNORECASE,
+)
+# A clause ends at punctuation or where a new wish starts ("..., just baby groups").
+_CLAUSE_END = re.compile(r"[,.;!?]|\b(?:but|just|only|i want|i'?d like|i need|looking for|rather)\b", re.IGNORECASE)
+
+
+_MOBILITY_AID = re.compile(
+    r"walking\s+(?:frame|stick|aid)|zimmer|rollator|\bwalkers?\b|mobility\s+scooter|crutch|\b(?:can'?t|cannot|cant)\s+walk",
+    re.IGNORECASE,
+)
+
+
+# Asking for a child or teenager with no need named: somewhere to meet others their age.
+_YOUNG_PERSON = re.compile(
+    r"\b(?:my|me|our)\s+(?:lad|lass|son|daughter|boy|girl|grandson|granddaughter|kid|teenager)\b[^.?!]{0,30}?"
+    r"\b(?:(?:he|she)'?s|(?:he|she) is|aged)\s+(?:1[0-7]|[5-9])\b|\b(?:my|me|our)\s+(?:teenager|teen)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class NeedsHeard:
+    """The needs a message names, the ones it turns down, and what it says about access."""
+
+    needs: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    mobility_aid: bool = False  # "he uses a walker", "zimmer frame": access, not a walk
+
+    def apply_to(self, current: Iterable[str]) -> list[str]:
+        """Needs already kept, minus the ones now turned down, plus the new ones, in order."""
+        kept = [n for n in current if n in NEED_KEYS and n not in self.excluded]
+        return kept + [n for n in self.needs if n not in kept]
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """Where the pattern matches; only its group "x" when it has one (the words that are not a need)."""
+    return [m.span("x") if m.groupdict().get("x") is not None else m.span() for m in pattern.finditer(text)]
+
+
+def _context_spans(text: str) -> list[tuple[int, int]]:
+    """Every span of the text whose words are not a need (someone else, an aid, where they are)."""
+    return [span for pattern in _NOT_A_NEED_RES for span in _spans(pattern, text)]
+
+
+def _refusal_spans(text: str) -> list[tuple[int, int]]:
+    """From each refusal word to the end of its clause."""
+    spans = []
+    for match in _REFUSAL.finditer(text):
+        start = match.end()
+        end_match = _CLAUSE_END.search(text, start)
+        spans.append((match.start(), end_match.start() if end_match else len(text)))
+    return spans
+
+
+def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """The text with these character spans replaced by spaces (positions kept for entity spans)."""
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, min(end, len(chars))):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def _inside(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    """Every non-space character of `span` lies in one of `spans` ("care for my dad" is not inside "dad")."""
+    covered: set[int] = set()
+    for start, end in spans:
+        covered.update(range(start, end))
+    return all(i in covered for i in range(span[0], span[1]))
+
+
+def _library_reading(text: str) -> tuple[set[str], set[str], bool]:
+    """(refused needs, misread needs, mobility aid) from the directory's reader, once it exists.
+
+    community_directory.request_text (branch `matching`) reads the same words for kinds and for
+    who an activity is for; its refusals and misreadings are added to the ones read here.
+    """
+    try:
+        from community_directory import request_text  # type: ignore[attr-defined]
+    except ImportError:
+        return set(), set(), False
+    read = getattr(request_text, "read_request", None)
+    if read is None:
+        return set(), set(), False
+    try:
+        reading: Any = read(text)
+    except Exception:  # noqa: BLE001 - a reader bug must not stop the conversation; the local reading stands
+        return set(), set(), False
+    excluded = {n for n in (getattr(reading, "excluded_needs", None) or []) if n in NEED_KEYS}
+    misread = {n for n in (getattr(reading, "misread_needs", None) or []) if n in NEED_KEYS}
+    about = getattr(reading, "about_person", None)
+    return excluded, misread, getattr(about, "mobility", None) in ("walking_aid", "wheelchair")
+
+
+def without_refusals(text: str) -> str:
+    """The text with what it turns down blanked out: "the debt one, not energy" -> "the debt one,"."""
+    return " ".join(_blank(text or "", _refusal_spans(text or "")).split())
+
+
+def search_text(text: str | None) -> str:
+    """The person's words for the directory's text relevance.
+
+    The directory library reads negation and "who it is for" itself once it has a reader of the
+    person's text (community_directory.request_text): then it gets their words as they are. Until
+    then it gets them with refusals and not-a-need words blanked, so "for my dad" does not rank
+    a dads' group and "not energy" does not rank energy advice.
+    """
+    text = text or ""
+    if _has_library_reader():
+        return text
+    return " ".join(_blank(text, _context_spans(text) + _refusal_spans(text)).split())
+
+
+def _has_library_reader() -> bool:
+    try:
+        from community_directory import request_text  # type: ignore[attr-defined]  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def known_needs(values: Iterable[Any]) -> list[str]:
+    """Only real need keys, in order, once each: an entity value like "have one" is never a need."""
+    return list(dict.fromkeys(str(v) for v in values if str(v) in NEED_KEYS))
+
+
+def read_needs(text: str, entities: Iterable[Mapping[str, Any]] = ()) -> NeedsHeard:
+    """The needs one message names, with refusals and context applied.
+
+    `entities` are the NLU's (dicts with entity, value, start, end). An entity wholly inside a
+    refusal or a not-a-need phrase is dropped ("care for my dad" stays, "dad" alone goes); a value
+    that is not a need key is read by the keyword net ("paint again" -> creative). The keyword net
+    reads what is left of the text.
+    """
+    text = text or ""
+    context = _context_spans(text)
+    refusals = _refusal_spans(text)
+    masked = _blank(text, context + refusals)
+    named = needs_in_text(masked)
+    refused = needs_in_text(_blank(text, context + _outside(refusals, len(text)))) if refusals else []
+    lib_excluded, lib_misread, lib_mobility = _library_reading(text)
+    # A need both turned down and asked for in one message ("not a carer, but a carers break") stays.
+    excluded = (set(refused) - set(named)) | lib_excluded
+
+    found: list[str] = []
+    for entity in entities:
+        if entity.get("entity") != "need":
+            continue
+        start, end = entity.get("start"), entity.get("end")
+        if isinstance(start, int) and isinstance(end, int) and _inside((start, end), context + refusals):
+            continue
+        value = str(entity.get("value") or "")
+        found += [value] if value in NEED_KEYS else needs_in_text(_blank(value, _context_spans(value)))
+    needs = [n for n in dict.fromkeys(found + named) if n not in excluded and n not in lib_misread]
+    if not needs and _YOUNG_PERSON.search(text):
+        needs = ["loneliness"]  # "anything for my lad, hes 14": youth groups, which are for meeting others
+    mobility = lib_mobility or bool(_MOBILITY_AID.search(text))
+    return NeedsHeard(needs=needs, excluded=sorted(excluded), mobility_aid=mobility)
+
+
+def _outside(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """The complement of these spans in a text of this length."""
+    out, position = [], 0
+    for start, end in sorted(spans):
+        if start > position:
+            out.append((position, start))
+        position = max(position, end)
+    if position < length:
+        out.append((position, length))
+    return out

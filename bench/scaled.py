@@ -1,0 +1,123 @@
+"""`make bench-scaled`: the scaled stack (two app processes, two Rasa servers, PostgreSQL, Redis)
+under a burst of SMS residents, next to Rasa's own REST channel on the same model and servers in
+the same run; optionally a soak at a steady rate.
+
+The stack is `bot.devtools.scaled.start_scaled`, what `make run-scaled` starts. A fake Twilio on
+127.0.0.1 posts each resident's texts to the two apps in turn (as a proxy would) and receives the
+replies from the apps' real twilio clients; latency is from the inbound POST to the first reply
+part reaching the phone (bench/sms.py, reused). REST residents are spread over both Rasa servers.
+
+Options: --residents N (default 200); --soak-minutes M with --rate R (new residents a second,
+default 0.5): each runs the whole script; errors and the memory (RSS) of every process at the
+start and end of the soak are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.run import percentile, rss_mb
+from bench.sms import ACCOUNT, OUR_NUMBER, SCRIPT, TOKEN, rest_resident, run_all, sms_resident
+from bot.devtools.scaled import ScaledStack, start_scaled
+from bot.devtools.training import ensure_model
+from tests.fakes.twilio import FakeTwilio
+
+PUBLIC_URL = "https://connect.example.org"  # the proxy both apps sit behind
+
+
+def _row(name: str, values: list[float], wall: float) -> str:
+    if not values:
+        return f"  {name:<34}{'-':>10}{'-':>10}{'-':>10}{0.0:>8.1f}"
+    return (f"  {name:<34}{percentile(values, 50):>10.1f}{percentile(values, 95):>10.1f}"
+            f"{statistics.mean(values):>10.1f}{len(values) / wall:>8.1f}")
+
+
+def burst(scaled: ScaledStack, fake: FakeTwilio, residents: int) -> None:
+    sms: list[float] = []
+    rest: list[float] = []
+    errors: list[str] = []
+    numbers = [f"+4477008{n:05d}" for n in range(residents)]
+    sms_wall = run_all(sms_resident, [(fake, n, sms, errors) for n in numbers])
+    rasa_urls = [scaled.url(name) for name in scaled.rasas]
+    rest_wall = run_all(rest_resident, [(rasa_urls[i % len(rasa_urls)], rest) for i in range(residents)])
+    total = residents * len(SCRIPT)
+    print(f"\nScaled stack ({len(scaled.apps)} apps, {len(scaled.rasas)} Rasa servers, PostgreSQL, Redis): "
+          f"{residents} residents x {len(SCRIPT)} texts, all at once")
+    print(f"  answered: {len(sms)}/{total} over SMS, errors: {len(errors)} {sorted(set(errors))}")
+    print(f"  {'path':<34}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}{'msg/s':>8}")
+    print(_row("SMS via 2 apps + Twilio", sms, sms_wall))
+    print(_row(f"Rasa REST channel ({len(rasa_urls)} servers)", rest, rest_wall))
+    if sms and rest:
+        print(f"  ratio SMS/REST: p50 {percentile(sms, 50) / percentile(rest, 50):.2f}x, "
+              f"p95 {percentile(sms, 95) / percentile(rest, 95):.2f}x")
+
+
+def _memory(scaled: ScaledStack) -> dict[str, float]:
+    found = {name: rss_mb(service.process.pid) for name, service in scaled.stack.services.items()}
+    for name, process in (("postgres", scaled.postgres.process), ("redis", scaled.redis.process)):
+        if process is not None:
+            found[name] = rss_mb(process.pid)
+    return found
+
+
+def soak(scaled: ScaledStack, fake: FakeTwilio, minutes: float, rate: float) -> None:
+    latencies: list[float] = []
+    errors: list[str] = []
+    before = _memory(scaled)
+    threads: list[threading.Thread] = []
+    started = time.monotonic()
+    n = 0
+    while time.monotonic() - started < minutes * 60:
+        number = f"+4477007{n:05d}"
+        thread = threading.Thread(target=sms_resident, args=(fake, number, latencies, errors), daemon=True)
+        thread.start()
+        threads.append(thread)
+        n += 1
+        time.sleep(1 / rate)
+    for thread in threads:
+        thread.join(timeout=300)
+    wall = time.monotonic() - started
+    after = _memory(scaled)
+    print(f"\nSoak: {minutes:g} min at {rate:g} new residents/s ({n} residents x {len(SCRIPT)} texts)")
+    print(f"  answered: {len(latencies)}/{n * len(SCRIPT)}, errors: {len(errors)} {sorted(set(errors))}")
+    print(f"  {'path':<34}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}{'msg/s':>8}")
+    print(_row("SMS via 2 apps + Twilio", latencies, wall))
+    print(f"  {'process':<12}{'RSS start MB':>14}{'RSS end MB':>12}")
+    for name in before:
+        print(f"  {name:<12}{before[name]:>14.0f}{after.get(name, 0.0):>12.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--residents", type=int, default=200)
+    parser.add_argument("--soak-minutes", type=float, default=0.0)
+    parser.add_argument("--rate", type=float, default=0.5, help="new residents a second during the soak")
+    args = parser.parse_args()
+    model, _ = ensure_model()
+    fake = FakeTwilio(ACCOUNT, TOKEN)
+    fake.server.start()
+    env = {
+        "PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_FROM_NUMBER": OUR_NUMBER, "TWILIO_API_BASE": fake.url, "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT_PER_MINUTE": "1000",
+    }
+    scaled = start_scaled(model, logs=Path(tempfile.mkdtemp(prefix="cc-bench-scaled-")), app_env=env)
+    fake.public_url = PUBLIC_URL
+    fake.app_urls = [scaled.url(name) for name in scaled.apps]
+    try:
+        if args.residents:
+            burst(scaled, fake, args.residents)
+        if args.soak_minutes:
+            soak(scaled, fake, args.soak_minutes, args.rate)
+    finally:
+        scaled.stop()
+        fake.server.stop()
+
+
+if __name__ == "__main__":
+    main()

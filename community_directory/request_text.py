@@ -1,0 +1,215 @@
+"""Reading a resident's own words for what matching needs: kinds, needs, what they said no to,
+and who the activity is for. No model: reviewed patterns, so the engine can be driven from raw
+text and the dialogue layer can check what the NLU heard.
+
+What it guards against, from real texts (issue 15):
+- "not": "im not a carer", "no im not after a job lol, just baby groups pls" - the need in a
+  negated clause is excluded, not searched for;
+- words about a person, not a need: "for my dad hes 84" (the dad is 84 and male; "dad" is not
+  a parenting need), "he uses a walker" (a mobility aid, not walking), "partners back at work"
+  (not a job need).
+
+`read_request(text)` gives a RequestReading; `.apply(request)` puts it on a MatchRequest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from community_directory.kinds import get_kind, kinds_in_text, normalise
+from community_directory.matching import MatchRequest
+from community_directory.needs import needs_in_text
+from community_directory.person_facts import AboutPerson
+
+# Clause breaks: a negation reaches to the end of its clause, not past "but" or "just".
+_PUNCTUATION = re.compile(r"[.,;:!?()\n]+|\s-\s|\.\.\.")
+_CLAUSE = re.compile(r"\b(but|just|only|instead|rather|though|although|however|and i|id like|i want|i would like)\b")
+# A refusal is about what the person wants ("im not after a job", "dont want walking"), not about
+# what someone else does ("the landlord wont do owt"), so the cues are first person or "not a/an/into".
+_NEGATION = re.compile(
+    r"\b((i|im|i am|ive|i have|i do|i does|i would|id|ill) (not|never|no)\b|not (a|an|after|into|interested|looking"
+    r"|bothered|keen|fussed on|for me|really into)\b|(i|we) (dont|do not|didnt|wont|would not|wouldnt) "
+    r"(want|need|fancy|like|do|care for)\b|dont (want|need|fancy)\b|no more\b|rather not\b|nothing to do with"
+    r"|nothing (with|for|involving)\b|without\b|no thanks\b|(i|we) (hate|cant stand)\b|not\s*$)"
+)
+# "no X" is a refusal only for these: "no money", "no friends", "no food" are needs, not refusals.
+_NO_THANKS = re.compile(r"\bno\s+(jobs?|work stuff|volunteering|carers|carer stuff|exercise|sport|groups? for kids"
+                        r"|kids stuff|baby stuff|church|religion|computers?)\b")
+# Negated on purpose but meaning the need: "not working" means out of work.
+_NOT_A_REFUSAL = re.compile(r"\b(not working|not in work|out of work|cant work|cant find (a )?(job|work)"
+                            r"|dont have (a )?(job|work)|not coping|cant cope|dont know anyone|not sleeping"
+                            r"|not got (any|many|a lot of) (friends|mates)|dont have (any|many) (friends|mates)"
+                            r"|dont get out|dont see anyone|never see anyone|never go out|cant afford)\b")
+
+_MALE = {"dad", "father", "grandad", "granddad", "grandpa", "husband", "son", "brother", "uncle", "partner_he",
+         "fella", "boyfriend", "nephew", "grandson"}
+_FEMALE = {"mum", "mam", "mom", "mother", "nan", "nana", "nanna", "gran", "grandma", "granny", "wife", "daughter",
+           "sister", "auntie", "aunt", "girlfriend", "niece", "granddaughter"}
+# Grown-ups an activity may be for. Children are left out: "for my kids" is a parent's need.
+_OTHERS = (_MALE | _FEMALE | {"partner", "friend", "neighbour", "neighbor"}) - {"son", "daughter", "grandson",
+                                                                              "granddaughter", "nephew", "niece"}
+_RELATION = "|".join(sorted(_OTHERS - {"partner_he"}, key=len, reverse=True))
+# "for my dad", "my mam wants", "my husband needs", "taking my nan", "my dad hes 84"
+_FOR_OTHER = re.compile(rf"\b(for|taking|take|bring|help|helping|get|getting) (my|our|me) ({_RELATION})s?\b"
+                        rf"|\b(?:my|me|our) ({_RELATION}) (wants|needs|would|is|hes|shes|gets|could|likes|loves|used)\b"
+                        rf"|\bsomething for (him|her)\b")
+# A relation named in passing ("my dad", "our lass") is a person, not a parenting need.
+_RELATION_WORDS = re.compile(rf"\b(my|our|his|her|me) ({_RELATION})s?\b")
+_SELF_GENDER = re.compile(r"\b(?:im|i am|as) an? (man|woman|bloke|lad|lass|guy|gent|fella|lady|girl|mum|mam|dad)\b")
+_MALE_WORDS = {"man", "bloke", "lad", "guy", "gent", "fella", "dad"}
+_THEIR_AGE = re.compile(r"\b(?:hes|he is|shes|she is|theyre|they are|aged|age)\s+(\d{1,3})\b")
+_YEARS_OLD = re.compile(r"\b(\d{1,3})\s*(?:years? old|yrs? old|yo)\b")
+_MY_AGE = re.compile(r"\b(?:im|i am|i turned|i will be|ill be)\s+(\d{1,3})\b")
+_DECADE = re.compile(r"\b(?:in (?:his|her|my|their) )(\d)0s\b")
+_CARER_YES = re.compile(r"\b(im a carer|i am a carer|i care for|i look after|im looking after|i am looking after"
+                        r"|caring for my|full time carer|unpaid carer)\b")
+_CARER_NO = re.compile(r"\b(not a carer|dont care for anyone|dont look after anyone|im not caring)\b")
+_PARENT_YES = re.compile(r"\b(my (kids|children|baby|toddler|little one|bairns?|son|daughter|lad|lass)"
+                         r"|im a (mum|mam|dad|parent|single parent)|i am a (mum|mam|dad|parent)|pregnant)\b")
+_PARENT_NO = re.compile(r"\b(no kids|dont have (any )?(kids|children)|no children|not a (mum|mam|dad|parent))\b")
+_WHEELCHAIR = re.compile(r"\b(wheelchair|wheel chair|mobility scooter)\b")
+_WALKING_AID = re.compile(r"\b((a|my|his|her|the|uses|use|with|on) (walker|zimmer)|zimmer|walking (stick|frame|aid)"
+                          r"|crutches|rollator)\b")
+_LIMITED = re.compile(r"\b(bad (knee|knees|hip|hips|back|legs?|feet)|cant walk (far|much|very far)"
+                      r"|arthritis|bad on (his|her|my) feet|not (very )?mobile|mobility)\b")
+# Said about circumstances, not needs: "partners back at work", "after work", "from work".
+_CIRCUMSTANCE = re.compile(r"\b((back )?at work|after work|before work|from work|finish work|off work"
+                           r"|works (nights|days|shifts|full time|part time)|have one|had one)\b")
+_LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speak|in) (arabic|polish|kurdish|farsi|urdu|bengali"
+                       r"|punjabi|romanian|portuguese|chinese|mandarin|cantonese|tigrinya|turkish|somali|ukrainian"
+                       r"|russian|lithuanian|latvian|slovak|czech|spanish|french)\b"
+                       r"|\b(arabic|polish|kurdish|farsi|urdu|bengali|punjabi|romanian|ukrainian) (speaking|speaker)\b")
+
+
+@dataclass
+class RequestReading:
+    """What one message (or several joined) says for matching."""
+
+    needs: list[str] = field(default_factory=list)  # broad needs, read with care
+    kinds: list[str] = field(default_factory=list)  # named kinds asked for
+    excluded_needs: list[str] = field(default_factory=list)
+    excluded_kinds: list[str] = field(default_factory=list)
+    about_person: AboutPerson = field(default_factory=AboutPerson)
+    for_someone_else: bool = False
+    relation: str | None = None  # "dad", when for someone else
+    text: str = ""  # the words worth searching for: refusals and person facts taken out
+    misread_needs: list[str] = field(default_factory=list)  # needs a plain keyword net would wrongly find
+
+    def apply(self, request: MatchRequest) -> MatchRequest:
+        """Add this reading to a request: needs and kinds joined, exclusions and facts filled in."""
+        request.kinds = list(dict.fromkeys([*request.kinds, *self.kinds]))
+        request.excluded_needs = list(dict.fromkeys([*request.excluded_needs, *self.excluded_needs]))
+        request.excluded_kinds = list(dict.fromkeys([*request.excluded_kinds, *self.excluded_kinds]))
+        drop = set(self.excluded_needs) | set(self.misread_needs)
+        request.needs = [n for n in dict.fromkeys([*request.needs, *self.needs]) if n not in drop]
+        request.text = " ".join(filter(None, [request.text, self.text]))
+        known = AboutPerson.of(request.about_person).as_dict()
+        request.about_person = AboutPerson.of({**self.about_person.as_dict(), **known})
+        request.for_someone_else = request.for_someone_else or self.for_someone_else
+        return request
+
+
+def _clauses(text: str) -> list[str]:
+    """Normalised clauses: split at punctuation first (normalising drops it), then at "but", "just"..."""
+    found = []
+    for piece in _PUNCTUATION.split(text or ""):
+        for part in _CLAUSE.split(normalise(piece)):
+            if part and part.strip() and not _CLAUSE.fullmatch(part.strip()):
+                found.append(part.strip())
+    return found
+
+
+def _person(lowered: str, for_other: bool, relation: str | None) -> AboutPerson:
+    about = AboutPerson()
+    if for_other:
+        if relation in _MALE:
+            about.gender = "male"
+        elif relation in _FEMALE:
+            about.gender = "female"
+        age = _THEIR_AGE.search(lowered) or _YEARS_OLD.search(lowered)
+        if age:
+            about.age = int(age.group(1))
+    else:
+        said = _SELF_GENDER.search(lowered)
+        if said:
+            about.gender = "male" if said.group(1) in _MALE_WORDS else "female"
+            if said.group(1) in ("mum", "mam", "dad"):
+                about.is_parent = True
+        age = _MY_AGE.search(lowered) or _YEARS_OLD.search(lowered)
+        if age:
+            about.age = int(age.group(1))
+        if _CARER_NO.search(lowered):
+            about.is_carer = False
+        elif _CARER_YES.search(lowered):
+            about.is_carer = True
+        if _PARENT_NO.search(lowered):
+            about.is_parent = False
+        elif _PARENT_YES.search(lowered):
+            about.is_parent = True
+    if about.age is None:
+        decade = _DECADE.search(lowered)
+        if decade:
+            about.age = int(decade.group(1)) * 10 + 5
+    if about.age is not None and not 0 < about.age < 120:
+        about.age = None
+    if _WHEELCHAIR.search(lowered):
+        about.mobility = "wheelchair"
+    elif _WALKING_AID.search(lowered):
+        about.mobility = "walking_aid"
+    elif _LIMITED.search(lowered):
+        about.mobility = "limited"
+    language = _LANGUAGE.search(lowered)
+    if language:
+        about.language = language.group(1) or language.group(2)
+    return about
+
+
+def read_request(text: str) -> RequestReading:
+    """Kinds, needs, refusals and person facts in a resident's message."""
+    lowered = normalise(text)
+    reading = RequestReading()
+    relation_match = _FOR_OTHER.search(lowered)
+    reading.for_someone_else = bool(relation_match)
+    if relation_match:
+        reading.relation = next((g for g in relation_match.groups()[2:] if g), None) or None
+        if reading.relation in (None, "him", "her"):
+            reading.relation = None
+    reading.about_person = _person(lowered, reading.for_someone_else, reading.relation)
+
+    positive: list[str] = []
+    for clause in _clauses(text):
+        # What is left once person facts and circumstances are taken out is what they want.
+        clause = _RELATION_WORDS.sub(" them ", clause)
+        clause = _WALKING_AID.sub(" ", _WHEELCHAIR.sub(" ", _LIMITED.sub(" ", clause)))
+        clause = " ".join(_CIRCUMSTANCE.sub(" ", clause).split())
+        if not clause:
+            continue
+        refused = (bool(_NEGATION.search(clause)) and not _NOT_A_REFUSAL.search(clause)) or bool(
+            _NO_THANKS.search(clause))
+        if refused:
+            reading.excluded_needs += needs_in_text(clause)
+            reading.excluded_kinds += kinds_in_text(clause)
+        else:
+            positive.append(clause)
+    if reading.about_person.is_carer is False:
+        reading.excluded_needs.append("carers")
+        reading.excluded_kinds.append("carers_group")
+    if reading.about_person.is_parent is False:
+        reading.excluded_kinds += ["baby_group", "dads_group"]
+    kept = " ".join(positive)
+    reading.kinds = [k for k in kinds_in_text(kept) if k not in reading.excluded_kinds]
+    # The needs named in words; a kind's own needs only when no need was named ("mens shed"),
+    # so "painting or crafts" stays arts and crafts rather than also "meeting people".
+    kind_needs = [n for k in reading.kinds for n in get_kind(k).needs]
+    reading.needs = list(dict.fromkeys(needs_in_text(kept) or kind_needs))
+    reading.excluded_needs = [n for n in dict.fromkeys(reading.excluded_needs) if n not in reading.needs]
+    reading.excluded_kinds = list(dict.fromkeys(reading.excluded_kinds))
+    reading.misread_needs = [n for n in needs_in_text(lowered) if n not in reading.needs]
+    reading.text = kept
+    return reading
+
+
+def request_from_text(text: str, **settings: object) -> MatchRequest:
+    """A MatchRequest read from raw text; settings (lat, lon, today, limit...) as MatchRequest takes them."""
+    return read_request(text).apply(MatchRequest(**settings))  # type: ignore[arg-type]

@@ -1,0 +1,92 @@
+"""Corrections change the search or the choice; a question not answered is asked in other words."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.asking import wording
+from actions.corrections import is_correction, option_meant, refine_instead_of_restart
+
+OFFERED = [
+    {
+        "id": "a",
+        "name": "Pallion Energy Advice",
+        "description": "Help with gas and electric bills.",
+        "how_to_join": "Call.",
+    },
+    {
+        "id": "b",
+        "name": "Pallion Debt Advice Drop-in",
+        "description": "Free, confidential debt help.",
+        "how_to_join": "Drop in.",
+    },
+]
+
+
+def tracker(text: str, *, entities: list | None = None, events: list | None = None, **slots) -> Tracker:
+    return Tracker(
+        sender_id="t",
+        slots=slots,
+        latest_message={"text": text, "intent": {"name": "request_different"}, "entities": entities or []},
+        events=events or [],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def test_i_meant_the_debt_one_points_at_that_option_not_the_energy_one():
+    text = "actually no i meant the debt one, not energy"
+    assert is_correction(text)
+    t = tracker(text, offered=OFFERED, chosen_service_id="a")
+    assert option_meant(t, text)["id"] == "b"
+    assert option_meant(tracker("i meant 2", offered=OFFERED, chosen_service_id="a"), "i meant 2")["id"] == "b"
+    assert not is_correction("go every tuesday with my sister")
+
+
+def test_the_goal_step_moves_the_choice_and_asks_the_goal_again(monkeypatch):
+    from actions import goals
+
+    monkeypatch.setattr(goals, "record_referral", lambda session, service_id: None)
+    monkeypatch.setattr(goals, "db", _no_db)
+    dispatcher = CollectingDispatcher()
+    text = "actually no i meant the debt one, not energy"
+    t = tracker(text, offered=OFFERED, chosen_service_id="a", chosen_service_name="Pallion Energy Advice")
+    result = goals.ValidateGoalForm().validate_goal_text(text, dispatcher, t, {})
+    assert result == {"goal_text": None, "chosen_service_id": "b", "chosen_service_name": "Pallion Debt Advice Drop-in"}
+    assert dispatcher.messages[0]["text"].startswith("OK, Pallion Debt Advice Drop-in then.")
+
+
+def test_something_different_that_names_a_need_searches_for_it():
+    text = "actually no i meant the debt one, not energy"
+    events = refine_instead_of_restart(tracker(text, needs=["money"]))
+    assert events and events[0] == {"event": "slot", "timestamp": None, "name": "needs", "value": ["money"]}
+    assert refine_instead_of_restart(tracker("something different", needs=["money"])) is None
+
+
+def test_a_question_just_asked_is_asked_the_other_way():
+    domain = {
+        "responses": {
+            "utter_ask_needs": [{"text": "What would make life a bit better for you right now?"}],
+            "utter_ask_needs_again": [{"text": "Tell me one thing you would like to do."}],
+        }
+    }
+    asked = [
+        {"event": "user", "text": "yes"},
+        {"event": "bot", "text": "What would make life a bit better for you right now?"},
+        {"event": "user", "text": "how does this work"},
+    ]
+    assert wording(tracker("how does this work", events=asked), domain, "needs") == "utter_ask_needs_again"
+    first = [{"event": "user", "text": "yes"}]
+    assert wording(tracker("yes", events=first), domain, "needs") == "utter_ask_needs"
+    assert wording(tracker("x", events=asked), domain, "location") == "utter_ask_location"
+
+
+class _no_db:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False

@@ -1,0 +1,142 @@
+"""The whole message is read before its slots are kept, in a form or not."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.slot_validation import ValidateSlotMappings, previous_value
+
+DOMAIN = {"slots": {}, "forms": {}}
+
+
+def tracker(
+    text: str,
+    *,
+    intent: str = "express_need",
+    entities: list | None = None,
+    loop: str | None = None,
+    before: dict | None = None,
+    now: dict | None = None,
+) -> Tracker:
+    """A tracker whose slots were `before` until the latest message, which set `now`."""
+    before, now = before or {}, now or {}
+    events = [{"event": "slot", "name": k, "value": v} for k, v in before.items()]
+    events.append(
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "entities": entities or []}}
+    )
+    events += [{"event": "slot", "name": k, "value": v} for k, v in now.items()]
+    return Tracker(
+        sender_id="t",
+        slots={**before, **now},
+        latest_message={"text": text, "intent": {"name": intent}, "entities": entities or []},
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={"name": loop} if loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def run(t: Tracker) -> dict:
+    events = asyncio.run(ValidateSlotMappings().run(CollectingDispatcher(), t, DOMAIN))
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def need(text: str, words: str, value: str) -> dict:
+    start = text.index(words)
+    return {"entity": "need", "value": value, "start": start, "end": start + len(words)}
+
+
+def test_a_refused_need_the_model_tagged_is_dropped_and_the_words_kept():
+    text = "im not a carer, i just want to get out the house and meet people"
+    ents = [need(text, "carer", "carers"), need(text, "meet people", "loneliness")]
+    slots = run(tracker(text, entities=ents, now={"needs": ["carers", "loneliness"]}))
+    assert slots["needs"] == ["loneliness"]
+    assert slots["need_text"] == text
+
+
+def test_a_junk_span_during_the_goal_never_replaces_the_needs():
+    text = "have one cuppa just for me"
+    ents = [{"entity": "need", "value": "have one", "start": 0, "end": 8}]
+    slots = run(
+        tracker(text, entities=ents, loop="goal_form", before={"needs": ["carers"]}, now={"needs": ["have one"]})
+    )
+    assert slots["needs"] == ["carers"]
+    assert "need_text" not in slots
+
+
+def test_not_after_a_job_said_later_takes_jobs_off():
+    slots = run(tracker("not after a job tho", intent="deny", before={"needs": ["employment", "parenting"]}))
+    assert slots["needs"] == ["parenting"]
+
+
+def test_a_walker_is_access_not_a_walk():
+    text = "lunch club for my dad hes 84, he uses a walker"
+    slots = run(tracker(text, entities=[need(text, "lunch club", "loneliness")], now={"needs": ["loneliness"]}))
+    assert slots["needs"] == ["loneliness"]
+    assert "mobility" in slots["access"]
+
+
+def test_new_days_replace_the_old_ones_and_closer_to_a_place_moves_the_search():
+    slots = run(tracker("any art groups on a weekday evening instead?", before={"days": ["weekend"]}))
+    assert slots["days"] == ["weekdays"] and slots["time_of_day"] == "evening"
+    slots = run(
+        tracker(
+            "is there not owt closer to hendon? i dont drive",
+            intent="request_different",
+            before={"location": "Silksworth", "needs": ["creative"]},
+        )
+    )
+    assert slots["location"] == "Hendon" and slots["lat"] and "no_transport" in slots["access"]
+    assert slots["max_miles"] == 1.5
+
+
+def test_previous_value_is_the_one_before_the_latest_message():
+    t = tracker("x", before={"needs": ["money"]}, now={"needs": ["food"]})
+    assert previous_value(t, "needs") == ["money"]
+
+
+def test_words_that_look_like_days_or_times_in_passing_are_not():
+    slots = run(tracker("i am lonely, i sat in all day yesterday", before={"needs": ["loneliness"]}))
+    assert "days" not in slots and "time_of_day" not in slots
+    slots = run(tracker("anything in sunderland for me, on tues at 10 am", before={"location": "SR2 8PN"}))
+    assert "location" not in slots and slots["days"] == ["tuesday"] and slots["time_of_day"] == "morning"
+
+
+def test_free_only_said_in_passing_is_kept_but_free_on_a_day_is_not():
+    text = "yoga or summat like that but it has to be free im skint"
+    slots = run(tracker(text, entities=[need(text, "yoga", "physical_activity")], now={"needs": ["physical_activity"]}))
+    assert slots["cost"] == "free" and slots["needs"] == ["physical_activity"]
+    assert "cost" not in run(tracker("im free on tuesdays for a walk"))
+
+
+def test_a_place_named_with_the_need_is_kept_so_it_is_not_asked():
+    text = "lunch club for my dad hes 84 he lives in southwick, he uses a walker"
+    slots = run(
+        tracker(
+            text, entities=[need(text, "lunch club", "loneliness")], loop="needs_form", now={"needs": ["loneliness"]}
+        )
+    )
+    assert slots["location"] == "Southwick" and slots["lat"]
+    assert "location" not in run(tracker("go every week", loop="goal_form"))
+
+
+def test_a_cost_span_that_says_free_is_free():
+    slots = run(
+        tracker(
+            "it has to be free im skint",
+            entities=[{"entity": "cost", "value": "free im skint"}],
+            now={"cost": "free im skint"},
+        )
+    )
+    assert slots["cost"] == "free"
+
+
+def test_a_day_said_for_the_check_in_or_the_goal_is_not_a_search_limit():
+    slots = run(tracker("week on wednesday would be good", intent="choose_checkin", loop="goal_form",
+                        entities=[{"entity": "day", "value": "wednesday"}], before={"days": ["weekend"]},
+                        now={"days": ["wednesday"]}))
+    assert slots["days"] == ["weekend"]

@@ -1,0 +1,102 @@
+"""Needs read from the whole message: refusals, someone else, mobility aids, known keys only."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.understanding import NeedsHeard, known_needs, read_needs
+
+
+def ents(text: str, *pairs: tuple[str, str]) -> list[dict]:
+    """NLU-style need entities for the given (words, value) pairs."""
+    out = []
+    for words, value in pairs:
+        start = text.index(words)
+        out.append({"entity": "need", "value": value, "start": start, "end": start + len(words)})
+    return out
+
+
+def test_not_a_carer_drops_carers_and_keeps_what_they_want():
+    text = "im not a carer, i just want to get out the house and meet people"
+    heard = read_needs(text, ents(text, ("carer", "carers"), ("meet people", "loneliness")))
+    assert heard.needs == ["loneliness"]
+    assert heard.excluded == ["carers"]
+
+
+def test_not_after_a_job_just_baby_groups():
+    text = "no im not after a job lol, just baby groups pls"
+    heard = read_needs(text, ents(text, ("job", "employment"), ("baby groups", "parenting")))
+    assert heard.needs == ["parenting"]
+    assert "employment" in heard.excluded
+
+
+def test_a_lunch_club_for_my_dad_who_uses_a_walker_is_not_dads_or_walking():
+    text = "lunch club for my dad hes 84 he lives in southwick, he uses a walker"
+    heard = read_needs(text, ents(text, ("lunch club", "loneliness")))
+    assert heard.needs == ["loneliness"]
+    assert heard.mobility_aid
+
+
+@pytest.mark.parametrize("aid", ["a zimmer", "a walking frame", "a zimmer frame", "a walking stick", "a rollator"])
+def test_mobility_aids_are_not_walks(aid):
+    heard = read_needs(f"something to get her out, she uses {aid}")
+    assert "physical_activity" not in heard.needs and heard.mobility_aid
+
+
+def test_a_partner_back_at_work_is_not_a_jobs_need():
+    assert "employment" not in read_needs("my partners back at work so im on my own with the baby").needs
+    assert "employment" not in read_needs("how does this work").needs
+    assert read_needs("been out of work 2 year, need help with me cv").needs == ["employment"]
+
+
+def test_caring_for_a_relative_is_still_caring():
+    assert "carers" in read_needs("i care for my mam, she has dementia").needs
+    assert "carers" in read_needs("i look after my husband").needs
+
+
+def test_needs_said_with_not_are_still_needs():
+    assert "mental_wellbeing" in read_needs("im not coping since my wife went").needs
+    assert "money" in read_needs("no money till friday, need a food bank").needs
+    assert "loneliness" in read_needs("i have not got any mates round here").needs
+
+
+def test_debt_not_energy():
+    heard = read_needs("actually no i meant the debt one, not energy")
+    assert heard.needs == ["money"]
+
+
+def test_entity_values_that_are_not_need_keys_are_never_kept():
+    text = "have one cuppa just for me"
+    assert read_needs(text, [{"entity": "need", "value": "have one", "start": 0, "end": 8}]).needs == []
+    assert known_needs(["have one", "carers", "carers", None]) == ["carers"]
+
+
+def test_turning_down_a_need_removes_it_from_those_already_kept():
+    heard = NeedsHeard(needs=["parenting"], excluded=["employment"])
+    assert heard.apply_to(["employment", "loneliness", "have one"]) == ["loneliness", "parenting"]
+
+
+def test_an_entity_that_only_touches_a_relative_is_kept():
+    text = "i care for my dad and i never get a break"
+    assert read_needs(text, ents(text, ("care for my dad", "carers"))).needs == ["carers"]
+    text = "lunch club for my dad"
+    assert read_needs(text, ents(text, ("lunch club", "loneliness"), ("dad", "parenting"))).needs == ["loneliness"]
+
+
+def test_search_words_leave_out_what_is_not_wanted_or_not_a_need():
+    from actions.understanding import search_text
+
+    assert "dad" not in search_text("lunch club for my dad, he uses a walker")
+    assert "lunch club" in search_text("lunch club for my dad, he uses a walker")
+    assert "energy" not in search_text("i meant the debt one, not energy")
+
+
+def test_skint_as_the_reason_it_must_be_free_is_not_a_money_need():
+    assert read_needs("yoga or summat like that but it has to be free im skint").needs == ["physical_activity"]
+    assert read_needs("im skint so it needs to be free, maybe a walking group").needs == ["physical_activity"]
+    assert "money" in read_needs("im skint and the bills are piling up").needs
+
+
+def test_a_child_with_no_need_named_is_somewhere_to_meet_others():
+    assert read_needs("anything for my lad hes 14, just sits in his room on the xbox all day").needs == ["loneliness"]
+    assert read_needs("me mam is 78").needs == []
