@@ -25,7 +25,7 @@ from bot.dialogue.rasa_client import RasaClient
 from bot.dialogue.tracker_store import tracker_forgetter
 from bot.gateway.outbox import OutboxWorker
 from bot.gateway.person_lock import PersonLocks
-from bot.gateway.processor import Gateway
+from bot.gateway.processor import SWEEP_GRACE_SECONDS, Gateway
 from bot.jobs.followups import FollowUpScheduler
 from bot.jobs.retention import RetentionScheduler
 from bot.jobs.send_window import FollowUpPolicy
@@ -53,11 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outbox = OutboxWorker(
             sessions, senders, settings.outbox_max_attempts, lease=timedelta(seconds=settings.outbox_lease_seconds),
         )
+        person_locks = PersonLocks(settings.database_url, max_held=settings.person_lock_connections)
         gateway = Gateway(
             sessions, rasa, outbox, retry_seconds=settings.rasa_retry_seconds,
             rate_limit_per_minute=settings.rate_limit_per_minute,
             forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
-            person_locks=PersonLocks(settings.database_url, max_held=settings.person_lock_connections),
+            person_locks=person_locks, sweep_grace_seconds=SWEEP_GRACE_SECONDS if person_locks.shared else 0.0,
         )
         app.state.settings, app.state.sessions = settings, sessions
         app.state.gateway, app.state.outbox = gateway, outbox

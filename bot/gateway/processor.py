@@ -40,7 +40,8 @@ from bot.records.people import get_or_create_address
 from bot.statuses import HandoffReason, InboundStatus, MessageKind, Precheck
 
 MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried without limit
-SWEEP_GRACE_SECONDS = 3.0  # the sweeper leaves messages younger than this to the drain they came with
+# With several processes, the sweeper leaves messages younger than this to the drain they came with.
+SWEEP_GRACE_SECONDS = 3.0
 
 
 def as_plain_text(text: str) -> str:
@@ -68,6 +69,7 @@ class Gateway:
         rate_limit_per_minute: int,
         forget_conversation: Callable[[str], None] | None = None,
         person_locks: PersonLocks | None = None,
+        sweep_grace_seconds: float = 0.0,
     ) -> None:
         self._sessions = sessions
         self._rasa = rasa
@@ -76,6 +78,7 @@ class Gateway:
         self._rate_limit = rate_limit_per_minute
         self._forget_conversation = forget_conversation
         self._person_locks = person_locks or PersonLocks()  # in-process only, unless given a PostgreSQL one
+        self._sweep_grace = sweep_grace_seconds
         self._settled: dict[str, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -167,8 +170,9 @@ class Gateway:
 
     async def sweep(self) -> None:
         self.precheck_pending()  # whether Rasa is up or not
-        # Only messages pending a while: a fresh one is being drained by the process it came in to.
-        settled_before = utcnow() - timedelta(seconds=max(self._retry_seconds, SWEEP_GRACE_SECONDS))
+        # With several processes, only messages pending a while: a fresh one is being drained by the
+        # process it came in to.
+        settled_before = utcnow() - timedelta(seconds=self._sweep_grace)
         with self._sessions() as session:
             address_ids = list(session.scalars(
                 select(InboundMessage.address_id)
