@@ -9,9 +9,9 @@ from sqlalchemy import case, select
 from bot.console.auth import check_csrf, require_user
 from bot.console.routes import page
 from bot.gateway.outbox import enqueue
-from bot.text.sms_text import count_segments, to_gsm7
 from bot.models import AuditLog, ChannelAddress, Handoff, Person, utcnow
 from bot.statuses import HandoffStatus, MessageKind, Role
+from bot.text.sms_text import count_segments, to_gsm7
 
 router = APIRouter(prefix="/console/handoffs")
 ROLE = Role.LINK_WORKER
@@ -38,7 +38,7 @@ async def queue(request: Request) -> Response:
     return page(request, "handoffs.html", handoffs=rows, words=words, flash=request.query_params.get("done"))
 
 
-def _load(session, handoff_id: str) -> Handoff:  # type: ignore[no-untyped-def]
+def _load(session, handoff_id: str) -> Handoff:
     handoff = session.get(Handoff, handoff_id)
     if handoff is None:
         raise HTTPException(404, "No such handoff.")

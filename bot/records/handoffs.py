@@ -21,7 +21,8 @@ def has_open_handoff(session: Session, person_id: str) -> bool:
     return found is not None
 
 
-def request_handoff(session: Session, person_id: str, reason: str, *, urgent: bool = False, context: dict[str, Any] | None = None) -> Handoff:
+def request_handoff(session: Session, person_id: str, reason: str, *, urgent: bool = False,
+    context: dict[str, Any] | None = None) -> Handoff:
     """Open one handoff per person at a time; a new request updates the open one."""
     if reason not in REASONS:
         raise ValueError(f"unknown handoff reason {reason!r}")
