@@ -15,12 +15,12 @@ from actions.corrections import is_correction, option_meant
 from actions.scores import parse_period
 from actions.understanding import known_needs
 from actions.wellbeing import Ons4Validation, ons_answers
-from community_directory.matching import record_referral
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, active_consent, record_consent
 from bot.records.followups import record_baseline, schedule_series
 from bot.records.goals import CHECKIN_PERIODS, create_goal
 from bot.records.measures import ONS4_SLOTS
 from bot.text.sms_text import to_gsm7
+from community_directory.matching import record_referral
 
 PERIOD_WORDS = {"1_week": "in a week", "2_weeks": "in 2 weeks", "1_month": "in a month"}
 GOAL_MAX_CHARS = 100  # so the read-back still fits one SMS

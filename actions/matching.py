@@ -10,9 +10,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction, db, person_for
-from bot.records.measures import ONS4_SLOTS
 from actions.corrections import refine_instead_of_restart
 from actions.understanding import search_text
+from bot.records.measures import ONS4_SLOTS
 from community_directory.matching import Match, MatchRequest, find_matches, record_referral
 from community_directory.preferences import must_be_free, preferences_in_text
 from community_directory.request_text import read_request

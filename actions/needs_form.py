@@ -16,9 +16,9 @@ from rasa_sdk.types import DomainDict
 from actions.common import db, person_for
 from actions.matching import PAGE, build_request, constraint_slots_set
 from actions.understanding import read_needs
+from bot.records.people import keep_what_matters
 from community_directory.matching import find_matches
 from community_directory.needs import NEED_KEYS, needs_in_text
-from bot.records.people import keep_what_matters
 from community_directory.places import find_place
 from community_directory.preferences import preferences_in_text
 from community_directory.request_text import read_request

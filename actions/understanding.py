@@ -148,7 +148,7 @@ def _library_reading(text: str) -> tuple[set[str], set[str], bool]:
     who an activity is for; its refusals and misreadings are added to the ones read here.
     """
     try:
-        from community_directory import request_text  # type: ignore[attr-defined]
+        from community_directory import request_text
     except ImportError:
         return set(), set(), False
     read = getattr(request_text, "read_request", None)
@@ -185,7 +185,7 @@ def search_text(text: str | None) -> str:
 
 def _has_library_reader() -> bool:
     try:
-        from community_directory import request_text  # type: ignore[attr-defined]  # noqa: F401
+        from community_directory import request_text  # noqa: F401
     except ImportError:
         return False
     return True

@@ -19,9 +19,9 @@ import httpx
 from bot.config import PROJECT_ROOT
 from bot.db import session_scope
 from bot.devtools.demo import load_demo_data
-from bot.migrate import upgrade
 from bot.devtools.stack import Stack
 from bot.devtools.training import ensure_model
+from bot.migrate import upgrade
 
 SCRIPT = ["hi", "1", "I would like to meet people, I get lonely", "SR2 8PN", "no", "tell me more about 2", "1", "ok", "2"]
 
@@ -115,7 +115,8 @@ def main() -> None:
     print(f"  {'path':<28}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
     for name, values in (("web chat via gateway", web), ("Rasa REST channel", rest)):
         print(f"  {name:<28}{percentile(values, 50):>10.1f}{percentile(values, 95):>10.1f}{statistics.mean(values):>10.1f}")
-    print(f"  ratio gateway/REST: p50 {percentile(web, 50) / percentile(rest, 50):.2f}x, p95 {percentile(web, 95) / percentile(rest, 95):.2f}x")
+    p50, p95 = percentile(web, 50) / percentile(rest, 50), percentile(web, 95) / percentile(rest, 95)
+    print(f"  ratio gateway/REST: p50 {p50:.2f}x, p95 {p95:.2f}x")
 
 
 if __name__ == "__main__":

@@ -22,9 +22,9 @@ import httpx
 from bench.run import percentile
 from bot.db import session_scope
 from bot.devtools.demo import load_demo_data
-from bot.migrate import upgrade
 from bot.devtools.stack import Stack, free_port
 from bot.devtools.training import ensure_model
+from bot.migrate import upgrade
 from tests.fakes.twilio import FakeTwilio
 
 SCRIPT = ["hi", "1", "I would like to meet people", "SR2 8PN", "no", "1", "ok", "4"]

@@ -21,8 +21,8 @@ from bot.channels import registry
 from bot.config import ConfigError, Settings, load_settings
 from bot.console import directory as console_directory
 from bot.console import handoffs as console_handoffs
-from bot.console import outcomes as console_outcomes
 from bot.console import live as console_live
+from bot.console import outcomes as console_outcomes
 from bot.console import routes as console_routes
 from bot.console.auth import LoginRequired
 from bot.db import session_factory

@@ -94,11 +94,11 @@ def main(argv: list[str] | None = None) -> int:
         from bot.db import session_factory
         from bot.jobs.retention import purge_expired
 
-        counts = purge_expired(
+        purged = purge_expired(
             session_factory(settings.database_url), settings.rasa_tracker_db,
             no_consent_hours=settings.retention_no_consent_hours, message_days=settings.retention_message_days,
         )
-        for name, value in vars(counts).items():
+        for name, value in vars(purged).items():
             print(f"{name.replace('_', ' ')}: {value}")
     elif args.command == "run":
         from bot.devtools.devserver import run

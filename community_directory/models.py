@@ -597,11 +597,11 @@ class ServicePoint(Base):
     longitude: Mapped[float | None] = _number()
 
 
-def search_document(name, body, terms):  # type: ignore[no-untyped-def]
+def search_document(name, body, terms):
     """PostgreSQL: the weighted full-text document of one directory_search_text row (name most)."""
     english = text("'english'::regconfig")
 
-    def part(value, weight):  # type: ignore[no-untyped-def]
+    def part(value, weight):
         return func.setweight(func.to_tsvector(english, func.coalesce(value, "")), text(f"'{weight}'::\"char\""))
 
     return part(name, "A").op("||")(part(body, "B")).op("||")(part(terms, "C"))

@@ -165,6 +165,10 @@ def _person(lowered: str, for_other: bool, relation: str | None) -> AboutPerson:
     return about
 
 
+# "I care for my dad", "im looking after me mam": the person is a carer, whoever they care for.
+_I_CARE = re.compile(r"\b(?:i|im|i'm|i am|ive been|i've been)\s+(?:a\s+)?(?:care for|caring for|look after|looking after|carer)\b")
+
+
 def read_request(text: str) -> RequestReading:
     """Kinds, needs, refusals and person facts in a resident's message."""
     lowered = normalise(text)
@@ -203,6 +207,8 @@ def read_request(text: str) -> RequestReading:
     # so "painting or crafts" stays arts and crafts rather than also "meeting people".
     kind_needs = [n for k in reading.kinds for n in get_kind(k).needs]
     reading.needs = list(dict.fromkeys(needs_in_text(kept) or kind_needs))
+    if _I_CARE.search(lowered) and reading.about_person.is_carer is not False and "carers" not in reading.needs:
+        reading.needs.append("carers")
     reading.excluded_needs = [n for n in dict.fromkeys(reading.excluded_needs) if n not in reading.needs]
     reading.excluded_kinds = list(dict.fromkeys(reading.excluded_kinds))
     reading.misread_needs = [n for n in needs_in_text(lowered) if n not in reading.needs]

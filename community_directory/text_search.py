@@ -85,13 +85,13 @@ def _pg_tsquery(phrases: tuple[str, ...]) -> Any:
     return combined
 
 
-def _pg_document(name_only: bool):  # type: ignore[no-untyped-def]
+def _pg_document(name_only: bool):
     if name_only:
         return func.to_tsvector(text("'english'::regconfig"), func.coalesce(ServiceSearchText.name, ""))
     return pg_document_expression()
 
 
-def pg_document_expression():  # type: ignore[no-untyped-def]
+def pg_document_expression():
     """The weighted document PostgreSQL searches; the GIN index in models.py is on exactly this."""
     t = ServiceSearchText.__table__.c
     return search_document(t.name, t.body, t.terms)

@@ -132,7 +132,7 @@ def literal_uses(tree: ast.AST) -> list[tuple[int, str, str]]:
                 targets, values = ([target], [node.value])
                 if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
                     targets, values = list(target.elts), list(node.value.elts)
-                for t, v in zip(targets, values):
+                for t, v in zip(targets, values, strict=False):
                     if (name := _field(t)) is not None:
                         add(name, v)
         elif isinstance(node, ast.Compare):

@@ -8,7 +8,8 @@ middleware so the API stays self-contained in its router.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -56,7 +57,7 @@ def error_response(exc: Exception) -> Response | None:
 class CorsRoute(APIRoute):
     """An APIRoute whose responses, and expected errors, carry the CORS header."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def with_cors(request: Request) -> Response:

@@ -60,14 +60,14 @@ class ChannelSender(ABC):
         """
         return []
 
-    def after_sent(self, session: Session, message: OutboundMessage) -> None:
+    def after_sent(self, session: Session, message: OutboundMessage) -> None:  # noqa: B027 - optional hook, no-op by default
         """Called once the provider's id is saved (the outbox commits afterwards).
 
         SMS uses it to link status callbacks that arrived before the id was known. Most channels
         have nothing to do.
         """
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Release the sender's connections when the app stops."""
 
 

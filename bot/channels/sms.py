@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 import httpx
 from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from twilio.base.exceptions import TwilioRestException
 from twilio.http import AsyncHttpClient
 from twilio.http.response import Response as TwilioResponse
@@ -71,7 +71,8 @@ async def _signed_form(request: Request) -> FormData:
         raise HTTPException(415, "Twilio webhooks are application/x-www-form-urlencoded")
     raw = await request.body()
     try:
-        form = FormData(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200))
+        pairs: list[tuple[str, str | UploadFile]] = list(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=200))
+        form = FormData(pairs)
     except (UnicodeDecodeError, ValueError):
         raise HTTPException(400, "not a url-encoded form") from None
     url = settings.public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -135,7 +136,7 @@ class _HttpxTwilioClient(AsyncHttpClient):
             path=self._base.path.rstrip("/") + url.path,
         )
 
-    async def request(  # type: ignore[override]
+    async def request(
         self, method: str, uri: str, params: dict[str, object] | None = None, data: dict[str, object] | None = None,
         headers: dict[str, str] | None = None, auth: tuple[str, str] | None = None, timeout: float | None = None,
         allow_redirects: bool = False,

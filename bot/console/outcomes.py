@@ -41,15 +41,27 @@ def _period(request: Request) -> Period:
         if params.get("period"):
             return parse_key(params["period"])
         if params.get("start") or params.get("end"):
-            try:
-                start = date.fromisoformat(params.get("start") or "")
-                end = date.fromisoformat(params.get("end") or "")
-            except ValueError:
-                raise HTTPException(400, "start and end must both be dates like 2024-03-31.") from None
+            given = [name for name in ("start", "end") if params.get(name)]  # a bad one given is named first
+            days = {name: _day(params.get(name), name) for name in given + [n for n in ("start", "end") if n not in given]}
+            start, end = days["start"], days["end"]
             return from_dates(start, end)
     except NotReleased as error:
         raise HTTPException(400, str(error)) from None
     return last_closed_quarter(date.today())
+
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # outside these no outcome exists, and date sums would overflow
+
+
+def _day(raw: str | None, name: str) -> date:
+    """One end of a window, or a 400 naming the parameter."""
+    try:
+        day = date.fromisoformat(raw or "")
+    except ValueError:
+        raise HTTPException(400, f"{name}: dates must look like 2024-03-31 (start and end both).") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise HTTPException(400, f"{name}: the date must be in a year from {FIRST_YEAR} to {LAST_YEAR}.")
+    return day
 
 
 def _report(request: Request, user: dict[str, Any], view: str) -> OutcomesReport:

@@ -26,9 +26,8 @@ NSPL_FILE = PROJECT_ROOT / "community_directory" / "data" / "nspl" / "NSPL_NOV_2
 
 def load_demo_data(session: Session) -> dict[str, int]:
     from community_directory.demo import load_demo
-    from community_directory.geography import load_nspl
+    from community_directory.geography import Postcode, load_nspl
     from community_directory.models import Service
-    from community_directory.geography import Postcode
 
     counts: dict[str, int] = {}
     if not session.scalar(select(func.count()).select_from(Postcode)):

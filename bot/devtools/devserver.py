@@ -12,9 +12,9 @@ from urllib.parse import urlparse
 from bot.config import VAR_DIR, Settings
 from bot.db import session_scope
 from bot.devtools.demo import create_demo_users, load_demo_data, load_demo_outcomes
-from bot.migrate import upgrade
 from bot.devtools.stack import Stack
 from bot.devtools.training import ensure_model
+from bot.migrate import upgrade
 
 
 def _port(url: str) -> int:

@@ -29,7 +29,10 @@ class ServerUnavailable(RuntimeError):
 
 
 def postgres_bin_dir() -> Path:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: [int(x) for x in Path(p).parent.name.split(".") if x.isdigit()])
+    def version(path: str) -> list[int]:
+        return [int(x) for x in Path(path).parent.name.split(".") if x.isdigit()]
+
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version)
     for candidate in reversed(candidates):
         if (Path(candidate) / "initdb").exists():
             return Path(candidate)

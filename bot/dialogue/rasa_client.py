@@ -106,7 +106,7 @@ class RasaClient:
                 continue
         return False
 
-    async def _post(self, conversation_id: str, path: str, body: dict[str, Any], pick) -> RasaReply:  # type: ignore[no-untyped-def]
+    async def _post(self, conversation_id: str, path: str, body: dict[str, Any], pick) -> RasaReply:
         started = time.perf_counter()
         response: httpx.Response | None = None
         last_error = "no server"

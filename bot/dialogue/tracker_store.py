@@ -15,7 +15,7 @@ from bot.db import engine_for as _engine_for
 from bot.dialogue.endpoints import app_tracker_url
 
 
-def engine_for(tracker_db_url: str):  # type: ignore[no-untyped-def]
+def engine_for(tracker_db_url: str):
     """The tracker store as the app reaches it (the same URL Rasa is given, with the app's driver)."""
     return _engine_for(app_tracker_url(tracker_db_url))
 
@@ -32,7 +32,10 @@ def forget_conversation(tracker_db_url: str, conversation_id: str) -> int:
 
 
 def tracker_forgetter(tracker_db_url: str) -> Callable[[str], None]:
-    return lambda conversation_id: forget_conversation(tracker_db_url, conversation_id) and None
+    def forget(conversation_id: str) -> None:
+        forget_conversation(tracker_db_url, conversation_id)
+
+    return forget
 
 
 def idle_conversations(tracker_db_url: str, before: float) -> dict[str, float]:

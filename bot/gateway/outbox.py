@@ -274,7 +274,7 @@ def _settle(message: OutboundMessage, *, keep_unconfirmed: bool = False) -> None
         message.attempt_started_at = None
 
 
-def _aware(value):  # type: ignore[no-untyped-def]
+def _aware(value):
     """SQLite returns naive datetimes; everything we store is UTC."""
     from datetime import timezone
 

@@ -33,7 +33,7 @@ def render(messages: list[dict[str, Any]], channel: str) -> tuple[list[Outgoing]
     for message in messages:
         text = (message.get("text") or "").strip()
         buttons = message.get("buttons") or []
-        options = [
+        options: list[dict[str, Any]] = [
             {"n": i, "title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
             for i, b in enumerate(buttons, start=1)
         ]

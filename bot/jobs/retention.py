@@ -19,7 +19,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import ColumnElement, delete, exists, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue.tracker_store import forget_conversation, idle_conversations
@@ -27,7 +27,7 @@ from bot.jobs.leases import PROCESS_ID, release, try_acquire
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, DeliveryEvent, FollowUp, Handoff, InboundMessage, OutboundMessage, Person, utcnow
 from bot.policy.erasure import PERSON_RECORDS, retire_person
-from bot.statuses import FOLLOW_UP_PENDING, HANDOFF_ACTIVE, FollowUpStatus, InboundStatus, OutboundStatus
+from bot.statuses import FOLLOW_UP_PENDING, HANDOFF_ACTIVE, InboundStatus, OutboundStatus
 
 _BATCH = 500
 RETENTION_JOB = "retention"  # its lease's name
@@ -61,12 +61,12 @@ def purge_expired(
     return counts
 
 
-def _via_address(model: type[InboundMessage] | type[OutboundMessage], person_id: object):  # type: ignore[no-untyped-def]
+def _via_address(model: type[InboundMessage] | type[OutboundMessage], person_id: object):
     """EXISTS over one person's messages, joined (not IN-subqueried) so it correlates with the outer person."""
     return exists().where(model.address_id == ChannelAddress.id, ChannelAddress.person_id == person_id)
 
 
-def _pending(person_id: object) -> list:  # type: ignore[type-arg]
+def _pending(person_id: object) -> list:
     """Conditions under which nothing about the person may go yet."""
     inbound, outbound = _via_address(InboundMessage, person_id), _via_address(OutboundMessage, person_id)
     return [
@@ -77,7 +77,7 @@ def _pending(person_id: object) -> list:  # type: ignore[type-arg]
     ]
 
 
-def _recent(person_id: object, since: datetime) -> list:  # type: ignore[type-arg]
+def _recent(person_id: object, since: datetime) -> list:
     """Signs the conversation is not yet idle."""
     return [
         Person.created_at >= since,
@@ -88,7 +88,7 @@ def _recent(person_id: object, since: datetime) -> list:  # type: ignore[type-ar
     ]
 
 
-def _no_consent() -> object:
+def _no_consent() -> ColumnElement[bool]:
     return or_(Person.consent_to_keep.is_(None), Person.consent_to_keep.is_(False))
 
 
@@ -121,7 +121,7 @@ def _is_opt_out_shell(session: Session, person: Person) -> bool:
     held = [
         exists().where(InboundMessage.address_id.in_(address_ids)),
         exists().where(OutboundMessage.address_id.in_(address_ids)),
-        *(exists().where(model.person_id == person.id) for model in PERSON_RECORDS),  # type: ignore[attr-defined]
+        *(exists().where(model.person_id == person.id) for model in PERSON_RECORDS),
     ]
     return not session.scalar(select(or_(*held)))
 

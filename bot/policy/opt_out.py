@@ -8,10 +8,10 @@ saying the number unsubscribed. All of them set the flags here.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import object_session
-
 from collections.abc import Callable
 from datetime import datetime
+
+from sqlalchemy.orm import object_session
 
 from bot.models import ChannelAddress, utcnow
 from bot.statuses import CancelReason, MessageKind

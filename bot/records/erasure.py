@@ -32,7 +32,7 @@ def export_person(session: Session, person_id: str) -> dict[str, Any]:
         raise LookupError(f"no person with id {person_id}")
 
     def rows(model: type) -> list[dict[str, Any]]:
-        found = session.scalars(select(model).where(model.person_id == person_id))  # type: ignore[attr-defined]
+        found: Any = session.scalars(select(model).where(model.person_id == person_id))  # type: ignore[attr-defined]
         return [{c.name: _plain(getattr(r, c.name)) for c in model.__table__.columns} for r in found]  # type: ignore[attr-defined]
 
     return {

@@ -53,7 +53,10 @@ def latest_goal(session: Session, person_id: str) -> Goal | None:
     return session.scalar(select(Goal).where(Goal.person_id == person_id).order_by(Goal.created_at.desc()).limit(1))
 
 
-def record_outcome(session: Session, person: Person, kind: str, *, score: int | None = None, value: str | None = None, goal: Goal | None = None) -> Outcome:
+def record_outcome(
+    session: Session, person: Person, kind: str, *, score: int | None = None, value: str | None = None,
+    goal: Goal | None = None,
+) -> Outcome:
     outcome = Outcome(person_id=person.id, goal_id=goal.id if goal else None, kind=kind, score=score, value=value)
     session.add(outcome)
     if goal is not None and kind == OutcomeKind.GOAL_PROGRESS and value:

@@ -132,7 +132,7 @@ def _pieces(text: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-def _wrap_words(text: str, fits) -> list[str]:  # type: ignore[no-untyped-def]
+def _wrap_words(text: str, fits) -> list[str]:
     out: list[str] = []
     current = ""
     for word in text.split(" "):

@@ -25,7 +25,13 @@ from bot.db import session_factory  # noqa: E402
 from bot.gateway import outbox as outbox_module  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
 from tests.channels.helpers import (  # noqa: E402
-    ACCOUNT_SID, AUTH_TOKEN, BOT_TOKEN, PUBLIC_URL, TELEGRAM_SECRET, RunningApp, make_settings,
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    BOT_TOKEN,
+    PUBLIC_URL,
+    TELEGRAM_SECRET,
+    RunningApp,
+    make_settings,
 )
 from tests.fakes.rasa import FakeRasa  # noqa: E402
 from tests.fakes.server import ThreadedServer  # noqa: E402

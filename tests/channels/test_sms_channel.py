@@ -126,8 +126,8 @@ def test_twilio_failing_twice_then_succeeding_delivers_exactly_once(app: Running
     fake_twilio.text_in(RESIDENT, "hi")
 
     for attempt in (1, 2):
-        wait_for(lambda: fake_twilio.requests == attempt, what=f"attempt {attempt}")
-        wait_for(lambda: app.outbound("sms")[0].attempts == attempt, what="the failure to be recorded")
+        wait_for(lambda n=attempt: fake_twilio.requests == n, what=f"attempt {attempt}")
+        wait_for(lambda n=attempt: app.outbound("sms")[0].attempts == n, what="the failure to be recorded")
         message = app.outbound("sms")[0]
         assert message.status == "queued"
         assert message.next_attempt_at.replace(tzinfo=None) > message.created_at.replace(tzinfo=None)  # later, not now

@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from bot.db import session_scope
+from bot.devtools.stack import Stack
 from bot.gateway import messages as texts
 from bot.models import ChannelAddress, InboundMessage, OutboundMessage
-from bot.devtools.stack import Stack
 from tests.channels.helpers import wait_for
 from tests.fakes.twilio import FakeTwilio
 
@@ -185,7 +185,7 @@ def test_sms_burst_through_a_rasa_kill_and_restart_is_answered_exactly_once(stac
         assert all(m.in_reply_to in {i.id for i in inbound} for m in outbound)
         batches = [[m.body or "" for m in answers if m.in_reply_to == i.id] for i in inbound]
         assert [body for batch in batches for body in batch] == [m.body for m in answers]  # answers in text order
-        for (words, marker), batch in zip(SCRIPT, batches):
+        for (words, marker), batch in zip(SCRIPT, batches, strict=False):
             assert batch, f"the text {words!r} got no answer"
             assert len(set(batch)) == len(batch), f"the answer to {words!r} came twice"
             assert sum(marker in body for body in batch) == 1, f"the answer to {words!r} is not the expected one"
@@ -197,6 +197,7 @@ def test_sms_burst_through_a_rasa_kill_and_restart_is_answered_exactly_once(stac
     turns = _rasa_user_turns(stack, conversation_ids)
     print(
         f"\n{RESIDENTS} residents x {len(SCRIPT)} texts; Rasa killed at {killed_after:.1f}s with {answered_at_kill} "
-        f"answered and {stored_at_kill} stored ({TOTAL - stored_at_kill} texted while down), back at {back_after:.1f}s; {holding} holding replies; {retried} texts "
+        f"answered and {stored_at_kill} stored ({TOTAL - stored_at_kill} texted while down), back at {back_after:.1f}s; "
+        f"{holding} holding replies; {retried} texts "
         f"retried; all answered at {time.monotonic() - started:.1f}s; Rasa user turns per conversation: {dict(turns)}"
     )

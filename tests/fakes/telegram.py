@@ -151,7 +151,8 @@ def _private(chat_id: int) -> dict[str, Any]:
 def message_update(chat_id: int, text: str | None = None, *, update_id: int | None = None,
                    photo: bool = False, chat_type: str = "private") -> dict[str, Any]:
     message: dict[str, Any] = {"message_id": next(_update_ids), "date": int(time.time()), "from": _user(chat_id),
-                               "chat": _private(chat_id) if chat_type == "private" else {"id": -chat_id, "type": chat_type, "title": "A group"}}
+                               "chat": _private(chat_id) if chat_type == "private"
+                               else {"id": -chat_id, "type": chat_type, "title": "A group"}}
     if text is not None:
         message["text"] = text
         if text.startswith("/"):

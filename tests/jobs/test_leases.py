@@ -38,10 +38,11 @@ def test_racing_processes_never_both_win(database_url):
         winners: list[str] = []
         barrier = threading.Barrier(4)
 
-        def contend(holder: str) -> None:
+        def contend(holder: str, barrier: threading.Barrier = barrier, job: str = f"job-{round_}",
+                    winners: list[str] = winners) -> None:
             with sessions() as s:
                 barrier.wait()
-                if try_acquire(s, f"job-{round_}", timedelta(minutes=5), holder=holder):
+                if try_acquire(s, job, timedelta(minutes=5), holder=holder):
                     winners.append(holder)
 
         threads = [threading.Thread(target=contend, args=(f"app-{i}",)) for i in range(4)]

@@ -18,8 +18,8 @@ from bot.dialogue.rasa_client import RasaClient
 from bot.jobs.followups import FollowUpScheduler
 from bot.jobs.send_window import FollowUpPolicy, SendWindow
 from bot.models import FollowUp, Handoff, InboundMessage, OutboundMessage
-from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
 from bot.policy.erasure import forget_person
+from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
 from bot.records.followups import cancel_check_ins, schedule_series, series_days
 from bot.records.goals import create_goal
 from bot.records.people import get_or_create_address

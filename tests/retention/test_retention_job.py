@@ -9,14 +9,22 @@ from sqlalchemy import create_engine, text
 
 from bot.db import session_factory
 from bot.gateway.outbox import enqueue
+from bot.jobs.retention import RetentionScheduler, purge_expired
 from bot.models import (
-    ChannelAddress, Consent, DeliveryEvent, FollowUp, Goal, Handoff, InboundMessage, OutboundMessage, Person,
+    ChannelAddress,
+    Consent,
+    DeliveryEvent,
+    FollowUp,
+    Goal,
+    Handoff,
+    InboundMessage,
+    OutboundMessage,
+    Person,
 )
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
 from bot.records.goals import create_goal, schedule_check_in
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
-from bot.jobs.retention import RetentionScheduler, purge_expired
 
 T0 = datetime.now(timezone.utc)
 _numbers = iter(range(10_000))
@@ -95,7 +103,8 @@ def test_nothing_goes_before_the_idle_time(session, database_url, tracker_url):
     counts = run(database_url, tracker_url, T0 + timedelta(hours=25))
     assert counts.people_removed == 1 and counts.tracker_events_deleted == 2  # only the quiet one
     session.expire_all()
-    assert session.get(Person, quiet_id) is None and session.get(Person, person.id) is not None and events_of(tracker_url, person.conversation_id) == 4
+    assert session.get(Person, quiet_id) is None and session.get(Person, person.id) is not None
+    assert events_of(tracker_url, person.conversation_id) == 4
     assert run(database_url, tracker_url, T0 + timedelta(hours=45)).people_removed == 1
 
 

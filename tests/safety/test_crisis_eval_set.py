@@ -139,7 +139,7 @@ def test_no_two_messages_are_one_word_swaps_of_each_other(data):
     words = [(where, message, loose(message).split()) for where, message in all_messages(data)]
     near = []
     for (where_a, a, wa), (where_b, b, wb) in combinations(words, 2):
-        if len(wa) == len(wb) and len(wa) >= 3 and sum(x != y for x, y in zip(wa, wb)) == 1:
+        if len(wa) == len(wb) and len(wa) >= 3 and sum(x != y for x, y in zip(wa, wb, strict=False)) == 1:
             near.append(f"{a!r} ({where_a}) ~ {b!r} ({where_b})")
     assert not near, "\n".join(near)
 
