@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.config import load_settings
 from bot.console.auth import create_user
-from bot.models import AuditLog, OutboundMessage
+from bot.models import AuditLog, Handoff, OutboundMessage
 from bot.records.consent import KEEP_DATA, record_consent
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
@@ -111,3 +111,6 @@ def test_what_matters_in_their_own_words_is_shown_only_with_consent(client, sess
     page = client.get("/console/handoffs").text
     assert "me mam&#39;s on her own since me dad passed" in page
     assert "debts" not in page
+    handoff = session.query(Handoff).filter_by(person_id=agreed.id).one()
+    case_file = client.get(f"/console/handoffs/{handoff.id}").text
+    assert "In their own words" in case_file and "me mam&#39;s on her own since me dad passed" in case_file
