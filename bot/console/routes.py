@@ -85,7 +85,7 @@ def page(request: Request, name: str, *, status_code: int = 200, **context: Any)
     counts = queue_counts(request) if user and user["role"] in (Role.LINK_WORKER, Role.ADMIN) else None
     context.update(
         user=user, csrf=csrf_token(request), cspNonce=nonce, assetPath="/assets", header_counts=counts,
-        role_label=ROLE_LABELS.get(user["role"], user["role"]) if user else None, path=request.url.path,
+        role_label=ROLE_LABELS.get(Role(user["role"]), str(user["role"])) if user else None, path=request.url.path,
     )
     errors = context.get("errors") or {}
     context.setdefault("errors_list", [{"text": text, "href": f"#{field}"} for field, text in errors.items()])
