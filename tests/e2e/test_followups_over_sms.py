@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bot.db import session_factory, session_scope
 from bot.dialogue.rasa_client import RasaClient
 from bot.gateway import messages as texts
+from bot.policy import opt_out
 from bot.jobs.followups import FollowUpScheduler
 from bot.models import FollowUp, Handoff, WellbeingAnswer
 from bot.records.consent import FOLLOW_UP, KEEP_DATA, record_consent
@@ -241,7 +242,7 @@ def test_didnt_go_too_far_offers_nearer_matches_or_a_person(stack, fake_twilio):
 def test_stop_cancels_every_pending_check_in_at_once(stack, fake_twilio):
     phone = SmsPhone(fake_twilio, "+447700960003")
     seeded(stack, phone.number)
-    assert texts.OPTED_OUT in phone.say("STOP")
+    assert opt_out.OPTED_OUT in phone.say("STOP")
     rows = check_ins_of(stack, phone.number)
     assert [(r.status, r.cancel_reason) for r in rows] == [("cancelled", "opt_out")] * 3  # before any was due
     assert send_due(stack, aware(rows[0].due_at or datetime.now(timezone.utc))) == 0
