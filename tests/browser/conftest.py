@@ -42,8 +42,10 @@ def app_url(stack) -> str:  # type: ignore[no-untyped-def]  # noqa: F811
     return str(stack.services["app"].url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Per module, not per session: Playwright's sync API runs an event loop in this thread while it
+    is open, and the end-to-end tests collected after these call asyncio.run()."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `sudo bash scripts/system_deps.sh` "
                     "(it installs Debian's chromium package)")
