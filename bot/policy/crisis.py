@@ -8,8 +8,8 @@ the dialogue's `crisis` intent, which reaches the gateway as a contract signal):
 3. Out of working hours, the duty contact is alerted through the same outbox, with no details.
 Safety texts that cannot be delivered are never given up silently (`safety_not_delivered`).
 
-The detector itself is not here: `assess_risk` adapts the existing check in
-`bot/gateway/safety.py` to the interface of `bot.risk.assess`, so swapping it is one line.
+The detector itself is not here: `assess_risk` calls `bot.risk.assess` (reviewed lexicon plus
+classifier), so the gateway and the actions judge a message alike.
 """
 
 from __future__ import annotations
