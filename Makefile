@@ -45,8 +45,9 @@ bench-scenarios: setup
 
 # Crisis detector recall and false alarms on tests/safety/crisis_eval.yml, in-process only (Rasa down).
 # Needs nothing but the app venv. FILE=... MIN_RECALL=... to override.
+# With no FILE it also reports the fresh held-out set (crisis_eval_fresh.yml): figures only, never gated.
 bench-crisis:
-	PYTHONPATH=. .venv/app/bin/python -m bench.crisis --file $(or $(FILE),tests/safety/crisis_eval.yml) --min-recall $(or $(MIN_RECALL),0.99)
+	PYTHONPATH=. .venv/app/bin/python -m bench.crisis $(if $(FILE),--file $(FILE),--file tests/safety/crisis_eval.yml --report-only tests/safety/crisis_eval_fresh.yml) --min-recall $(or $(MIN_RECALL),0.99)
 
 setup:
 	bash scripts/bootstrap.sh
