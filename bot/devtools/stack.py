@@ -113,11 +113,18 @@ class Stack:
         port = int(old.url.rsplit(":", 1)[1])
         return self.start_rasa(model, port, name)
 
-    def start_app(self, port: int | None = None, name: str = "app", **extra_env: str) -> Service:
-        """An application process; give each of several a different `name` (app, app2, ...)."""
+    def start_app(
+        self, port: int | None = None, name: str = "app", *, profile_dir: Path | None = None, **extra_env: str,
+    ) -> Service:
+        """An application process; give each of several a different `name` (app, app2, ...).
+
+        With `profile_dir`, it runs under the sampling profiler (bot/devtools/profiling.py), which
+        writes its figures there when the process stops.
+        """
         port = port or free_port()
+        profiler = ["-m", "bot.devtools.profiling", str(profile_dir)] if profile_dir else []
         cmd = [
-            sys.executable, "-m", "uvicorn", "bot.app:create_app", "--factory", "--host", "127.0.0.1",
+            sys.executable, *profiler, "-m", "uvicorn", "bot.app:create_app", "--factory", "--host", "127.0.0.1",
             "--port", str(port), "--no-access-log", "--ws", "none",  # rasa-sdk pins an old websockets
         ]
         return self._spawn(name, cmd, port, "/healthz", self.env(APP_PORT=str(port), **extra_env))

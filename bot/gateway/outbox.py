@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,9 +76,13 @@ def backoff(attempts: int) -> timedelta:
 class OutboxWorker:
     def __init__(
         self, sessions: sessionmaker[Session], senders: dict[str, ChannelSender], max_attempts: int,
-        *, lease: timedelta = LEASE,
+        *, lease: timedelta = LEASE, disk_sync: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._lease = lease
+        # With sessions that commit without an fsync (bot/db.py, DiskSync): awaited after claiming,
+        # so the claim, the attempt and everything committed before them (the reply, an urgent
+        # flag) are on disk before a message leaves.
+        self._disk_sync = disk_sync
         self._sessions = sessions
         self._senders = senders
         self._max_attempts = max_attempts
@@ -110,6 +115,8 @@ class OutboxWorker:
         claimed = self.claim_due()
         if not claimed:
             return False
+        if self._disk_sync is not None:
+            await self._disk_sync()
         await asyncio.gather(*(self._send_one(message_id, token, unsure) for message_id, token, unsure in claimed))
         return True
 
