@@ -19,6 +19,7 @@ sampling profiler, bot/devtools/profiling.py, and writes its summary there).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import threading
@@ -40,6 +41,7 @@ SCRIPT = ["hi", "1", "I would like to meet people", "SR2 8PN", "no", "1", "ok", 
 ACCOUNT, TOKEN, OUR_NUMBER = "AC" + "0" * 32, "bench-auth-token-0123456789", "+447700900000"
 PAUSE = 0.3  # a resident's pause after a reply: lets the rest of the turn's parts arrive first
 WAIT = 60.0  # a reply later than this counts as unanswered
+PROCESSES = ("app", "rasa", "actions")
 
 
 def sms_resident(fake: FakeTwilio, number: str, out: list[float], errors: list[str]) -> None:
@@ -77,13 +79,26 @@ def run_all(target, args_list) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - started
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Figures:
-    """One path's figures over every round: each resident's latencies, and the wall time."""
+    """One path's figures over every round: each resident's latencies, the wall time, and the CPU
+    each process used during its bursts (a neighbour's load on a shared machine does not change
+    how much CPU a text costs, so this is the steadier figure)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.people: list[list[float]] = []
         self.wall = 0.0
+        self.cpu: dict[str, float] = {}
+
+    def cpu_row(self) -> str:
+        n = len(self.values) or 1
+        return f"  {self.name:<28}" + "".join(f"{1000 * self.cpu.get(name, 0.0) / n:>9.1f}" for name in PROCESSES)
 
     @property
     def values(self) -> list[float]:
@@ -99,11 +114,15 @@ class Figures:
                 f"{statistics.mean(values):>9.0f}{len(values) / self.wall:>7.1f}{max(means):>10.0f}{longest:>10.0f}")
 
 
-def burst(path: Figures, target, args_for) -> None:  # type: ignore[no-untyped-def]
+def burst(path: Figures, target, args_for, pids: dict[str, int] | None = None) -> None:  # type: ignore[no-untyped-def]
     """One burst: every resident at once; `args_for(person)` gives a resident's arguments, `person`
-    being the list its latencies go into."""
+    being the list its latencies go into. `pids`: the processes whose CPU to count."""
     people: list[list[float]] = [[] for _ in args_for]
+    pids = pids or {}
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     path.wall += run_all(target, [make(person) for make, person in zip(args_for, people, strict=True)])
+    for name, pid in pids.items():
+        path.cpu[name] = path.cpu.get(name, 0.0) + cpu_seconds(pid) - before[name]
     path.people += people
 
 
@@ -144,8 +163,9 @@ def main() -> None:
             numbers = [f"+4477{round_ % 10}{n:07d}" for n in range(args.residents)]
             runs = [(sms, sms_resident, [lambda p, n=n: (fake, n, p, errors) for n in numbers]),
                     (rest, rest_resident, [lambda p: (rasa_url, p) for _ in numbers])]
+            pids = {name: stack.services[name].process.pid for name in PROCESSES}
             for path, target, args_for in runs if round_ % 2 == 0 else reversed(runs):
-                burst(path, target, args_for)
+                burst(path, target, args_for, pids)
     finally:
         stack.stop()
         fake.server.stop()
@@ -161,6 +181,9 @@ def main() -> None:
         print(f"  ratio SMS/REST: p50 {percentile(s, 50) / percentile(r, 50):.2f}x, p95 {percentile(s, 95) / percentile(r, 95):.2f}x, "
               f"throughput {(len(s) / sms.wall) / (len(r) / rest.wall):.2f}x")
     print("  (worst mean: the worst-off person's average wait; longest: the longest single wait)")
+    print(f"  {'CPU ms per answered text':<28}" + "".join(f"{name:>9}" for name in PROCESSES))
+    print(sms.cpu_row())
+    print(rest.cpu_row())
     if args.profile:
         print(f"  app profile: {args.profile / 'summary.txt'}")
 

@@ -72,9 +72,9 @@ class Gateway:
         retry_seconds: float,
         rate_limit_per_minute: int,
         forget_conversation: Callable[[str], None] | None = None,
+        disk_sync: Callable[[], Awaitable[None]] | None = None,
         person_locks: PersonLocks | None = None,
         sweep_grace_seconds: float = 0.0,
-        disk_sync: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._sessions = sessions
         self._rasa = rasa
