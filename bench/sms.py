@@ -143,7 +143,7 @@ def main() -> None:
     port = free_port()
     app_url = f"http://127.0.0.1:{port}"
     fake.public_url = fake.app_url = app_url
-    stack = Stack(root / "logs", database_url, root / "tracker.db")
+    stack = Stack(root / "logs", database_url, root / "tracker.db", profile_dir=args.profile)
     sms, rest = Figures("SMS via gateway + Twilio"), Figures("Rasa REST channel")
     errors: list[str] = []
     try:
@@ -151,7 +151,7 @@ def main() -> None:
         stack.wait_ready("actions")
         stack.start_rasa(model)
         stack.start_app(
-            port, profile_dir=args.profile, LOG_LEVEL="WARNING", RATE_LIMIT_PER_MINUTE="1000", PUBLIC_URL=app_url,
+            port, LOG_LEVEL="WARNING", RATE_LIMIT_PER_MINUTE="1000", PUBLIC_URL=app_url,
             TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN=TOKEN, TWILIO_FROM_NUMBER=OUR_NUMBER, TWILIO_API_BASE=fake.url,
         )
         stack.wait_ready("rasa", timeout=300)
