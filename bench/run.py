@@ -1,12 +1,15 @@
 """`make bench`: training time, Rasa server memory, and reply latency of the web-chat path next to
 Rasa's own REST channel on the same model in the same run.
 
-Not a test: it prints figures for the closing notes. Options: --conversations N, --skip-training.
+Not a test: it prints figures for the closing notes. Options: --conversations N, --skip-training,
+--profile DIR (the app runs under the sampling profiler, bot/devtools/profiling.py). It also prints
+what the app itself added to each web chat turn, from the app's own log of Rasa's time per turn.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import tempfile
@@ -76,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--skip-training", action="store_true", help="reuse the current model instead of timing a fresh training")
+    parser.add_argument("--profile", type=Path, default=None, help="profile the app process into this folder")
     args = parser.parse_args()
 
     if args.skip_training:
@@ -88,12 +92,13 @@ def main() -> None:
     upgrade(database_url)
     with session_scope(database_url) as session:
         load_demo_data(session)
-    stack = Stack(root / "logs", database_url, root / "tracker.db")
+    stack = Stack(root / "logs", database_url, root / "tracker.db", profile_dir=args.profile)
     try:
         stack.start_actions()
         stack.wait_ready("actions")
         stack.start_rasa(model)
-        stack.start_app(LOG_LEVEL="WARNING", RATE_LIMIT_PER_MINUTE="1000")
+        # INFO: each turn's log line says how long Rasa took as the app saw it (below).
+        stack.start_app(LOG_LEVEL="INFO", RATE_LIMIT_PER_MINUTE="1000")
         stack.wait_ready("rasa", timeout=300)
         stack.wait_ready("app")
         webchat_conversation(stack.services["app"].url)  # warm up both paths once
@@ -106,6 +111,11 @@ def main() -> None:
         memory = rss_mb(stack.services["rasa"].process.pid)
     finally:
         stack.stop()
+    # What the app added to each web chat turn: the page's wait less Rasa's (and the actions') time
+    # as the app measured it, turn by turn (the measured turns are the last ones the app handled).
+    handled = [json.loads(line) for line in stack.services["app"].log_path.read_text().splitlines()
+               if '"message_handled"' in line and '"rasa_ms"' in line][-len(web):]
+    added = [w - h["rasa_ms"] - h["actions_ms"] - h.get("queued_ms", 0.0) for w, h in zip(web, handled, strict=False)]
 
     print("\nCommunity Connect benchmark")
     print(f"  model: {model.name}")
@@ -117,6 +127,11 @@ def main() -> None:
         print(f"  {name:<28}{percentile(values, 50):>10.1f}{percentile(values, 95):>10.1f}{statistics.mean(values):>10.1f}")
     p50, p95 = percentile(web, 50) / percentile(rest, 50), percentile(web, 95) / percentile(rest, 95)
     print(f"  ratio gateway/REST: p50 {p50:.2f}x, p95 {p95:.2f}x")
+    if len(added) == len(web):
+        print(f"  added by the app per web chat turn (its wait less Rasa's time as the app saw it): "
+              f"p50 {percentile(added, 50):.1f} ms, mean {statistics.mean(added):.1f} ms")
+    if args.profile:
+        print(f"  app profile: {args.profile / 'summary.txt'}")
 
 
 if __name__ == "__main__":

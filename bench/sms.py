@@ -4,12 +4,22 @@ REST channel on the same model in the same run.
 SMS path: fake Twilio (127.0.0.1) signs and posts each inbound text to the app's real webhook;
 the app stores it, runs the gateway, calls the real Rasa and action server, and sends the reply
 through the real `twilio` client back to the fake Twilio. Latency is from the inbound POST to the
-first reply part reaching the "phone". Options: --residents N (default 50).
+first reply part reaching the "phone" (the fake wakes the resident as the send lands, so no
+polling interval is counted). The REST path sends the same script straight to Rasa's REST channel.
+
+Both paths are warmed up first, then each round runs the SMS burst and the REST burst one after
+the other (the order swaps each round), so a neighbour's load on a shared machine falls on both.
+Printed: answered texts, p50/p95/mean, throughput, and the worst-off person (whose replies were
+slowest on average, and the longest single wait), each next to Rasa REST.
+
+Options: --residents N (default 50), --rounds R (default 1), --profile DIR (the app runs under the
+sampling profiler, bot/devtools/profiling.py, and writes its summary there).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import threading
@@ -29,6 +39,9 @@ from tests.fakes.twilio import FakeTwilio
 
 SCRIPT = ["hi", "1", "I would like to meet people", "SR2 8PN", "no", "1", "ok", "4"]
 ACCOUNT, TOKEN, OUR_NUMBER = "AC" + "0" * 32, "bench-auth-token-0123456789", "+447700900000"
+PAUSE = 0.3  # a resident's pause after a reply: lets the rest of the turn's parts arrive first
+WAIT = 60.0  # a reply later than this counts as unanswered
+PROCESSES = ("app", "rasa", "actions")
 
 
 def sms_resident(fake: FakeTwilio, number: str, out: list[float], errors: list[str]) -> None:
@@ -38,25 +51,22 @@ def sms_resident(fake: FakeTwilio, number: str, out: list[float], errors: list[s
         if fake.text_in(number, text).status_code != 200:
             errors.append("webhook refused")
             return
-        deadline = started + 60
-        while len(fake.received(number)) == before:
-            if time.perf_counter() > deadline:
-                errors.append("no reply within 60s")
-                return
-            time.sleep(0.05)
+        if not fake.wait_received(number, before + 1, WAIT):
+            errors.append(f"no reply within {WAIT:.0f}s")
+            return
         out.append((time.perf_counter() - started) * 1000)
-        time.sleep(0.3)  # let the rest of the turn's parts arrive before the next text
+        time.sleep(PAUSE)
 
 
 def rest_resident(rasa_url: str, out: list[float]) -> None:
     payloads = {1: "/affirm", 5: '/choose_option{"number": "1"}', 7: "/deny"}
     sender = uuid.uuid4().hex
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=WAIT) as client:
         for i, text in enumerate(SCRIPT):
             started = time.perf_counter()
             client.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": payloads.get(i, text)}).raise_for_status()
             out.append((time.perf_counter() - started) * 1000)
-            time.sleep(0.3)
+            time.sleep(PAUSE)
 
 
 def run_all(target, args_list) -> float:  # type: ignore[no-untyped-def]
@@ -69,9 +79,58 @@ def run_all(target, args_list) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - started
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Figures:
+    """One path's figures over every round: each resident's latencies, the wall time, and the CPU
+    each process used during its bursts (a neighbour's load on a shared machine does not change
+    how much CPU a text costs, so this is the steadier figure)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.people: list[list[float]] = []
+        self.wall = 0.0
+        self.cpu: dict[str, float] = {}
+
+    def cpu_row(self) -> str:
+        n = len(self.values) or 1
+        return f"  {self.name:<28}" + "".join(f"{1000 * self.cpu.get(name, 0.0) / n:>9.1f}" for name in PROCESSES)
+
+    @property
+    def values(self) -> list[float]:
+        return [v for person in self.people for v in person]
+
+    def row(self) -> str:
+        values = self.values
+        if not values:
+            return f"  {self.name:<28}{'-':>9}{'-':>9}{'-':>9}{0.0:>7.1f}{'-':>10}{'-':>10}"
+        means = [statistics.mean(p) for p in self.people if p]
+        longest = max(max(p) for p in self.people if p)
+        return (f"  {self.name:<28}{percentile(values, 50):>9.0f}{percentile(values, 95):>9.0f}"
+                f"{statistics.mean(values):>9.0f}{len(values) / self.wall:>7.1f}{max(means):>10.0f}{longest:>10.0f}")
+
+
+def burst(path: Figures, target, args_for, pids: dict[str, int] | None = None) -> None:  # type: ignore[no-untyped-def]
+    """One burst: every resident at once; `args_for(person)` gives a resident's arguments, `person`
+    being the list its latencies go into. `pids`: the processes whose CPU to count."""
+    people: list[list[float]] = [[] for _ in args_for]
+    pids = pids or {}
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    path.wall += run_all(target, [make(person) for make, person in zip(args_for, people, strict=True)])
+    for name, pid in pids.items():
+        path.cpu[name] = path.cpu.get(name, 0.0) + cpu_seconds(pid) - before[name]
+    path.people += people
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--profile", type=Path, default=None, help="profile the app process into this folder")
     args = parser.parse_args()
     model, _ = ensure_model()
     root = Path(tempfile.mkdtemp(prefix="cc-bench-sms-"))
@@ -84,35 +143,49 @@ def main() -> None:
     port = free_port()
     app_url = f"http://127.0.0.1:{port}"
     fake.public_url = fake.app_url = app_url
-    stack = Stack(root / "logs", database_url, root / "tracker.db")
+    stack = Stack(root / "logs", database_url, root / "tracker.db", profile_dir=args.profile)
+    sms, rest = Figures("SMS via gateway + Twilio"), Figures("Rasa REST channel")
+    errors: list[str] = []
     try:
         stack.start_actions()
         stack.wait_ready("actions")
         stack.start_rasa(model)
         stack.start_app(
-            port, LOG_LEVEL="WARNING", RATE_LIMIT_PER_MINUTE="1000", PUBLIC_URL=app_url, TWILIO_ACCOUNT_SID=ACCOUNT,
-            TWILIO_AUTH_TOKEN=TOKEN, TWILIO_FROM_NUMBER=OUR_NUMBER, TWILIO_API_BASE=fake.url,
+            port, LOG_LEVEL="WARNING", RATE_LIMIT_PER_MINUTE="1000", PUBLIC_URL=app_url,
+            TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN=TOKEN, TWILIO_FROM_NUMBER=OUR_NUMBER, TWILIO_API_BASE=fake.url,
         )
         stack.wait_ready("rasa", timeout=300)
         stack.wait_ready("app")
-        sms: list[float] = []
-        rest: list[float] = []
-        errors: list[str] = []
-        numbers = [f"+4477009{n:05d}" for n in range(args.residents)]
-        sms_wall = run_all(sms_resident, [(fake, n, sms, errors) for n in numbers])
-        rest_wall = run_all(rest_resident, [(stack.services["rasa"].url, rest) for _ in numbers])
+        rasa_url = stack.services["rasa"].url
+        sms_resident(fake, "+447700899999", [], [])  # warm-up: first requests load models and caches
+        rest_resident(rasa_url, [])
+        for round_ in range(args.rounds):
+            numbers = [f"+4477{round_ % 10}{n:07d}" for n in range(args.residents)]
+            runs = [(sms, sms_resident, [lambda p, n=n: (fake, n, p, errors) for n in numbers]),
+                    (rest, rest_resident, [lambda p: (rasa_url, p) for _ in numbers])]
+            pids = {name: stack.services[name].process.pid for name in PROCESSES}
+            for path, target, args_for in runs if round_ % 2 == 0 else reversed(runs):
+                burst(path, target, args_for, pids)
     finally:
         stack.stop()
         fake.server.stop()
 
-    total = args.residents * len(SCRIPT)
-    print(f"\nSMS path benchmark: {args.residents} residents x {len(SCRIPT)} texts, all at once")
-    print(f"  answered: {len(sms)}/{total} over SMS, errors: {len(errors)} {sorted(set(errors))}")
-    print(f"  {'path':<30}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}{'msg/s':>8}")
-    for name, values, wall in (("SMS via gateway + Twilio", sms, sms_wall), ("Rasa REST channel", rest, rest_wall)):
-        print(f"  {name:<30}{percentile(values, 50):>10.1f}{percentile(values, 95):>10.1f}"
-              f"{statistics.mean(values):>10.1f}{len(values) / wall:>8.1f}")
-    print(f"  ratio SMS/REST: p50 {percentile(sms, 50) / percentile(rest, 50):.2f}x, p95 {percentile(sms, 95) / percentile(rest, 95):.2f}x")
+    total = args.residents * len(SCRIPT) * args.rounds
+    print(f"\nSMS path benchmark: {args.residents} residents x {len(SCRIPT)} texts, all at once, {args.rounds} round(s)")
+    print(f"  answered: {len(sms.values)}/{total} over SMS, errors: {len(errors)} {sorted(set(errors))}")
+    print(f"  {'path':<28}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'msg/s':>7}{'worst mean':>11}{'longest':>9}")
+    print(sms.row())
+    print(rest.row())
+    if sms.values and rest.values:
+        s, r = sms.values, rest.values
+        print(f"  ratio SMS/REST: p50 {percentile(s, 50) / percentile(r, 50):.2f}x, p95 {percentile(s, 95) / percentile(r, 95):.2f}x, "
+              f"throughput {(len(s) / sms.wall) / (len(r) / rest.wall):.2f}x")
+    print("  (worst mean: the worst-off person's average wait; longest: the longest single wait)")
+    print(f"  {'CPU ms per answered text':<28}" + "".join(f"{name:>9}" for name in PROCESSES))
+    print(sms.cpu_row())
+    print(rest.cpu_row())
+    if args.profile:
+        print(f"  app profile: {args.profile / 'summary.txt'}")
 
 
 if __name__ == "__main__":

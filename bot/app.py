@@ -25,7 +25,7 @@ from bot.console import live as console_live
 from bot.console import outcomes as console_outcomes
 from bot.console import routes as console_routes
 from bot.console.auth import LoginRequired
-from bot.db import session_factory
+from bot.db import DiskSync, session_factory
 from bot.dialogue.rasa_client import RasaClient
 from bot.dialogue.tracker_store import tracker_forgetter
 from bot.gateway.outbox import OutboxWorker
@@ -53,19 +53,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         warm_up()  # load the crisis classifier now, not on the first person's message
         sessions = session_factory(settings.database_url)
-        rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        # The message path commits without an fsync each time and syncs once for many, before any
+        # webhook is answered or message sent (bot/db.py, DiskSync); the console and jobs commit durably.
+        gateway_sessions = session_factory(settings.database_url, durable_commits=False)
+        disk_sync = DiskSync(settings.database_url)
+        rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds, concurrency=settings.rasa_concurrency)
         senders = registry.build_senders(settings)
         outbox = OutboxWorker(
-            sessions, senders, settings.outbox_max_attempts, lease=timedelta(seconds=settings.outbox_lease_seconds),
+            gateway_sessions, senders, settings.outbox_max_attempts,
+            lease=timedelta(seconds=settings.outbox_lease_seconds), disk_sync=disk_sync,
         )
         person_locks = PersonLocks(settings.database_url, max_held=settings.person_lock_connections)
         gateway = Gateway(
-            sessions, rasa, outbox, retry_seconds=settings.rasa_retry_seconds,
+            gateway_sessions, rasa, outbox, retry_seconds=settings.rasa_retry_seconds,
             rate_limit_per_minute=settings.rate_limit_per_minute,
             forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
             person_locks=person_locks, sweep_grace_seconds=SWEEP_GRACE_SECONDS if person_locks.shared else 0.0,
+            disk_sync=disk_sync,
         )
-        app.state.settings, app.state.sessions = settings, sessions
+        app.state.settings, app.state.sessions, app.state.gateway_sessions = settings, sessions, gateway_sessions
         app.state.gateway, app.state.outbox = gateway, outbox
         follow_ups = FollowUpScheduler(
             sessions, rasa, interval_seconds=settings.follow_up_interval_seconds, notify=outbox.notify,

@@ -196,6 +196,10 @@ class Settings:
     # PostgreSQL only: connections each app process keeps for per-person advisory locks, which also
     # caps how many conversations one process has at Rasa at once (docs/deployment.md).
     person_lock_connections: int = 16
+    # Turns one app process has at each Rasa server at once; the rest wait in the process, oldest
+    # first (bot/dialogue/rasa_client.py). A Rasa server does one turn at a time on its CPU, so a
+    # few at once keep it busy and more only make each slower.
+    rasa_concurrency: int = 8
     twilio_timeout_seconds: float = 15.0
     # How long a process's claim on an outbox message lasts: longer than any one send, and how long
     # a crashed process's messages wait before another process sends them.
@@ -307,6 +311,7 @@ def load_settings() -> Settings:
         # Ten minutes by default: long enough for a provider blip, short enough for a person in danger.
         safety_alert_after_seconds=_float("SAFETY_ALERT_AFTER_SECONDS", 600.0, minimum=1.0),
         person_lock_connections=_int("PERSON_LOCK_CONNECTIONS", 16, minimum=1),
+        rasa_concurrency=_int("RASA_CONCURRENCY", 8, minimum=1),
         twilio_timeout_seconds=_float("TWILIO_TIMEOUT_SECONDS", 15.0, minimum=0.1),
         outbox_lease_seconds=_float("OUTBOX_LEASE_SECONDS", 120.0, minimum=1.0),
         public_url_given=bool(os.environ.get("PUBLIC_URL")),

@@ -93,9 +93,8 @@ async def inbound(request: Request) -> Response:
     except ValueError:
         media = 0
     gateway = request.app.state.gateway
-    accepted = gateway.accept(Channel.SMS, sender, sid, text=str(form.get("Body") or "") or None, has_media=media > 0)
-    if not accepted.duplicate:
-        gateway.schedule(accepted.address_id)
+    # Stored (on disk) before Twilio hears back: after a 200 it never sends this message again.
+    accepted = await gateway.receive(Channel.SMS, sender, sid, text=str(form.get("Body") or "") or None, has_media=media > 0)
     # Pictures are noted (has_media, and the count here) but never fetched: words are what we answer.
     log_event("sms_inbound", inbound_id=accepted.inbound_id, duplicate=accepted.duplicate, media=max(media, 0))
     return Response(EMPTY_TWIML, media_type="application/xml")
@@ -109,7 +108,8 @@ async def status_callback(request: Request) -> Response:
     if not sid or not raw:
         raise HTTPException(400, "MessageSid and MessageStatus are required")
     code = str(form.get("ErrorCode") or "") or None
-    outbound_id = sms_status.record_callback(request.app.state.sessions, sid, raw, code)
+    outbound_id = sms_status.record_callback(request.app.state.gateway_sessions, sid, raw, code)
+    await request.app.state.gateway.synced()  # kept on disk before Twilio is told so (it will not resend)
     log_event("sms_status", outbound_id=outbound_id, status=raw, error_code=code)
     return Response(status_code=204)
 

@@ -90,12 +90,10 @@ async def webhook(request: Request) -> Response:
     if incoming is None or not (incoming.text or incoming.payload or incoming.has_media):
         return Response(status_code=200)
     gateway = request.app.state.gateway
-    accepted = gateway.accept(
+    accepted = await gateway.receive(  # stored (on disk) before Telegram hears back
         Channel.TELEGRAM, incoming.chat_id, str(update.update_id), text=incoming.text, payload=incoming.payload,
         has_media=incoming.has_media,
     )
-    if not accepted.duplicate:
-        gateway.schedule(accepted.address_id)
     log_event("telegram_inbound", inbound_id=accepted.inbound_id, duplicate=accepted.duplicate,
               button=incoming.callback_id is not None)
     return Response(status_code=200)

@@ -78,7 +78,9 @@ async def send_message(body: SendBody, request: Request) -> dict[str, Any]:
         gateway.schedule(accepted.address_id)
     await gateway.wait_settled(accepted.inbound_id, timeout=request.app.state.settings.rasa_timeout_seconds + 5)
     replies = _messages(request, accepted.address_id, after=0, reply_to=accepted.inbound_id)
-    return {"duplicate": accepted.duplicate, "messages": replies, "latest": _latest(request, accepted.address_id)}
+    latest = _latest(request, accepted.address_id)
+    await gateway.synced()  # what the page shows is on disk first (an urgent flag raised with it, too)
+    return {"duplicate": accepted.duplicate, "messages": replies, "latest": latest}
 
 
 @router.get("/chat/api/messages")

@@ -55,6 +55,7 @@ class Stack:
     # so even another local user cannot call the actions on loopback.
     action_token: str = field(default_factory=lambda: os.environ.get("ACTION_SERVER_TOKEN")
                               or secrets.token_urlsafe(32))
+    profile_dir: Path | None = None  # app processes run under the sampling profiler, writing here
 
     @property
     def tracker_url(self) -> str:
@@ -114,10 +115,15 @@ class Stack:
         return self.start_rasa(model, port, name)
 
     def start_app(self, port: int | None = None, name: str = "app", **extra_env: str) -> Service:
-        """An application process; give each of several a different `name` (app, app2, ...)."""
+        """An application process; give each of several a different `name` (app, app2, ...).
+
+        With `profile_dir` set on the stack, it runs under the sampling profiler
+        (bot/devtools/profiling.py), which writes its figures there when the process stops.
+        """
         port = port or free_port()
+        profiler = ["-m", "bot.devtools.profiling", str(self.profile_dir)] if self.profile_dir else []
         cmd = [
-            sys.executable, "-m", "uvicorn", "bot.app:create_app", "--factory", "--host", "127.0.0.1",
+            sys.executable, *profiler, "-m", "uvicorn", "bot.app:create_app", "--factory", "--host", "127.0.0.1",
             "--port", str(port), "--no-access-log", "--ws", "none",  # rasa-sdk pins an old websockets
         ]
         return self._spawn(name, cmd, port, "/healthz", self.env(APP_PORT=str(port), **extra_env))

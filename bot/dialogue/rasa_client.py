@@ -6,12 +6,22 @@ RedisLockStore has a known race when two servers take the same lock). If a serve
 reached, its conversations move to the next server in their own ranking, and only theirs; it is
 tried again after `recheck_seconds`. Only a refused connection moves a turn: after a timeout the
 server may still be working on it, so the message stays pending rather than being sent twice.
+
+Each server gets at most `concurrency` turns at once (RASA_CONCURRENCY); the rest wait here, in
+the order they came. A Rasa server works on one turn at a time on its CPU, so more at once only
+makes each slower: under a burst, hundreds of turns in Rasa at once all ran past the timeout,
+were retried and so sent twice, and whoever lost the race waited minutes. Waiting here costs
+nothing, is first come first served (people take turns, since a person has one turn in flight at
+a time), and the timeout counts from when the turn reaches Rasa, not while it waits its turn.
+The connections to each server are kept open (one per turn at once), so no turn pays a connect.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +42,7 @@ class RasaReply:
     actions_ms: float = 0.0
     timings: list[dict[str, Any]] = field(default_factory=list)
     signals: list[dict[str, Any]] = field(default_factory=list)  # see bot/dialogue/contract.py
+    queued_ms: float = 0.0  # waiting for a turn at the server (RASA_CONCURRENCY), before rasa_ms
 
 
 
@@ -54,14 +65,64 @@ def ranking(conversation_id: str, urls: Sequence[str]) -> list[str]:
     return sorted(urls, key=weight, reverse=True)
 
 
+class Turns:
+    """At most `limit` holders at once, admitted strictly in arrival order.
+
+    Not asyncio.Semaphore: on Python 3.10 a newcomer can take a slot that was just freed for a
+    woken waiter, which then queues again at the back, so under load some waiters starve.
+    Here a freed slot is handed straight to the longest waiter.
+    """
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self._free = limit
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for w in self._waiters if not w.done())
+
+    async def __aenter__(self) -> None:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():  # given the slot just as we were cancelled
+                self._hand_on()
+            else:
+                self._waiters.remove(turn)
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._hand_on()
+
+    def _hand_on(self) -> None:
+        while self._waiters:
+            turn = self._waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._free += 1
+
+
 class RasaClient:
     def __init__(
         self, base_url: str | Sequence[str], timeout: float, transport: httpx.AsyncBaseTransport | None = None,
-        *, recheck_seconds: float = 5.0,
+        *, recheck_seconds: float = 5.0, concurrency: int = 8,
     ) -> None:
         self._urls = split_urls(base_url)
         self._base = self._urls[0]
-        self._client = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self._turns = {url: Turns(concurrency) for url in self._urls}
+        connections = concurrency * len(self._urls) + 2  # and the readiness checks
+        self._client = httpx.AsyncClient(
+            timeout=timeout, transport=transport,
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        )
         self._recheck_seconds = recheck_seconds
         self._down_until: dict[str, float] = {}
 
@@ -107,12 +168,17 @@ class RasaClient:
         return False
 
     async def _post(self, conversation_id: str, path: str, body: dict[str, Any], pick) -> RasaReply:
-        started = time.perf_counter()
         response: httpx.Response | None = None
         last_error = "no server"
+        queued_ms = 0.0
+        started = time.perf_counter()
         for url in self._candidates(conversation_id):
             try:
-                response = await self._client.post(f"{url}{path}", json=body)
+                waited = time.perf_counter()
+                async with self._turns[url]:
+                    started = time.perf_counter()
+                    queued_ms += (started - waited) * 1000
+                    response = await self._client.post(f"{url}{path}", json=body)
             except httpx.ConnectError as exc:  # never reached the server: safe to try the next one
                 self._down_until[url] = time.monotonic() + self._recheck_seconds
                 last_error = type(exc).__name__
@@ -138,5 +204,5 @@ class RasaClient:
         actions_ms = sum(float(t.get("ms", 0)) for t in read.timings)
         return RasaReply(
             messages=read.messages, rasa_ms=max(elapsed - actions_ms, 0.0), actions_ms=actions_ms,
-            timings=read.timings, signals=read.signals,
+            timings=read.timings, signals=read.signals, queued_ms=queued_ms,
         )

@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import Select, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.channels import registry
@@ -75,9 +77,13 @@ def backoff(attempts: int) -> timedelta:
 class OutboxWorker:
     def __init__(
         self, sessions: sessionmaker[Session], senders: dict[str, ChannelSender], max_attempts: int,
-        *, lease: timedelta = LEASE,
+        *, lease: timedelta = LEASE, disk_sync: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._lease = lease
+        # With sessions that commit without an fsync (bot/db.py, DiskSync): awaited after claiming,
+        # so the claim, the attempt and everything committed before them (the reply, an urgent
+        # flag) are on disk before a message leaves.
+        self._disk_sync = disk_sync
         self._sessions = sessions
         self._senders = senders
         self._max_attempts = max_attempts
@@ -110,6 +116,8 @@ class OutboxWorker:
         claimed = self.claim_due()
         if not claimed:
             return False
+        if self._disk_sync is not None:
+            await self._disk_sync()
         await asyncio.gather(*(self._send_one(message_id, token, unsure) for message_id, token, unsure in claimed))
         return True
 
@@ -126,21 +134,9 @@ class OutboxWorker:
         now = utcnow()
         token = f"{PROCESS_ID}:{uuid.uuid4().hex[:8]}"
         free = or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until < now)
-        earlier = aliased(OutboundMessage)
         with self._sessions() as session:
-            query = (
-                select(OutboundMessage.id, OutboundMessage.attempt_started_at)
-                .where(OutboundMessage.status == OutboundStatus.QUEUED, OutboundMessage.next_attempt_at <= now, free)
-                .where(~exists().where(
-                    earlier.address_id == OutboundMessage.address_id, earlier.status == OutboundStatus.QUEUED,
-                    earlier.sequence < OutboundMessage.sequence,
-                ))
-                .order_by(OutboundMessage.next_attempt_at, OutboundMessage.sequence)
-                .limit(limit)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True, of=OutboundMessage)
-            candidates = {row.id: row.attempt_started_at for row in session.execute(query)}
+            query = _due_heads(session.get_bind().dialect.name, limit)
+            candidates = {row.id: row.attempt_started_at for row in session.execute(query, {"now": now})}
             if not candidates:
                 session.rollback()
                 return []
@@ -265,6 +261,28 @@ class OutboxWorker:
                 log_event("outbound_found_already_sent", outbound_id=message.id, channel=message.channel)
                 return candidate
         return None
+
+
+@lru_cache(maxsize=4)
+def _due_heads(dialect: str, limit: int) -> Select[tuple[str, datetime | None]]:
+    """The claim's look-up (see `claim_due`), built once: the outbox asks it every half second and
+    after every turn, and building it (an aliased table) cost more than running it."""
+    now = bindparam("now", type_=OutboundMessage.__table__.c.next_attempt_at.type)
+    earlier = aliased(OutboundMessage)
+    query = (
+        select(OutboundMessage.id, OutboundMessage.attempt_started_at)
+        .where(OutboundMessage.status == OutboundStatus.QUEUED, OutboundMessage.next_attempt_at <= now)
+        .where(or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until < now))
+        .where(~exists().where(
+            earlier.address_id == OutboundMessage.address_id, earlier.status == OutboundStatus.QUEUED,
+            earlier.sequence < OutboundMessage.sequence,
+        ))
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.sequence)
+        .limit(limit)
+    )
+    if dialect == "postgresql":  # processes claiming at once take different rows
+        query = query.with_for_update(skip_locked=True, of=OutboundMessage)
+    return query
 
 
 def _settle(message: OutboundMessage, *, keep_unconfirmed: bool = False) -> None:

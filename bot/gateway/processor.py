@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -44,6 +44,10 @@ MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried
 SWEEP_GRACE_SECONDS = 3.0
 
 
+async def _nothing_to_sync() -> None:
+    """Durable sessions: every commit is already on disk."""
+
+
 def as_plain_text(text: str) -> str:
     """Typed text is never an intent: a leading '/' would let anyone trigger any intent in Rasa."""
     if not text.lstrip().startswith("/"):
@@ -68,6 +72,7 @@ class Gateway:
         retry_seconds: float,
         rate_limit_per_minute: int,
         forget_conversation: Callable[[str], None] | None = None,
+        disk_sync: Callable[[], Awaitable[None]] | None = None,
         person_locks: PersonLocks | None = None,
         sweep_grace_seconds: float = 0.0,
     ) -> None:
@@ -79,6 +84,9 @@ class Gateway:
         self._forget_conversation = forget_conversation
         self._person_locks = person_locks or PersonLocks()  # in-process only, unless given a PostgreSQL one
         self._sweep_grace = sweep_grace_seconds
+        # Awaited before telling anyone a commit happened, when `sessions` commit without an fsync
+        # (bot/db.py, DiskSync); with durable sessions there is nothing to wait for.
+        self._disk_sync = disk_sync or _nothing_to_sync
         self._settled: dict[str, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -112,6 +120,22 @@ class Gateway:
             log_event("inbound_stored", inbound_id=inbound.id, channel=channel)
             self._settled.setdefault(inbound.id, asyncio.Event())
             return Accepted(inbound.id, addr.id, duplicate=False)
+
+    async def receive(
+        self, channel: str, address: str, provider_id: str, *, text: str | None = None,
+        payload: str | None = None, has_media: bool = False,
+    ) -> Accepted:
+        """A webhook's message: store it, start its drain, and return once the store would survive
+        a power cut, since the webhook's answer tells the provider not to send it again."""
+        accepted = self.accept(channel, address, provider_id, text=text, payload=payload, has_media=has_media)
+        if not accepted.duplicate:
+            self.schedule(accepted.address_id)
+        await self._disk_sync()
+        return accepted
+
+    async def synced(self) -> None:
+        """Every commit so far is on disk: await before showing its results to anyone."""
+        await self._disk_sync()
 
     def schedule(self, address_id: str) -> None:
         task = asyncio.get_running_loop().create_task(self.drain(address_id))
@@ -261,7 +285,7 @@ class Gateway:
             return False
         except Exception:
             return self._on_crash(inbound_id)
-        gateway_before_ms = (time.perf_counter() - started) * 1000 - reply.rasa_ms - reply.actions_ms
+        gateway_before_ms = (time.perf_counter() - started) * 1000 - reply.rasa_ms - reply.actions_ms - reply.queued_ms
         with self._sessions() as session:
             inbound = session.get(InboundMessage, inbound_id)
             address = session.get(ChannelAddress, inbound.address_id) if inbound else None
@@ -280,13 +304,13 @@ class Gateway:
         if self._forget_conversation is not None:
             for forgotten in signals.conversations_to_forget():
                 self._forget_conversation(forgotten)
+        self._release(inbound_id)  # before the outbox wakes: a waiting web chat request answers first
         self._outbox.notify()
-        self._release(inbound_id)
         log_event(
             "message_handled", inbound_id=inbound_id, channel=channel, route="dialogue", replies=len(outgoing),
             total_ms=round((time.perf_counter() - started) * 1000, 1),
             gateway_ms=round(max(gateway_before_ms, 0.0), 1), rasa_ms=round(reply.rasa_ms, 1),
-            actions_ms=round(reply.actions_ms, 1),
+            actions_ms=round(reply.actions_ms, 1), queued_ms=round(reply.queued_ms, 1),
         )
         return True
 
@@ -336,8 +360,8 @@ class Gateway:
         inbound.payload = None
 
     def _after(self, inbound_id: str, route: str, started: float) -> None:
-        self._outbox.notify()
         self._release(inbound_id)
+        self._outbox.notify()
         log_event("message_handled", inbound_id=inbound_id, route=route, total_ms=round((time.perf_counter() - started) * 1000, 1))
 
     def _release(self, inbound_id: str) -> None:

@@ -44,6 +44,7 @@ class FakeTwilio:
     def __init__(self, account_sid: str, auth_token: str) -> None:
         self.account_sid, self.auth_token = account_sid, auth_token
         self._lock = threading.Lock()
+        self._arrivals: dict[str, threading.Condition] = {}  # per phone, on _lock: wait_received
         self.app = FastAPI()
         self.app.post("/2010-04-01/Accounts/{account}/Messages.json")(self._create_message)
         self.app.get("/2010-04-01/Accounts/{account}/Messages.json")(self._list_messages)
@@ -108,6 +109,15 @@ class FakeTwilio:
         """The texts that phone has received, in order."""
         with self._lock:
             return [s.body for s in self._by_number.get(number, ())]
+
+    def wait_received(self, number: str, count: int, timeout: float) -> bool:
+        """Block until that phone has received `count` texts (True), or `timeout` seconds pass.
+
+        Woken by the send itself, so a benchmark measures the app and not how often it polls.
+        """
+        with self._lock:
+            arrived = self._arrivals.setdefault(number, threading.Condition(self._lock))
+            return arrived.wait_for(lambda: len(self._by_number.get(number, ())) >= count, timeout)
 
     def sign(self, url: str, params: dict[str, str]) -> str:
         return RequestValidator(self.auth_token).compute_signature(url, params)
@@ -175,6 +185,8 @@ class FakeTwilio:
                           str(form.get("StatusCallback") or "") or None)
                 self.sent.append(sms)
                 self._by_number.setdefault(sms.to, []).append(sms)
+                if sms.to in self._arrivals:
+                    self._arrivals[sms.to].notify_all()
                 statuses = list(self.callback_statuses or ("sent", self.outcomes.get(sms.to, "delivered")))
                 early = self.callbacks_before_response
         if dropped:

@@ -1,0 +1,144 @@
+"""A wall-clock sampling profiler for the application process, for the benchmarks (`--profile`).
+
+Why not cProfile: the gateway's time is spread over many small calls (SQLAlchemy, httpx, the
+event loop), and a deterministic profiler inflates exactly those, so it points at the wrong
+place. py-spy is not installed in the app venv. This samples the main thread's Python stack from
+a side thread every few milliseconds (`sys._current_frames`), which costs little and shows where
+the event loop's wall-clock time goes, blocking calls (a SQLite fsync, a lock wait) included.
+
+Run a module under it: `python -m bot.devtools.profiling OUT_DIR -m uvicorn ...` (what
+`Stack.start_app(profile_dir=...)` does). When the process exits (SIGTERM from `Stack.stop`),
+OUT_DIR gets `stacks.txt` (collapsed stacks, one `frame;frame;... count` a line, for any flame
+graph tool) and `summary.txt` (the functions that held the loop longest, with and without their
+callees). Samples where the loop sat idle waiting for I/O are counted apart, so the percentages
+are of busy time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import runpy
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from types import FrameType
+
+Frame = tuple[str, str, int]  # file, function, first line
+# Where an idle event loop sits (uvloop runs its loop in C, so the innermost Python frame is the
+# one that started it); samples ending here are idle, not work.
+IDLE_FUNCTIONS = frozenset({
+    ("_compat.py", "asyncio_run"), ("runners.py", "run"), ("server.py", "run"), ("selectors.py", "select"),
+    ("base_events.py", "_run_once"), ("base_events.py", "run_until_complete"), ("base_events.py", "run_forever"),
+})
+
+
+class Sampler:
+    """Counts the main thread's stacks every `interval` seconds until stopped."""
+
+    def __init__(self, interval: float = 0.002) -> None:
+        self.interval = interval
+        self.stacks: Counter[tuple[Frame, ...]] = Counter()
+        self.samples = 0
+        self.started = time.perf_counter()
+        self._target = threading.main_thread().ident or 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=1)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            frame = sys._current_frames().get(self._target)  # noqa: SLF001 - the documented way to sample
+            if frame is not None:
+                stack = _stack(frame)
+                with self._lock:
+                    self.stacks[stack] += 1
+                    self.samples += 1
+
+    def write(self, out: Path) -> None:
+        with self._lock:
+            stacks = Counter(self.stacks)
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / "stacks.txt", "w") as f:
+            for stack, count in stacks.most_common():
+                f.write(";".join(f"{Path(file).name}:{name}" for file, name, _ in stack) + f" {count}\n")
+        (out / "summary.txt").write_text(summary(stacks, time.perf_counter() - self.started))
+
+
+def _stack(frame: FrameType | None) -> tuple[Frame, ...]:
+    frames: list[Frame] = []
+    while frame is not None:
+        code = frame.f_code
+        frames.append((code.co_filename, code.co_name, code.co_firstlineno))
+        frame = frame.f_back
+    return tuple(reversed(frames))  # outermost first
+
+
+def is_idle(stack: tuple[Frame, ...]) -> bool:
+    return not stack or (Path(stack[-1][0]).name, stack[-1][1]) in IDLE_FUNCTIONS
+
+
+def summary(stacks: Counter[tuple[Frame, ...]], seconds: float, top: int = 40) -> str:
+    """The busiest functions: 'self' is time in the function itself, 'total' with its callees."""
+    total = sum(stacks.values()) or 1
+    busy = {stack: n for stack, n in stacks.items() if not is_idle(stack)}
+    busy_total = sum(busy.values()) or 1
+    own: Counter[Frame] = Counter()
+    inclusive: Counter[Frame] = Counter()
+    for stack, n in busy.items():
+        own[stack[-1]] += n
+        for frame in set(stack):
+            inclusive[frame] += n
+
+    def name(frame: Frame) -> str:
+        file, function, line = frame
+        parts = Path(file).parts
+        short = "/".join(parts[-3:]) if "site-packages" not in parts else "/".join(parts[parts.index("site-packages") + 1:])
+        return f"{short}:{line} {function}"
+
+    lines = [
+        f"{total} samples over {seconds:.1f} s; event loop busy in {busy_total} ({100 * busy_total / total:.1f}%).",
+        "Percentages are of busy samples.", "", f"top {top} by total (with callees):",
+    ]
+    lines += [f"  {100 * n / busy_total:6.1f}%  {name(f)}" for f, n in inclusive.most_common(top)]
+    lines += ["", f"top {top} by self:"]
+    lines += [f"  {100 * n / busy_total:6.1f}%  {name(f)}" for f, n in own.most_common(top)]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """`python -m bot.devtools.profiling OUT_DIR -m module args...`"""
+    if len(sys.argv) < 4 or sys.argv[2] != "-m":
+        raise SystemExit("usage: python -m bot.devtools.profiling OUT_DIR -m module [args...]")
+    out, module = Path(sys.argv[1]), sys.argv[3]
+    sys.argv = [module, *sys.argv[4:]]
+    sampler = Sampler(float(os.environ.get("PROFILE_INTERVAL_SECONDS", "0.002")))
+    written = threading.Event()
+
+    def finish() -> None:
+        if not written.is_set():
+            written.set()
+            sampler.stop()
+            sampler.write(out)
+
+    atexit.register(finish)
+    signal.signal(signal.SIGUSR1, lambda *_: sampler.write(out))  # a snapshot without stopping
+    # uvicorn handles SIGTERM itself, then restores this handler and raises the signal again once
+    # shut down: exit normally then, so the figures are written (the default action skips atexit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    sampler.start()
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main()
