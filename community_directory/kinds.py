@@ -163,6 +163,26 @@ def kinds_in_text(text: str) -> list[str]:
     return list(dict.fromkeys(key for _, key in sorted(found)))
 
 
+@lru_cache(maxsize=1)
+def _listing_patterns() -> list[tuple[str, re.Pattern[str], re.Pattern[str] | None]]:
+    """(kind key, listing-word pattern, not-listing pattern) for naming what a listing is."""
+    found = []
+    for kind in load_kinds():
+        def alternatives(phrases: tuple[str, ...]) -> str:
+            return "|".join(r"\s+".join(re.escape(w) for w in p.split()) + r"\w*" for p in phrases)
+        not_listing = re.compile(rf"\b(?:{alternatives(kind.not_listings)})") if kind.not_listings else None
+        found.append((kind.key, re.compile(rf"\b(?:{alternatives(kind.listings)})"), not_listing))
+    return found
+
+
+@lru_cache(maxsize=8192)
+def kinds_of_name(name: str) -> tuple[str, ...]:
+    """The kinds a listing is by its own name ("Silksworth Job Club" is a job club): what it is for."""
+    cleaned = normalise(name)
+    return tuple(key for key, pattern, not_listing in _listing_patterns()
+                 if pattern.search(cleaned) and not (not_listing and not_listing.search(cleaned)))
+
+
 def needs_of(kind_keys: list[str]) -> list[str]:
     """The broad needs these kinds belong to, in order, without repeats."""
     return list(dict.fromkeys(n for key in kind_keys for n in get_kind(key).needs))

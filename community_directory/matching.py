@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from community_directory import verification
 from community_directory.geography import bounding_box, distance_miles
-from community_directory.kinds import corrected, get_kind, kind_keys, needs_of
+from community_directory.kinds import corrected, get_kind, kind_keys, kinds_of_name, needs_of
 from community_directory.listing_facts import (
     age_fit,
     first_sentence,
@@ -91,6 +91,7 @@ P_LANGUAGE_GROUP = 0.2  # a language community or English class, no language sai
 P_DEMANDING = 0.45  # walking, running, football, dancing, for limited mobility
 P_EXCLUDED_NEED = 0.35  # meets a need they said no to, as well as one they asked for
 P_AGE_NOT_SAID = 0.25  # for young people only, and no age said (most who text are adults)
+P_OFF_TOPIC = 0.25  # its name says it is for something else ("Job Club" for help with an iPad)
 
 _STOPWORDS = frozenset("""a an and are at be but by can do for from get go going group groups have i i'd i'm in
 into is it its like me more my near need of on or out please some something somewhere that the there thing
@@ -333,6 +334,19 @@ def _audience_penalty(tags: str | None, asked: _Asked) -> float | None:
     return penalty
 
 
+def _off_topic(c: _Candidate, asked: _Asked) -> bool:
+    """Its name says what it is, and that is neither a kind asked for nor for a need asked for:
+    a job club filed under computers is still a job club, a health walk is not a coffee morning."""
+    # Kinds that say who a group is for (a women's group, a carers' group) are judged by who
+    # it is for (_audience_penalty), not by what it does.
+    own = [k for k in kinds_of_name(c.name) if not get_kind(k).audience]
+    if not own or c.kind is not None:
+        return False
+    if set(own) & (set(asked.kinds) | set(asked.related)):
+        return False
+    return not any(n in asked.needs for k in own for n in get_kind(k).needs)
+
+
 def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, located: bool, max_miles: float,
                   fresh_since: date) -> list[_Candidate]:
     """Score from what the prefilter returned, fair spread included; best first."""
@@ -356,6 +370,10 @@ def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, located: bool, ma
             if not any(source == "taxonomy" for source in c.needs.values()):
                 continue  # it is here for what they said no to
             penalty += P_EXCLUDED_NEED
+        if needs and _off_topic(c, asked):
+            if asked.kinds:
+                continue  # they named what they want; a job club is no answer to "help with my ipad"
+            penalty += P_OFF_TOPIC
         need_score = 0.0
         if c.needs:
             strengths = sorted((1.0 if s == "taxonomy" else 0.6 for s in c.needs.values()), reverse=True)

@@ -52,15 +52,24 @@ _OTHERS = (_MALE | _FEMALE | {"partner", "friend", "neighbour", "neighbor"}) - {
 _RELATION = "|".join(sorted(_OTHERS - {"partner_he"}, key=len, reverse=True))
 # "for my dad", "my mam wants", "my husband needs", "taking my nan", "my dad hes 84"
 _FOR_OTHER = re.compile(rf"\b(for|taking|take|bring|help|helping|get|getting) (my|our|me) ({_RELATION})s?\b"
-                        rf"|\b(?:my|me|our) ({_RELATION}) (wants|needs|would|is|hes|shes|gets|could|likes|loves|used)\b"
+                        rf"|\b(?:my|me|our|the) ({_RELATION}) (wants|needs|would|is|hes|shes|gets|could|likes|loves|used|has|hasnt"
+                        rf"|sits|does|doesnt|cant|can|got|wont|keeps|misses|never|only|just)\b"
                         rf"|\bsomething for (him|her)\b")
 # A relation named in passing ("my dad", "our lass") is a person, not a parenting need.
 _RELATION_WORDS = re.compile(rf"\b(my|our|his|her|me) ({_RELATION})s?\b")
+# A child or teenager with an age ("my lad hes 14", "my daughter is 15"): the activity is for them.
+_CHILDREN = {"lad": "male", "son": "male", "boy": "male", "grandson": "male", "nephew": "male", "lass": "female",
+             "daughter": "female", "girl": "female", "granddaughter": "female", "niece": "female", "kid": None,
+             "teenager": None, "teen": None, "bairn": None, "child": None}
+_CHILD_AGED = re.compile(rf"\b(?:my|me|our) ({'|'.join(_CHILDREN)})s?\b(?:\s+\w+){{0,4}}?\s+"
+                         r"(?:(?:hes|he is|shes|she is|is|aged|age|who is|whos|thats)\s+)?(\d{1,2})\b(?!\s*(?:quid|pound|mile|min|hour))")
 _SELF_GENDER = re.compile(r"\b(?:im|i am|as) an? (man|woman|bloke|lad|lass|guy|gent|fella|lady|girl|mum|mam|dad)\b")
 _MALE_WORDS = {"man", "bloke", "lad", "guy", "gent", "fella", "dad"}
 _THEIR_AGE = re.compile(r"\b(?:hes|he is|shes|she is|theyre|they are|aged|age)\s+(\d{1,3})\b")
 _YEARS_OLD = re.compile(r"\b(\d{1,3})\s*(?:years? old|yrs? old|yo)\b")
-_MY_AGE = re.compile(r"\b(?:im|i am|i turned|i will be|ill be)\s+(\d{1,3})\b")
+_MY_AGE = re.compile(r"\b(?:im|i am|i turned|i will be|ill be)\s+(\d{1,3})\b"
+                     r"|\b(?:im|i am) an? (?:man|woman|bloke|lad|lass|guy|gent|fella|lady|mum|mam|dad) (?:of |aged )?(\d{2})\b"
+                     r"|\b(\d{2}) (?:year old|yr old|yo) (?:man|woman|bloke|lad|lass|guy|gent|fella|lady|mum|mam|dad)\b")
 _DECADE = re.compile(r"\b(?:in (?:his|her|my|their) )(\d)0s\b")
 _CARER_YES = re.compile(r"\b(im a carer|i am a carer|i care for|i look after|im looking after|i am looking after"
                         r"|caring for my|full time carer|unpaid carer)\b")
@@ -74,7 +83,9 @@ _WALKING_AID = re.compile(r"\b((a|my|his|her|the|uses|use|with|on) (walker|zimme
 _LIMITED = re.compile(r"\b(bad (knee|knees|hip|hips|back|legs?|feet)|cant walk (far|much|very far)"
                       r"|arthritis|bad on (his|her|my) feet|not (very )?mobile|mobility)\b")
 # Said about circumstances, not needs: "partners back at work", "after work", "from work".
-_CIRCUMSTANCE = re.compile(r"\b((back )?at work|after work|before work|from work|finish work|off work"
+_CIRCUMSTANCE = re.compile(r"\b((cant|can not|cannot|how to|how do i|dont know how to|get it to|make it) work"
+                           r"( it| the| this| that| my| out)?"
+                           r"|(back )?at work|after work|before work|from work|finish work|off work"
                            r"|works (nights|days|shifts|full time|part time)|have one|had one)\b")
 _LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speak|in) (arabic|polish|kurdish|farsi|urdu|bengali"
                        r"|punjabi|romanian|portuguese|chinese|mandarin|cantonese|tigrinya|turkish|somali|ukrainian"
@@ -138,7 +149,7 @@ def _person(lowered: str, for_other: bool, relation: str | None) -> AboutPerson:
                 about.is_parent = True
         age = _MY_AGE.search(lowered) or _YEARS_OLD.search(lowered)
         if age:
-            about.age = int(age.group(1))
+            about.age = int(next(g for g in age.groups() if g))
         if _CARER_NO.search(lowered):
             about.is_carer = False
         elif _CARER_YES.search(lowered):
@@ -165,6 +176,7 @@ def _person(lowered: str, for_other: bool, relation: str | None) -> AboutPerson:
     return about
 
 
+_SESSION_WORDS = re.compile(r"\b(class|classes|course|courses|lesson|lessons|session|sessions)\b")
 # "I care for my dad", "im looking after me mam": the person is a carer, whoever they care for.
 _I_CARE = re.compile(r"\b(?:i|im|i'm|i am|ive been|i've been)\s+(?:a\s+)?(?:care for|caring for|look after|looking after|carer)\b")
 
@@ -180,6 +192,13 @@ def read_request(text: str) -> RequestReading:
         if reading.relation in (None, "him", "her"):
             reading.relation = None
     reading.about_person = _person(lowered, reading.for_someone_else, reading.relation)
+    child = _CHILD_AGED.search(lowered)
+    if not reading.for_someone_else and child and 4 <= int(child.group(2)) <= 17:
+        # "anything for my lad hes 14": for the lad, who is 14 (the sender is a parent, not the one going)
+        reading.for_someone_else, reading.relation = True, child.group(1)
+        about = _person(lowered, True, None)
+        about.age, about.gender = int(child.group(2)), _CHILDREN[child.group(1)]
+        reading.about_person = about
 
     positive: list[str] = []
     for clause in _clauses(text):
@@ -205,8 +224,14 @@ def read_request(text: str) -> RequestReading:
     reading.kinds = [k for k in kinds_in_text(kept) if k not in reading.excluded_kinds]
     # The needs named in words; a kind's own needs only when no need was named ("mens shed"),
     # so "painting or crafts" stays arts and crafts rather than also "meeting people".
+    if (reading.for_someone_else and reading.about_person.age is not None and reading.about_person.age < 18
+            and "youth_club" not in reading.excluded_kinds and not {"youth_club", "baby_group"} & set(reading.kinds)):
+        reading.kinds.append("youth_club")  # a teenager: groups for young people first, whatever the need
     kind_needs = [n for k in reading.kinds for n in get_kind(k).needs]
-    reading.needs = list(dict.fromkeys(needs_in_text(kept) or kind_needs))
+    # "tai chi classes" is tai chi, not a learning need: words for any kind of session say nothing
+    # about the need once a kind is named.
+    said_needs = needs_in_text(_SESSION_WORDS.sub(" ", kept) if reading.kinds else kept)
+    reading.needs = list(dict.fromkeys(said_needs or kind_needs))
     if _I_CARE.search(lowered) and reading.about_person.is_carer is not False and "carers" not in reading.needs:
         reading.needs.append("carers")
     reading.excluded_needs = [n for n in dict.fromkeys(reading.excluded_needs) if n not in reading.needs]

@@ -114,10 +114,11 @@ def test_lunch_club_for_my_dad_who_is_84_and_uses_a_walker(demo_session: Session
 
 
 def test_walking_football_is_not_first_for_a_bad_knee(demo_session: Session) -> None:
-    plain = find_matches(demo_session, near("Roker", "im 62, something to get me out", needs=["loneliness"]))
+    wants = ["loneliness", "physical_activity"]
+    plain = find_matches(demo_session, near("Roker", "im 62, something to get me out and active", needs=wants))
     assert plain[0].name == "Roker Walking Football"  # 0.1 miles: first when nothing says otherwise
-    knee = find_matches(demo_session, near("Roker", "im 62, something to get me out, i have a bad knee",
-                                           needs=["loneliness"], limit=10))
+    knee = find_matches(demo_session, near("Roker", "im 62, something to get me out and active, i have a bad knee",
+                                           needs=wants, limit=10))
     assert knee and knee[0].name != "Roker Walking Football"
     assert "Roker Walking Football" not in names(knee[:3])
 
