@@ -67,7 +67,7 @@ _REFUSAL = re.compile(
     r"needing|asking\s+(?:about|for)|on\s+about)"
     r"|(?:don'?t|dont|do not|doesn'?t|does not|didn'?t)\s+(?:want|need|fancy|mean)(?!\s+to\s+(?:be|feel|sit|stay))"
     r"|no\s+(?:more\s+)?(?=\w+\s+(?:please|pls|plz|thanks|ta)\b)"
-    r"|rather\s+than|instead\s+of|except|apart\s+from|nothing\s+(?:to\s+do\s+with|about)"
+    r"|rather\s+than|instead\s+of|except|apart\s+from|nothing\s+(?:to\s+do\s+with|about|with|involving|like)"
     # "not energy", "not the energy one" (but "not coping", "not working" are needs said plainly)
     r"|not(?=\s+(?:a\s+|an\s+|the\s+)?(?!\w+ing\b)\w+(?:\s+(?:one|ones|thing|stuff|group|groups|club|clubs))?\s*(?:[,.;!?]|$))"
     r")",

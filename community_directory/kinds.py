@@ -28,7 +28,7 @@ KINDS_FILE = Path(__file__).parent / "data" / "activity_kinds.yml"
 NOT_ACTIVITY = re.compile(
     r"\b(walking (stick|sticks|frame|aid|distance)|(a|my|his|her|the|uses|use|with) (walker|zimmer)"
     r"|zimmer frame|(after|before|at|for) (lunch|dinner)( ?time)?|lunch ?time|dinner ?time"
-    r"|(after|before|at|from) work|back at work|no energy|sign (up|in))\b"
+    r"|(after|before|at|from) work|back at work|(no|low|any|the|of|full of|lots of) energy|sign (up|in))\b"
 )
 # Common words a typo must never be "corrected" away from.
 _KEEP_AS_WRITTEN = frozenset({

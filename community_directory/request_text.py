@@ -28,7 +28,7 @@ _CLAUSE = re.compile(r"\b(but|just|only|instead|rather|though|although|however|a
 # A refusal is about what the person wants ("im not after a job", "dont want walking"), not about
 # what someone else does ("the landlord wont do owt"), so the cues are first person or "not a/an/into".
 _NEGATION = re.compile(
-    r"\b((i|im|i am|ive|i have|i do|i does|i would|id|ill) (not|never|no)\b|not (a|an|after|into|interested|looking"
+    r"\b((i|im|i am|ive|i have|i do|i does|i would|id|ill) (not|never)\b|not (a|an|after|into|interested|looking"
     r"|bothered|keen|fussed on|for me|really into)\b|(i|we) (dont|do not|didnt|wont|would not|wouldnt) "
     r"(want|need|fancy|like|do|care for)\b|dont (want|need|fancy)\b|no more\b|rather not\b|nothing to do with"
     r"|nothing (with|for|involving)\b|without\b|no thanks\b|(i|we) (hate|cant stand)\b|not\s*$)"
@@ -87,7 +87,7 @@ _CIRCUMSTANCE = re.compile(r"\b((cant|can not|cannot|how to|how do i|dont know h
                            r"( it| the| this| that| my| out)?"
                            r"|(back )?at work|after work|before work|from work|finish work|off work"
                            r"|works (nights|days|shifts|full time|part time)|have one|had one)\b")
-_LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speak|in) (arabic|polish|kurdish|farsi|urdu|bengali"
+_LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speaks|speak|in) (arabic|polish|kurdish|farsi|urdu|bengali"
                        r"|punjabi|romanian|portuguese|chinese|mandarin|cantonese|tigrinya|turkish|somali|ukrainian"
                        r"|russian|lithuanian|latvian|slovak|czech|spanish|french)\b"
                        r"|\b(arabic|polish|kurdish|farsi|urdu|bengali|punjabi|romanian|ukrainian) (speaking|speaker)\b")
@@ -121,13 +121,25 @@ class RequestReading:
         return request
 
 
+# A plain "not" starts a refusal inside a clause ("the debt one not energy"), but not in a question
+# ("is there not a mens shed") or a need said plainly ("not coping", "not working").
+_NOT_SPLIT = re.compile(r"(?<!\bthere )(?<!\bwhy )(?<!\bif )(?<!\bor )(?<!\bwhether )(?=\bnot\b)")
+
+
+_QUESTION_NOT = re.compile(r"\b(is there not|isnt there|is there no|are there not|arent there|are there no)\b")
+
+
 def _clauses(text: str) -> list[str]:
-    """Normalised clauses: split at punctuation first (normalising drops it), then at "but", "just"..."""
+    """Normalised clauses: split at punctuation first (normalising drops it), then at "but", "just"...,
+    then before a "not" that starts a refusal midway."""
     found = []
     for piece in _PUNCTUATION.split(text or ""):
         for part in _CLAUSE.split(normalise(piece)):
-            if part and part.strip() and not _CLAUSE.fullmatch(part.strip()):
-                found.append(part.strip())
+            if not part or not part.strip() or _CLAUSE.fullmatch(part.strip()):
+                continue
+            for bit in _NOT_SPLIT.split(_QUESTION_NOT.sub("is there", part.strip())):
+                if bit.strip():
+                    found.append(bit.strip())
     return found
 
 
@@ -208,8 +220,8 @@ def read_request(text: str) -> RequestReading:
         clause = " ".join(_CIRCUMSTANCE.sub(" ", clause).split())
         if not clause:
             continue
-        refused = (bool(_NEGATION.search(clause)) and not _NOT_A_REFUSAL.search(clause)) or bool(
-            _NO_THANKS.search(clause))
+        refused = ((bool(_NEGATION.search(clause)) or clause.startswith("not ")) and not _NOT_A_REFUSAL.search(clause)
+                   ) or bool(_NO_THANKS.search(clause))
         if refused:
             reading.excluded_needs += needs_in_text(clause)
             reading.excluded_kinds += kinds_in_text(clause)
