@@ -73,7 +73,7 @@ def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
         access=list(tracker.get_slot("access") or []),
         age_group=tracker.get_slot("age_group"),
         language=tracker.get_slot("language"),
-        exclude_ids=exclude,
+        exclude_ids=list(dict.fromkeys([*exclude, *(tracker.get_slot("refused_ids") or [])])),
         limit=PAGE,
     )
     for name in REQUEST_SLOTS:
@@ -185,7 +185,7 @@ class ActionDifferentMatches(TimedAction):
             return refined
         dispatcher.utter_message(response="utter_ask_different")
         return [SlotSet("needs", None), SlotSet("shown_ids", []), SlotSet("offered", []), SlotSet("has_matches", None),
-                SlotSet("preferences", None)]
+                SlotSet("preferences", None), SlotSet("refused_ids", [])]
 
 
 def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[str], widen: bool) -> list[dict[str, Any]]:
