@@ -53,8 +53,8 @@ _RELATION = "|".join(sorted(_OTHERS - {"partner_he"}, key=len, reverse=True))
 # "for my dad", "my mam wants", "my husband needs", "taking my nan", "my dad hes 84"
 _FOR_OTHER = re.compile(rf"\b(for|taking|take|bring|help|helping|get|getting) (my|our|me) ({_RELATION})s?\b"
                         rf"|\b(?:my|me|our|the) ({_RELATION}) (wants|needs|would|is|hes|shes|gets|could|likes|loves|used|has|hasnt"
-                        rf"|sits|does|doesnt|cant|can|got|wont|keeps|misses|never|only|just)\b"
-                        rf"|\bsomething for (him|her)\b")
+                        rf"|sits|does|doesnt|cant|can|got|wont|keeps|misses|never|only)\b"
+                        rf"|\b(?:something|summat|owt|anything|company|somewhere|a group|groups?) for (him|her)\b")
 # A relation named in passing ("my dad", "our lass") is a person, not a parenting need.
 _RELATION_WORDS = re.compile(rf"\b(my|our|his|her|me) ({_RELATION})s?\b")
 # A child or teenager with an age ("my lad hes 14", "my daughter is 15"): the activity is for them.
@@ -63,6 +63,12 @@ _CHILDREN = {"lad": "male", "son": "male", "boy": "male", "grandson": "male", "n
              "teenager": None, "teen": None, "bairn": None, "child": None}
 _CHILD_AGED = re.compile(rf"\b(?:my|me|our) ({'|'.join(_CHILDREN)})s?\b(?:\s+\w+){{0,4}}?\s+"
                          r"(?:(?:hes|he is|shes|she is|is|aged|age|who is|whos|thats)\s+)?(\d{1,2})\b(?!\s*(?:quid|pound|mile|min|hour))")
+# Someone close has died: "me dad passed", "lost my wife", "since my husband died". A bereavement,
+# and about the person texting (not an activity for the one who died).
+_DEATH = r"(?:died|passed|passed away|passed on|has passed|has died|went|is gone|was taken)"
+_BEREAVED = re.compile(rf"\b(?:my|me|our|the) (?:late )?({_RELATION}|son|daughter|child|baby|bairn)s? (?:\w+ ){{0,2}}?{_DEATH}\b"
+                       rf"|\blost (?:my|me|our|the) ({_RELATION}|son|daughter|child|baby|bairn)\b"
+                       r"|\b(?:death of|funeral|since (?:he|she) (?:died|passed))\b")
 _SELF_GENDER = re.compile(r"\b(?:im|i am|as) an? (man|woman|bloke|lad|lass|guy|gent|fella|lady|girl|mum|mam|dad)\b")
 _MALE_WORDS = {"man", "bloke", "lad", "guy", "gent", "fella", "dad"}
 _THEIR_AGE = re.compile(r"\b(?:hes|he is|shes|she is|theyre|they are|aged|age)\s+(\d{1,3})\b")
@@ -197,13 +203,19 @@ def read_request(text: str) -> RequestReading:
     """Kinds, needs, refusals and person facts in a resident's message."""
     lowered = normalise(text)
     reading = RequestReading()
+    bereaved = _BEREAVED.search(lowered)
     relation_match = _FOR_OTHER.search(lowered)
+    if relation_match and bereaved and relation_match.start() >= bereaved.start() and relation_match.end() <= bereaved.end():
+        relation_match = None  # "my partner has died": about the one texting
     reading.for_someone_else = bool(relation_match)
     if relation_match:
         reading.relation = next((g for g in relation_match.groups()[2:] if g), None) or None
         if reading.relation in (None, "him", "her"):
             reading.relation = None
     reading.about_person = _person(lowered, reading.for_someone_else, reading.relation)
+    if relation_match and reading.relation is None and reading.about_person.gender is None:
+        pronoun = relation_match.groups()[-1]  # "company for her"
+        reading.about_person.gender = {"him": "male", "her": "female"}.get(pronoun or "")
     child = _CHILD_AGED.search(lowered)
     if not reading.for_someone_else and child and 4 <= int(child.group(2)) <= 17:
         # "anything for my lad hes 14": for the lad, who is 14 (the sender is a parent, not the one going)
@@ -236,7 +248,10 @@ def read_request(text: str) -> RequestReading:
     reading.kinds = [k for k in kinds_in_text(kept) if k not in reading.excluded_kinds]
     # The needs named in words; a kind's own needs only when no need was named ("mens shed"),
     # so "painting or crafts" stays arts and crafts rather than also "meeting people".
-    if (reading.for_someone_else and reading.about_person.age is not None and reading.about_person.age < 18
+    if bereaved and "bereavement" not in reading.excluded_kinds and "bereavement" not in reading.kinds:
+        reading.kinds.append("bereavement")
+    if (reading.for_someone_else and reading.about_person.age is not None and 11 <= reading.about_person.age < 18
+            and "parenting" not in needs_in_text(kept)
             and "youth_club" not in reading.excluded_kinds and not {"youth_club", "baby_group"} & set(reading.kinds)):
         reading.kinds.append("youth_club")  # a teenager: groups for young people first, whatever the need
     kind_needs = [n for k in reading.kinds for n in get_kind(k).needs]

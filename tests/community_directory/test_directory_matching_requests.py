@@ -165,3 +165,49 @@ def test_only_the_persons_own_refusals_count() -> None:
     walking = read_request("i dont want anything with walking, maybe knitting")
     assert walking.kinds == ["crafts"] and walking.excluded_kinds == ["walking_group"]
     assert read_request("nothing with kids please").excluded_needs == ["parenting"]
+
+
+# -- branch heard: more of the residents' own words --------------------------------------------
+
+
+def test_a_teenager_with_an_age_gets_young_peoples_groups(demo_session: Session) -> None:
+    reading = read_request("anything for my lad hes 14, just sits in his room on the xbox all day")
+    assert reading.for_someone_else and reading.about_person.age == 14 and reading.about_person.gender == "male"
+    assert "youth_club" in reading.kinds
+    matches = top(demo_session, "Pallion", "my daughter is 15 and really anxious, she wont go out")
+    assert matches and all("Young People" in m.name or "Youth" in m.name for m in matches), names(matches)
+    # a younger child is a family's need, not a youth club
+    assert "youth_club" not in read_request("my son is 8, any family stuff").kinds
+
+
+def test_not_x_inside_a_clause_is_turned_down_but_a_question_with_not_is_not() -> None:
+    reading = read_request("actually its the debt one i meant not energy")
+    assert "energy_help" in reading.excluded_kinds and "energy_help" not in reading.kinds
+    job = read_request("i want a proper job, not volunteering, ive done enough of that")
+    assert job.kinds == ["job_club"] and "volunteering" in job.excluded_needs
+    assert read_request("is there not a mens shed near me").kinds == ["mens_shed"]
+    assert "mental_wellbeing" in read_request("i have no energy and feel low").needs
+
+
+def test_a_job_club_is_no_answer_to_help_with_an_ipad(demo_session: Session) -> None:
+    matches = top(demo_session, "Ryhope", "me grandson got me an ipad for christmas and i cant work it")
+    assert matches and not [m for m in matches if "Job" in m.name], names(matches)
+    assert "employment" not in read_request("me grandson got me an ipad and i cant work it").needs
+
+
+def test_someone_who_has_died_is_a_bereavement_not_an_activity_for_them() -> None:
+    reading = read_request("my partner just died and i dont know what to do with myself")
+    assert reading.kinds == ["bereavement"] and not reading.for_someone_else
+    assert "bereavement" not in read_request("lost my job last month").kinds
+
+
+def test_words_that_only_look_like_needs() -> None:
+    assert "outdoors" not in read_request("i care for me mam, she has parkinsons, i need a break").needs
+    assert "carers" in read_request("i care for me mam, she has parkinsons, i need a break").needs
+    assert read_request("tai chee classes?").kinds == ["tai_chi"]
+    assert read_request("tai chee classes?").needs == ["physical_activity"]  # "classes" is not a learning need
+    assert read_request("got bad knees, maybe exercise i can do sat down").kinds == ["chair_exercise"]
+    arabic = read_request("my mam only speaks arabic and she is lonely")
+    assert arabic.about_person.language == "arabic" and arabic.about_person.gender == "female"
+    bloke = read_request("im a bloke, 45, living on me own, want to meet some people")
+    assert bloke.about_person.age == 45 and bloke.needs == ["loneliness"]
