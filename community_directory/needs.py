@@ -24,7 +24,7 @@ NEEDS: tuple[Need, ...] = (
                                              "lonley", "lonly", "loney", "mates", "meet new", "meet other", "meeting new", "meeting other",
                                              "make friends", "new friends", "someone to talk", "people to talk", "talk to people", "get out more",
                                              "get me out", "out and about", "natter", "meet some", "meet a few", "meet anyone", "meet folk",
-                                             "on me own", "by meself", "company for")),
+                                             "on me own", "by meself", "company for", "meet up", "meetup", "get together")),
     Need("physical_activity", "getting active", ("walk", "exercise", "active", "fit", "sport", "swim", "dance", "yoga", "gym", "football", "keep fit",
                                                      # sports by name ("running" alone is also "running since 1990" in a listing)
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",

@@ -99,6 +99,21 @@ _LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speaks|speak|in
                        r"|\b(arabic|polish|kurdish|farsi|urdu|bengali|punjabi|romanian|ukrainian) (speaking|speaker)\b")
 
 
+# Where someone is from says which community group may suit them: "im kurdish", "from syria".
+_ORIGIN_LANGUAGE = {
+    "kurdish": "kurdish", "kurdistan": "kurdish", "polish": "polish", "poland": "polish", "syrian": "arabic",
+    "syria": "arabic", "iraqi": "arabic", "iraq": "arabic", "sudanese": "arabic", "sudan": "arabic", "yemeni": "arabic",
+    "yemen": "arabic", "arab": "arabic", "romanian": "romanian", "romania": "romanian", "ukrainian": "ukrainian",
+    "ukraine": "ukrainian", "lithuanian": "lithuanian", "lithuania": "lithuanian", "iranian": "farsi", "iran": "farsi",
+    "afghan": "farsi", "afghanistan": "farsi", "eritrean": "tigrinya", "eritrea": "tigrinya",
+}
+_ORIGIN_ADJECTIVES = "|".join(k for k in _ORIGIN_LANGUAGE if k.endswith(("n", "sh", "qi", "ni", "se", "ab")))
+_ORIGIN = re.compile(
+    rf"\b(?:im|i am|were|we are|hes|he is|shes|she is|theyre|they are) ({_ORIGIN_ADJECTIVES})\b"
+    rf"|\b(?:from|born in|grew up in|moved from|came from) ({'|'.join(_ORIGIN_LANGUAGE)})\b"
+    rf"|\b(?:other )?({_ORIGIN_ADJECTIVES}) (?:people|folk|community|families|speakers|women|men|lads|mums)\b")
+
+
 @dataclass
 class RequestReading:
     """What one message (or several joined) says for matching."""
@@ -191,6 +206,10 @@ def _person(lowered: str, for_other: bool, relation: str | None) -> AboutPerson:
     language = _LANGUAGE.search(lowered)
     if language:
         about.language = language.group(1) or language.group(2)
+    else:
+        origin = _ORIGIN.search(lowered)
+        if origin:  # "im kurdish", "from poland": their own community's language, when a group speaks it
+            about.language = _ORIGIN_LANGUAGE[next(g for g in origin.groups() if g)]
     return about
 
 

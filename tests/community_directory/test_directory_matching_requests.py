@@ -211,3 +211,12 @@ def test_words_that_only_look_like_needs() -> None:
     assert arabic.about_person.language == "arabic" and arabic.about_person.gender == "female"
     bloke = read_request("im a bloke, 45, living on me own, want to meet some people")
     assert bloke.about_person.age == 45 and bloke.needs == ["loneliness"]
+
+
+def test_where_someone_is_from_finds_their_community_group(demo_session: Session) -> None:
+    assert read_request("im kurdish, is there any kurdish people meet up round here").about_person.language == "kurdish"
+    assert read_request("we moved from syria last year").about_person.language == "arabic"
+    matches = top(demo_session, "Castletown", "im kurdish, is there any kurdish people meet up round here")
+    assert matches[0].name == "Castletown Kurdish Community Evening", names(matches)
+    runs = top(demo_session, "Castletown", "want to try couch to 5k")
+    assert not [m for m in runs if "Walking Football" in m.name], names(runs)  # "no running" is not a running group
