@@ -99,6 +99,9 @@ things to want was what where with would you your just really help find looking 
 hello hiya hey yes yeah yep not good lol pls thanks ta ok okay alright""".split())
 
 
+_GENTLE = re.compile(r"\b(gentl|balanc|wobbl|frail|steady on)")  # stemmed words, as _Asked.words holds them
+
+
 @dataclass
 class MatchRequest:
     """One search. request_text.read_request fills the kinds, exclusions and person facts
@@ -242,6 +245,11 @@ class _Asked:
     def limited_mobility(self) -> bool:
         return bool(self.access & {"wheelchair", "mobility"}) or self.about.limited_mobility
 
+    @property
+    def wants_gentle(self) -> bool:
+        """"Something gentle for me balance": running and football are not first."""
+        return self.limited_mobility or bool(_GENTLE.search(" ".join(self.words)))
+
 
 def find_matches(
     session: Session,
@@ -313,7 +321,7 @@ def _audience_penalty(tags: str | None, asked: _Asked) -> float | None:
     about, penalty = asked.about, 0.0
     for tag in tags.split():
         if tag == "active":
-            penalty += P_DEMANDING if asked.limited_mobility else 0.0
+            penalty += P_DEMANDING if asked.wants_gentle else 0.0
             continue
         if tag in asked.audience:
             continue

@@ -119,3 +119,11 @@ def test_not_that_one_and_not_number_two():
     assert [o["id"] for o in options_turned_down(tracker("x", offered=SHOWN), "not that one")] == ["h1"]
     # a need turned down is not an option turned down
     assert options_turned_down(tracker("x", offered=SHOWN), "the debt one, not energy") == []
+
+
+def test_a_first_message_nobody_understood_still_gets_the_introduction():
+    from actions.support import not_introduced_yet
+
+    assert not_introduced_yet(tracker("alright"))
+    assert not not_introduced_yet(tracker("alright", events=[{"event": "action", "name": "utter_intro"}]))
+    assert not not_introduced_yet(tracker("alright", consent_given=False))

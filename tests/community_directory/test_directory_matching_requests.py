@@ -220,3 +220,9 @@ def test_where_someone_is_from_finds_their_community_group(demo_session: Session
     assert matches[0].name == "Castletown Kurdish Community Evening", names(matches)
     runs = top(demo_session, "Castletown", "want to try couch to 5k")
     assert not [m for m in runs if "Walking Football" in m.name], names(runs)  # "no running" is not a running group
+
+
+def test_something_gentle_puts_running_and_football_down(demo_session: Session) -> None:
+    matches = top(demo_session, "Fulwell", "taichi or sumthing gentle for me balance, im 72")
+    assert matches[0].name == "Fulwell Tai Chi"
+    assert not [m for m in matches if "Running" in m.name or "Football" in m.name], names(matches)
