@@ -236,7 +236,7 @@ def read_request(text: str) -> RequestReading:
         pronoun = relation_match.groups()[-1]  # "company for her"
         reading.about_person.gender = {"him": "male", "her": "female"}.get(pronoun or "")
     child = _CHILD_AGED.search(lowered)
-    if not reading.for_someone_else and child and 4 <= int(child.group(2)) <= 17:
+    if (not reading.for_someone_else or reading.relation is None) and child and 4 <= int(child.group(2)) <= 17:
         # "anything for my lad hes 14": for the lad, who is 14 (the sender is a parent, not the one going)
         reading.for_someone_else, reading.relation = True, child.group(1)
         about = _person(lowered, True, None)

@@ -226,3 +226,8 @@ def test_something_gentle_puts_running_and_football_down(demo_session: Session) 
     matches = top(demo_session, "Fulwell", "taichi or sumthing gentle for me balance, im 72")
     assert matches[0].name == "Fulwell Tai Chi"
     assert not [m for m in matches if "Running" in m.name or "Football" in m.name], names(matches)
+
+
+def test_a_teenager_named_with_her_age_and_a_pronoun_is_still_the_one_it_is_for() -> None:
+    reading = read_request("my daughter is 15 and really anxious, she wont go out, anything for her age. ryhope. no")
+    assert reading.about_person.age == 15 and "youth_club" in reading.kinds
