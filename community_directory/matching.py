@@ -20,7 +20,9 @@ they did ask for), and a group for people the person said they are not (a carers
 "I'm not a carer", a women's group for a man).
 Penalties push down without ruling out: a group for carers, parents, women or men, or a
 language community, when nobody said the person is one and they did not ask for it; a
-physically demanding activity for someone with limited mobility.
+physically demanding activity for someone with limited mobility or who asks for something gentle;
+a listing whose own name says it is for something not asked for ("Job Club" filed under computers,
+for help with an iPad), left out altogether when the person named a kind.
 Soft preferences raise the score: language spoken, aimed at the person's age group,
 confirmed step-free. Each match says why it was chosen (`reasons`, and `why` as one phrase).
 """
