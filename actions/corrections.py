@@ -49,6 +49,12 @@ def refine_instead_of_restart(tracker: Tracker) -> list[dict[str, Any]] | None:
     entities = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == "need"]
     heard = read_needs(text, entities)
     fresh = [SlotSet("shown_ids", []), SlotSet("offered", []), SlotSet("has_matches", None)]
+    refused = options_turned_down(tracker, text)
+    if refused and tracker.get_slot("needs"):
+        # "not the hendon one": the same search without it (and with a new need, if one was named)
+        ids = list(dict.fromkeys([*(tracker.get_slot("refused_ids") or []), *(o["id"] for o in refused)]))
+        needs = [SlotSet("needs", heard.needs)] if heard.needs else []
+        return needs + [SlotSet("refused_ids", ids)] + fresh
     if heard.needs:
         return [SlotSet("needs", heard.needs)] + fresh
     if tracker.get_slot("needs") and (
@@ -56,6 +62,36 @@ def refine_instead_of_restart(tracker: Tracker) -> list[dict[str, Any]] | None:
     ):
         return fresh
     return None
+
+
+# Turning down one of the options shown: "not the hendon one", "not that one", "not number 2",
+# "ive been to that one". The words between "the" and "one" say which.
+_NOT_OPTION = re.compile(
+    r"\bnot\s+(?:(?:the|that|this)\s+(?P<which>(?:[a-z']+\s+){0,3}?)(?:one|ones|place|group|club)\b|(?:number\s+)?(?P<n>[1-9])\b)"
+    r"|\b(?:been to|went to|tried|done)\s+(?:that|the\s+(?P<which2>(?:[a-z']+\s+){0,3}?))\s*one\b",
+    re.IGNORECASE,
+)
+
+
+def options_turned_down(tracker: Tracker, text: str) -> list[dict[str, Any]]:
+    """The offered options this message turns down: by number, by a word of their name, else the
+    one chosen, else (for a plain "not that one") the first shown."""
+    offered = list(tracker.get_slot("offered") or [])
+    found = _NOT_OPTION.search(text or "")
+    if not offered or found is None:
+        return []
+    if found.group("n"):
+        n = int(found.group("n"))
+        return [offered[n - 1]] if n <= len(offered) else []
+    words = [w for w in ((found.group("which") or found.group("which2") or "").lower().split())
+             if w not in _FILLER and len(w) > 2]
+    if words:
+        named = [o for o in offered if all(re.search(rf"\b{re.escape(w)}", o.get("name", "").lower()) for w in words)]
+        if named:
+            return named
+    chosen = tracker.get_slot("chosen_service_id")
+    picked = [o for o in offered if o.get("id") == chosen]
+    return picked or offered[:1]
 
 
 def option_meant(tracker: Tracker, text: str) -> dict[str, Any] | None:

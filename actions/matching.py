@@ -18,6 +18,9 @@ from community_directory.preferences import must_be_free, preferences_in_text
 from community_directory.request_text import read_request
 
 PAGE = 3
+# Said when a correction changes the search ("the debt one, not energy", "owt closer to hendon?"),
+# so the reply to it never reads exactly like the one before.
+SEARCH_CHANGED = "OK, I will look again with that."
 WIDER_MILES = 10.0
 _DIGIT = re.compile(r"\b(\d{1,2})\b")
 _WORDS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "last": -1}
@@ -70,7 +73,7 @@ def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
         access=list(tracker.get_slot("access") or []),
         age_group=tracker.get_slot("age_group"),
         language=tracker.get_slot("language"),
-        exclude_ids=exclude,
+        exclude_ids=list(dict.fromkeys([*exclude, *(tracker.get_slot("refused_ids") or [])])),
         limit=PAGE,
     )
     for name in REQUEST_SLOTS:
@@ -178,10 +181,11 @@ class ActionDifferentMatches(TimedAction):
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         refined = refine_instead_of_restart(tracker)  # "owt closer to hendon?", "i meant the debt one"
         if refined is not None:
+            dispatcher.utter_message(text=SEARCH_CHANGED)
             return refined
         dispatcher.utter_message(response="utter_ask_different")
         return [SlotSet("needs", None), SlotSet("shown_ids", []), SlotSet("offered", []), SlotSet("has_matches", None),
-                SlotSet("preferences", None)]
+                SlotSet("preferences", None), SlotSet("refused_ids", [])]
 
 
 def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[str], widen: bool) -> list[dict[str, Any]]:

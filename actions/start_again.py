@@ -15,7 +15,7 @@ from actions.common import TimedAction
 # and is already on record (saying "forget me" is how to take it back).
 SEARCH_SLOTS = (
     "needs", "location", "lat", "lon", "imd_decile", "days", "time_of_day", "cost", "access", "age_group",
-    "language", "number", "shown_ids", "offered", "has_matches", "chosen_service_id", "chosen_service_name",
+    "language", "number", "shown_ids", "refused_ids", "offered", "has_matches", "chosen_service_id", "chosen_service_name",
     "checkin_period", "goal_text", "goal_confirmed", "preferences", "max_miles", *CHECK_IN_SLOTS, "requested_slot",
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction, channel_of, db, person_for, working_hours
@@ -104,6 +104,14 @@ class ActionOptOut(TimedAction):
         return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
+def not_introduced_yet(tracker: Tracker) -> bool:
+    """No consent answer yet and neither the introduction nor the consent question in this conversation."""
+    if tracker.get_slot("consent_given") is not None:
+        return False
+    return not any(e.get("event") == "action" and e.get("name") in ("utter_intro", "consent_form")
+                   for e in tracker.events or [])
+
+
 class ActionFallback(TimedAction):
     """Rephrase once; on the second miss in a row, offer a person instead of guessing again."""
 
@@ -111,6 +119,11 @@ class ActionFallback(TimedAction):
         return "action_fallback"
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        if not_introduced_yet(tracker):
+            # A first message the model could not place ("alright", "who dis") still hears who we
+            # are and the consent question, never "Sorry, I did not get that" first.
+            dispatcher.utter_message(response="utter_intro")
+            return [FollowupAction("consent_form")]
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count >= MAX_FALLBACKS:
             dispatcher.utter_message(response="utter_offer_person")

@@ -6,10 +6,10 @@ The NLU entities and the keyword net (community_directory.needs) both work word 
 refusal ("not a carer", "not after a job", "no jobs please") name needs to drop, and words about
 someone else or about a mobility aid are not needs at all. Only known need keys come out.
 
-Pure functions with no Rasa imports, so they are unit tested directly. The directory library may
-later read the same text for kinds and eligibility (community_directory.request_text); until then
-the small reader here is all the dialogue needs, and `_library_reading` is the one place to wire
-that in.
+Pure functions with no Rasa imports, so they are unit tested directly. The directory library
+reads the same text for kinds, refusals and who an activity is for
+(community_directory.request_text.read_request); `read_needs` adds its refusals and misreadings
+to the ones read here, so what is kept as needs and what the matcher searches for agree.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from community_directory.needs import NEED_KEYS, needs_in_text
+from community_directory.request_text import read_request
 
 # Words that stand for a need only when they are about the person: "my dad" is the dad, not a
 # dads' group; "a walker" is a walking frame, not a walk; "at work" is where a partner is.
@@ -66,7 +67,7 @@ _REFUSAL = re.compile(
     r"needing|asking\s+(?:about|for)|on\s+about)"
     r"|(?:don'?t|dont|do not|doesn'?t|does not|didn'?t)\s+(?:want|need|fancy|mean)(?!\s+to\s+(?:be|feel|sit|stay))"
     r"|no\s+(?:more\s+)?(?=\w+\s+(?:please|pls|plz|thanks|ta)\b)"
-    r"|rather\s+than|instead\s+of|except|apart\s+from|nothing\s+(?:to\s+do\s+with|about)"
+    r"|rather\s+than|instead\s+of|except|apart\s+from|nothing\s+(?:to\s+do\s+with|about|with|involving|like)"
     # "not energy", "not the energy one" (but "not coping", "not working" are needs said plainly)
     r"|not(?=\s+(?:a\s+|an\s+|the\s+)?(?!\w+ing\b)\w+(?:\s+(?:one|ones|thing|stuff|group|groups|club|clubs))?\s*(?:[,.;!?]|$))"
     r")",
@@ -142,26 +143,16 @@ def _inside(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
 
 
 def _library_reading(text: str) -> tuple[set[str], set[str], bool]:
-    """(refused needs, misread needs, mobility aid) from the directory's reader, once it exists.
+    """(refused needs, misread needs, mobility aid) from the directory's reader of the same words.
 
-    community_directory.request_text (branch `matching`) reads the same words for kinds and for
-    who an activity is for; its refusals and misreadings are added to the ones read here.
+    community_directory.request_text reads the message for kinds and for who an activity is
+    for; its refusals and misreadings are added to the ones read here, so the needs kept and the
+    matcher's reading of the person's words never disagree.
     """
-    try:
-        from community_directory import request_text
-    except ImportError:
-        return set(), set(), False
-    read = getattr(request_text, "read_request", None)
-    if read is None:
-        return set(), set(), False
-    try:
-        reading: Any = read(text)
-    except Exception:  # noqa: BLE001 - a reader bug must not stop the conversation; the local reading stands
-        return set(), set(), False
-    excluded = {n for n in (getattr(reading, "excluded_needs", None) or []) if n in NEED_KEYS}
-    misread = {n for n in (getattr(reading, "misread_needs", None) or []) if n in NEED_KEYS}
-    about = getattr(reading, "about_person", None)
-    return excluded, misread, getattr(about, "mobility", None) in ("walking_aid", "wheelchair")
+    reading = read_request(text)
+    excluded = {n for n in reading.excluded_needs if n in NEED_KEYS}
+    misread = {n for n in reading.misread_needs if n in NEED_KEYS}
+    return excluded, misread, reading.about_person.mobility in ("walking_aid", "wheelchair")
 
 
 def without_refusals(text: str) -> str:
@@ -170,25 +161,9 @@ def without_refusals(text: str) -> str:
 
 
 def search_text(text: str | None) -> str:
-    """The person's words for the directory's text relevance.
-
-    The directory library reads negation and "who it is for" itself once it has a reader of the
-    person's text (community_directory.request_text): then it gets their words as they are. Until
-    then it gets them with refusals and not-a-need words blanked, so "for my dad" does not rank
-    a dads' group and "not energy" does not rank energy advice.
-    """
-    text = text or ""
-    if _has_library_reader():
-        return text
-    return " ".join(_blank(text, _context_spans(text) + _refusal_spans(text)).split())
-
-
-def _has_library_reader() -> bool:
-    try:
-        from community_directory import request_text  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """The person's words for the directory's text relevance, as they wrote them: the directory
+    reads negation and "who it is for" itself (community_directory.request_text)."""
+    return text or ""
 
 
 def known_needs(values: Iterable[Any]) -> list[str]:

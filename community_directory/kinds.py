@@ -28,7 +28,7 @@ KINDS_FILE = Path(__file__).parent / "data" / "activity_kinds.yml"
 NOT_ACTIVITY = re.compile(
     r"\b(walking (stick|sticks|frame|aid|distance)|(a|my|his|her|the|uses|use|with) (walker|zimmer)"
     r"|zimmer frame|(after|before|at|for) (lunch|dinner)( ?time)?|lunch ?time|dinner ?time"
-    r"|(after|before|at|from) work|back at work|no energy|sign (up|in))\b"
+    r"|(after|before|at|from) work|back at work|(no|low|any|the|of|full of|lots of) energy|sign (up|in))\b"
 )
 # Common words a typo must never be "corrected" away from.
 _KEEP_AS_WRITTEN = frozenset({
@@ -161,6 +161,26 @@ def kinds_in_text(text: str) -> list[str]:
             # blank the phrase out, so shorter phrases inside it do not count again
             cleaned = cleaned[:match.start()] + " " * (match.end() - match.start()) + cleaned[match.end():]
     return list(dict.fromkeys(key for _, key in sorted(found)))
+
+
+@lru_cache(maxsize=1)
+def _listing_patterns() -> list[tuple[str, re.Pattern[str], re.Pattern[str] | None]]:
+    """(kind key, listing-word pattern, not-listing pattern) for naming what a listing is."""
+    found = []
+    for kind in load_kinds():
+        def alternatives(phrases: tuple[str, ...]) -> str:
+            return "|".join(r"\s+".join(re.escape(w) for w in p.split()) + r"\w*" for p in phrases)
+        not_listing = re.compile(rf"\b(?:{alternatives(kind.not_listings)})") if kind.not_listings else None
+        found.append((kind.key, re.compile(rf"\b(?:{alternatives(kind.listings)})"), not_listing))
+    return found
+
+
+@lru_cache(maxsize=8192)
+def kinds_of_name(name: str) -> tuple[str, ...]:
+    """The kinds a listing is by its own name ("Silksworth Job Club" is a job club): what it is for."""
+    cleaned = normalise(name)
+    return tuple(key for key, pattern, not_listing in _listing_patterns()
+                 if pattern.search(cleaned) and not (not_listing and not_listing.search(cleaned)))
 
 
 def needs_of(kind_keys: list[str]) -> list[str]:

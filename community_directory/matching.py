@@ -20,7 +20,9 @@ they did ask for), and a group for people the person said they are not (a carers
 "I'm not a carer", a women's group for a man).
 Penalties push down without ruling out: a group for carers, parents, women or men, or a
 language community, when nobody said the person is one and they did not ask for it; a
-physically demanding activity for someone with limited mobility.
+physically demanding activity for someone with limited mobility or who asks for something gentle;
+a listing whose own name says it is for something not asked for ("Job Club" filed under computers,
+for help with an iPad), left out altogether when the person named a kind.
 Soft preferences raise the score: language spoken, aimed at the person's age group,
 confirmed step-free. Each match says why it was chosen (`reasons`, and `why` as one phrase).
 """
@@ -38,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from community_directory import verification
 from community_directory.geography import bounding_box, distance_miles
-from community_directory.kinds import corrected, get_kind, kind_keys, needs_of
+from community_directory.kinds import corrected, get_kind, kind_keys, kinds_of_name, needs_of
 from community_directory.listing_facts import (
     age_fit,
     first_sentence,
@@ -91,11 +93,15 @@ P_LANGUAGE_GROUP = 0.2  # a language community or English class, no language sai
 P_DEMANDING = 0.45  # walking, running, football, dancing, for limited mobility
 P_EXCLUDED_NEED = 0.35  # meets a need they said no to, as well as one they asked for
 P_AGE_NOT_SAID = 0.25  # for young people only, and no age said (most who text are adults)
+P_OFF_TOPIC = 0.25  # its name says it is for something else ("Job Club" for help with an iPad)
 
 _STOPWORDS = frozenset("""a an and are at be but by can do for from get go going group groups have i i'd i'm in
 into is it its like me more my near need of on or out please some something somewhere that the there thing
 things to want was what where with would you your just really help find looking local any
 hello hiya hey yes yeah yep not good lol pls thanks ta ok okay alright""".split())
+
+
+_GENTLE = re.compile(r"\b(gentl|balanc|wobbl|frail|steady on)")  # stemmed words, as _Asked.words holds them
 
 
 @dataclass
@@ -241,6 +247,11 @@ class _Asked:
     def limited_mobility(self) -> bool:
         return bool(self.access & {"wheelchair", "mobility"}) or self.about.limited_mobility
 
+    @property
+    def wants_gentle(self) -> bool:
+        """"Something gentle for me balance": running and football are not first."""
+        return self.limited_mobility or bool(_GENTLE.search(" ".join(self.words)))
+
 
 def find_matches(
     session: Session,
@@ -312,7 +323,7 @@ def _audience_penalty(tags: str | None, asked: _Asked) -> float | None:
     about, penalty = asked.about, 0.0
     for tag in tags.split():
         if tag == "active":
-            penalty += P_DEMANDING if asked.limited_mobility else 0.0
+            penalty += P_DEMANDING if asked.wants_gentle else 0.0
             continue
         if tag in asked.audience:
             continue
@@ -331,6 +342,19 @@ def _audience_penalty(tags: str | None, asked: _Asked) -> float | None:
         elif tag.startswith("culture:"):
             penalty += 0.0 if asked.language == tag.split(":", 1)[1] else P_LANGUAGE_GROUP
     return penalty
+
+
+def _off_topic(c: _Candidate, asked: _Asked) -> bool:
+    """Its name says what it is, and that is neither a kind asked for nor for a need asked for:
+    a job club filed under computers is still a job club, a health walk is not a coffee morning."""
+    # Kinds that say who a group is for (a women's group, a carers' group) are judged by who
+    # it is for (_audience_penalty), not by what it does.
+    own = [k for k in kinds_of_name(c.name) if not get_kind(k).audience]
+    if not own or c.kind is not None:
+        return False
+    if set(own) & (set(asked.kinds) | set(asked.related)):
+        return False
+    return not any(n in asked.needs for k in own for n in get_kind(k).needs)
 
 
 def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, located: bool, max_miles: float,
@@ -356,6 +380,10 @@ def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, located: bool, ma
             if not any(source == "taxonomy" for source in c.needs.values()):
                 continue  # it is here for what they said no to
             penalty += P_EXCLUDED_NEED
+        if needs and _off_topic(c, asked):
+            if asked.kinds:
+                continue  # they named what they want; a job club is no answer to "help with my ipad"
+            penalty += P_OFF_TOPIC
         need_score = 0.0
         if c.needs:
             strengths = sorted((1.0 if s == "taxonomy" else 0.6 for s in c.needs.values()), reverse=True)

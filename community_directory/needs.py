@@ -23,7 +23,8 @@ NEEDS: tuple[Need, ...] = (
                                              # typos and text-speak; meeting people in other words
                                              "lonley", "lonly", "loney", "mates", "meet new", "meet other", "meeting new", "meeting other",
                                              "make friends", "new friends", "someone to talk", "people to talk", "talk to people", "get out more",
-                                             "get me out", "out and about", "natter")),
+                                             "get me out", "out and about", "natter", "meet some", "meet a few", "meet anyone", "meet folk",
+                                             "on me own", "by meself", "company for", "meet up", "meetup", "get together")),
     Need("physical_activity", "getting active", ("walk", "exercise", "active", "fit", "sport", "swim", "dance", "yoga", "gym", "football", "keep fit",
                                                      # sports by name ("running" alone is also "running since 1990" in a listing)
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",
@@ -39,7 +40,7 @@ NEEDS: tuple[Need, ...] = (
     Need("food", "food", ("food", "hungry", "meal", "food bank", "pantry", "cook", "eat")),
     Need("housing", "housing", ("housing", "home", "rent", "landlord", "evict", "homeless", "damp", "council house",
                                    "mould", "mold")),
-    Need("carers", "support for carers", ("carer", "caring", "look after", "looking after", "care for my", "care for him", "care for her", "dementia", "respite")),
+    Need("carers", "support for carers", ("carer", "caring", "look after", "looking after", "care for my", "care for me ", "care for him", "care for her", "care for our", "dementia", "respite")),
     Need("mental_wellbeing", "feeling better in yourself", ("stress", "anxious", "anxiety", "low", "depress", "worry", "mental", "wellbeing", "mood", "grief", "bereave",
                                                                "anxeity", "depresed", "cope", "coping", "fed up", "feeling down", "feel down",
                                                                "down in the dumps", "panic attack", "nerves", "confidence", "drinking too much", "alcohol")),
@@ -48,7 +49,7 @@ NEEDS: tuple[Need, ...] = (
     Need("digital_skills", "computers and phones", ("computer", "internet", "online", "digital", "laptop", "tablet", "smartphone", "email", "ipad",
                                                                 "cumputer", "use my phone", "use a phone", "using my phone", "smart phone", "whatsapp",
                                                                 "zoom", "facetime", "video call")),
-    Need("outdoors", "gardening and outdoors", ("garden", "allotment", "outdoor", "nature", "grow", "park", "conservation", "beach")),
+    Need("outdoors", "gardening and outdoors", ("garden", "allotment", "outdoor", "nature", "grow", "the park", "a park", "parks", "country park", "parkland", "conservation", "beach")),
     Need("faith_culture", "faith and culture groups", ("church", "mosque", "temple", "faith", "pray", "culture", "community centre", "heritage", "gurdwara")),
 )
 

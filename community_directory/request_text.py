@@ -28,7 +28,7 @@ _CLAUSE = re.compile(r"\b(but|just|only|instead|rather|though|although|however|a
 # A refusal is about what the person wants ("im not after a job", "dont want walking"), not about
 # what someone else does ("the landlord wont do owt"), so the cues are first person or "not a/an/into".
 _NEGATION = re.compile(
-    r"\b((i|im|i am|ive|i have|i do|i does|i would|id|ill) (not|never|no)\b|not (a|an|after|into|interested|looking"
+    r"\b((i|im|i am|ive|i have|i do|i does|i would|id|ill) (not|never)\b|not (a|an|after|into|interested|looking"
     r"|bothered|keen|fussed on|for me|really into)\b|(i|we) (dont|do not|didnt|wont|would not|wouldnt) "
     r"(want|need|fancy|like|do|care for)\b|dont (want|need|fancy)\b|no more\b|rather not\b|nothing to do with"
     r"|nothing (with|for|involving)\b|without\b|no thanks\b|(i|we) (hate|cant stand)\b|not\s*$)"
@@ -52,15 +52,30 @@ _OTHERS = (_MALE | _FEMALE | {"partner", "friend", "neighbour", "neighbor"}) - {
 _RELATION = "|".join(sorted(_OTHERS - {"partner_he"}, key=len, reverse=True))
 # "for my dad", "my mam wants", "my husband needs", "taking my nan", "my dad hes 84"
 _FOR_OTHER = re.compile(rf"\b(for|taking|take|bring|help|helping|get|getting) (my|our|me) ({_RELATION})s?\b"
-                        rf"|\b(?:my|me|our) ({_RELATION}) (wants|needs|would|is|hes|shes|gets|could|likes|loves|used)\b"
-                        rf"|\bsomething for (him|her)\b")
+                        rf"|\b(?:my|me|our|the) ({_RELATION}) (wants|needs|would|is|hes|shes|gets|could|likes|loves|used|has|hasnt"
+                        rf"|sits|does|doesnt|cant|can|got|wont|keeps|misses|never|only)\b"
+                        rf"|\b(?:something|summat|owt|anything|company|somewhere|a group|groups?) for (him|her)\b")
 # A relation named in passing ("my dad", "our lass") is a person, not a parenting need.
 _RELATION_WORDS = re.compile(rf"\b(my|our|his|her|me) ({_RELATION})s?\b")
+# A child or teenager with an age ("my lad hes 14", "my daughter is 15"): the activity is for them.
+_CHILDREN = {"lad": "male", "son": "male", "boy": "male", "grandson": "male", "nephew": "male", "lass": "female",
+             "daughter": "female", "girl": "female", "granddaughter": "female", "niece": "female", "kid": None,
+             "teenager": None, "teen": None, "bairn": None, "child": None}
+_CHILD_AGED = re.compile(rf"\b(?:my|me|our) ({'|'.join(_CHILDREN)})s?\b(?:\s+\w+){{0,4}}?\s+"
+                         r"(?:(?:hes|he is|shes|she is|is|aged|age|who is|whos|thats)\s+)?(\d{1,2})\b(?!\s*(?:quid|pound|mile|min|hour))")
+# Someone close has died: "me dad passed", "lost my wife", "since my husband died". A bereavement,
+# and about the person texting (not an activity for the one who died).
+_DEATH = r"(?:died|passed|passed away|passed on|has passed|has died|went|is gone|was taken)"
+_BEREAVED = re.compile(rf"\b(?:my|me|our|the) (?:late )?({_RELATION}|son|daughter|child|baby|bairn)s? (?:\w+ ){{0,2}}?{_DEATH}\b"
+                       rf"|\blost (?:my|me|our|the) ({_RELATION}|son|daughter|child|baby|bairn)\b"
+                       r"|\b(?:death of|funeral|since (?:he|she) (?:died|passed))\b")
 _SELF_GENDER = re.compile(r"\b(?:im|i am|as) an? (man|woman|bloke|lad|lass|guy|gent|fella|lady|girl|mum|mam|dad)\b")
 _MALE_WORDS = {"man", "bloke", "lad", "guy", "gent", "fella", "dad"}
 _THEIR_AGE = re.compile(r"\b(?:hes|he is|shes|she is|theyre|they are|aged|age)\s+(\d{1,3})\b")
 _YEARS_OLD = re.compile(r"\b(\d{1,3})\s*(?:years? old|yrs? old|yo)\b")
-_MY_AGE = re.compile(r"\b(?:im|i am|i turned|i will be|ill be)\s+(\d{1,3})\b")
+_MY_AGE = re.compile(r"\b(?:im|i am|i turned|i will be|ill be)\s+(\d{1,3})\b"
+                     r"|\b(?:im|i am) an? (?:man|woman|bloke|lad|lass|guy|gent|fella|lady|mum|mam|dad) (?:of |aged )?(\d{2})\b"
+                     r"|\b(\d{2}) (?:year old|yr old|yo) (?:man|woman|bloke|lad|lass|guy|gent|fella|lady|mum|mam|dad)\b")
 _DECADE = re.compile(r"\b(?:in (?:his|her|my|their) )(\d)0s\b")
 _CARER_YES = re.compile(r"\b(im a carer|i am a carer|i care for|i look after|im looking after|i am looking after"
                         r"|caring for my|full time carer|unpaid carer)\b")
@@ -74,12 +89,29 @@ _WALKING_AID = re.compile(r"\b((a|my|his|her|the|uses|use|with|on) (walker|zimme
 _LIMITED = re.compile(r"\b(bad (knee|knees|hip|hips|back|legs?|feet)|cant walk (far|much|very far)"
                       r"|arthritis|bad on (his|her|my) feet|not (very )?mobile|mobility)\b")
 # Said about circumstances, not needs: "partners back at work", "after work", "from work".
-_CIRCUMSTANCE = re.compile(r"\b((back )?at work|after work|before work|from work|finish work|off work"
+_CIRCUMSTANCE = re.compile(r"\b((cant|can not|cannot|how to|how do i|dont know how to|get it to|make it) work"
+                           r"( it| the| this| that| my| out)?"
+                           r"|(back )?at work|after work|before work|from work|finish work|off work"
                            r"|works (nights|days|shifts|full time|part time)|have one|had one)\b")
-_LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speak|in) (arabic|polish|kurdish|farsi|urdu|bengali"
+_LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speaks|speak|in) (arabic|polish|kurdish|farsi|urdu|bengali"
                        r"|punjabi|romanian|portuguese|chinese|mandarin|cantonese|tigrinya|turkish|somali|ukrainian"
                        r"|russian|lithuanian|latvian|slovak|czech|spanish|french)\b"
                        r"|\b(arabic|polish|kurdish|farsi|urdu|bengali|punjabi|romanian|ukrainian) (speaking|speaker)\b")
+
+
+# Where someone is from says which community group may suit them: "im kurdish", "from syria".
+_ORIGIN_LANGUAGE = {
+    "kurdish": "kurdish", "kurdistan": "kurdish", "polish": "polish", "poland": "polish", "syrian": "arabic",
+    "syria": "arabic", "iraqi": "arabic", "iraq": "arabic", "sudanese": "arabic", "sudan": "arabic", "yemeni": "arabic",
+    "yemen": "arabic", "arab": "arabic", "romanian": "romanian", "romania": "romanian", "ukrainian": "ukrainian",
+    "ukraine": "ukrainian", "lithuanian": "lithuanian", "lithuania": "lithuanian", "iranian": "farsi", "iran": "farsi",
+    "afghan": "farsi", "afghanistan": "farsi", "eritrean": "tigrinya", "eritrea": "tigrinya",
+}
+_ORIGIN_ADJECTIVES = "|".join(k for k in _ORIGIN_LANGUAGE if k.endswith(("n", "sh", "qi", "ni", "se", "ab")))
+_ORIGIN = re.compile(
+    rf"\b(?:im|i am|were|we are|hes|he is|shes|she is|theyre|they are) ({_ORIGIN_ADJECTIVES})\b"
+    rf"|\b(?:from|born in|grew up in|moved from|came from) ({'|'.join(_ORIGIN_LANGUAGE)})\b"
+    rf"|\b(?:other )?({_ORIGIN_ADJECTIVES}) (?:people|folk|community|families|speakers|women|men|lads|mums)\b")
 
 
 @dataclass
@@ -110,13 +142,25 @@ class RequestReading:
         return request
 
 
+# A plain "not" starts a refusal inside a clause ("the debt one not energy"), but not in a question
+# ("is there not a mens shed") or a need said plainly ("not coping", "not working").
+_NOT_SPLIT = re.compile(r"(?<!\bthere )(?<!\bwhy )(?<!\bif )(?<!\bor )(?<!\bwhether )(?=\bnot\b)")
+
+
+_QUESTION_NOT = re.compile(r"\b(is there not|isnt there|is there no|are there not|arent there|are there no)\b")
+
+
 def _clauses(text: str) -> list[str]:
-    """Normalised clauses: split at punctuation first (normalising drops it), then at "but", "just"..."""
+    """Normalised clauses: split at punctuation first (normalising drops it), then at "but", "just"...,
+    then before a "not" that starts a refusal midway."""
     found = []
     for piece in _PUNCTUATION.split(text or ""):
         for part in _CLAUSE.split(normalise(piece)):
-            if part and part.strip() and not _CLAUSE.fullmatch(part.strip()):
-                found.append(part.strip())
+            if not part or not part.strip() or _CLAUSE.fullmatch(part.strip()):
+                continue
+            for bit in _NOT_SPLIT.split(_QUESTION_NOT.sub("is there", part.strip())):
+                if bit.strip():
+                    found.append(bit.strip())
     return found
 
 
@@ -138,7 +182,7 @@ def _person(lowered: str, for_other: bool, relation: str | None) -> AboutPerson:
                 about.is_parent = True
         age = _MY_AGE.search(lowered) or _YEARS_OLD.search(lowered)
         if age:
-            about.age = int(age.group(1))
+            about.age = int(next(g for g in age.groups() if g))
         if _CARER_NO.search(lowered):
             about.is_carer = False
         elif _CARER_YES.search(lowered):
@@ -162,9 +206,14 @@ def _person(lowered: str, for_other: bool, relation: str | None) -> AboutPerson:
     language = _LANGUAGE.search(lowered)
     if language:
         about.language = language.group(1) or language.group(2)
+    else:
+        origin = _ORIGIN.search(lowered)
+        if origin:  # "im kurdish", "from poland": their own community's language, when a group speaks it
+            about.language = _ORIGIN_LANGUAGE[next(g for g in origin.groups() if g)]
     return about
 
 
+_SESSION_WORDS = re.compile(r"\b(class|classes|course|courses|lesson|lessons|session|sessions)\b")
 # "I care for my dad", "im looking after me mam": the person is a carer, whoever they care for.
 _I_CARE = re.compile(r"\b(?:i|im|i'm|i am|ive been|i've been)\s+(?:a\s+)?(?:care for|caring for|look after|looking after|carer)\b")
 
@@ -173,13 +222,26 @@ def read_request(text: str) -> RequestReading:
     """Kinds, needs, refusals and person facts in a resident's message."""
     lowered = normalise(text)
     reading = RequestReading()
+    bereaved = _BEREAVED.search(lowered)
     relation_match = _FOR_OTHER.search(lowered)
+    if relation_match and bereaved and relation_match.start() >= bereaved.start() and relation_match.end() <= bereaved.end():
+        relation_match = None  # "my partner has died": about the one texting
     reading.for_someone_else = bool(relation_match)
     if relation_match:
         reading.relation = next((g for g in relation_match.groups()[2:] if g), None) or None
         if reading.relation in (None, "him", "her"):
             reading.relation = None
     reading.about_person = _person(lowered, reading.for_someone_else, reading.relation)
+    if relation_match and reading.relation is None and reading.about_person.gender is None:
+        pronoun = relation_match.groups()[-1]  # "company for her"
+        reading.about_person.gender = {"him": "male", "her": "female"}.get(pronoun or "")
+    child = _CHILD_AGED.search(lowered)
+    if (not reading.for_someone_else or reading.relation is None) and child and 4 <= int(child.group(2)) <= 17:
+        # "anything for my lad hes 14": for the lad, who is 14 (the sender is a parent, not the one going)
+        reading.for_someone_else, reading.relation = True, child.group(1)
+        about = _person(lowered, True, None)
+        about.age, about.gender = int(child.group(2)), _CHILDREN[child.group(1)]
+        reading.about_person = about
 
     positive: list[str] = []
     for clause in _clauses(text):
@@ -189,8 +251,8 @@ def read_request(text: str) -> RequestReading:
         clause = " ".join(_CIRCUMSTANCE.sub(" ", clause).split())
         if not clause:
             continue
-        refused = (bool(_NEGATION.search(clause)) and not _NOT_A_REFUSAL.search(clause)) or bool(
-            _NO_THANKS.search(clause))
+        refused = ((bool(_NEGATION.search(clause)) or clause.startswith("not ")) and not _NOT_A_REFUSAL.search(clause)
+                   ) or bool(_NO_THANKS.search(clause))
         if refused:
             reading.excluded_needs += needs_in_text(clause)
             reading.excluded_kinds += kinds_in_text(clause)
@@ -205,8 +267,17 @@ def read_request(text: str) -> RequestReading:
     reading.kinds = [k for k in kinds_in_text(kept) if k not in reading.excluded_kinds]
     # The needs named in words; a kind's own needs only when no need was named ("mens shed"),
     # so "painting or crafts" stays arts and crafts rather than also "meeting people".
+    if bereaved and "bereavement" not in reading.excluded_kinds and "bereavement" not in reading.kinds:
+        reading.kinds.append("bereavement")
+    if (reading.for_someone_else and reading.about_person.age is not None and 11 <= reading.about_person.age < 18
+            and "parenting" not in needs_in_text(kept)
+            and "youth_club" not in reading.excluded_kinds and not {"youth_club", "baby_group"} & set(reading.kinds)):
+        reading.kinds.append("youth_club")  # a teenager: groups for young people first, whatever the need
     kind_needs = [n for k in reading.kinds for n in get_kind(k).needs]
-    reading.needs = list(dict.fromkeys(needs_in_text(kept) or kind_needs))
+    # "tai chi classes" is tai chi, not a learning need: words for any kind of session say nothing
+    # about the need once a kind is named.
+    said_needs = needs_in_text(_SESSION_WORDS.sub(" ", kept) if reading.kinds else kept)
+    reading.needs = list(dict.fromkeys(said_needs or kind_needs))
     if _I_CARE.search(lowered) and reading.about_person.is_carer is not False and "carers" not in reading.needs:
         reading.needs.append("carers")
     reading.excluded_needs = [n for n in dict.fromkeys(reading.excluded_needs) if n not in reading.needs]

@@ -90,3 +90,40 @@ class _no_db:
 
     def __exit__(self, *exc):
         return False
+
+
+SHOWN = [
+    {"id": "h1", "name": "Hendon Coffee Morning", "description": "A cuppa.", "how_to_join": "Turn up."},
+    {"id": "a1", "name": "Ashbrooke Coffee Morning", "description": "A cuppa.", "how_to_join": "Turn up."},
+    {"id": "h2", "name": "Hendon Chatterbox Cafe", "description": "A chat.", "how_to_join": "Turn up."},
+]
+
+
+def test_not_the_hendon_one_turns_down_the_hendon_options_and_keeps_the_need():
+    from actions.corrections import options_turned_down
+
+    said = "not the hendon one, i went and it was all cliques"
+    assert [o["id"] for o in options_turned_down(tracker(said, offered=SHOWN), said)] == ["h1", "h2"]
+    events = refine_instead_of_restart(tracker(said, offered=SHOWN, needs=["loneliness"]))
+    assert events is not None
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["refused_ids"] == ["h1", "h2"] and "needs" not in slots  # the search stays, without them
+
+
+def test_not_that_one_and_not_number_two():
+    from actions.corrections import options_turned_down
+
+    assert [o["id"] for o in options_turned_down(tracker("x", offered=SHOWN), "not number 2")] == ["a1"]
+    chosen = tracker("x", offered=SHOWN, chosen_service_id="h2")
+    assert [o["id"] for o in options_turned_down(chosen, "no not that one")] == ["h2"]
+    assert [o["id"] for o in options_turned_down(tracker("x", offered=SHOWN), "not that one")] == ["h1"]
+    # a need turned down is not an option turned down
+    assert options_turned_down(tracker("x", offered=SHOWN), "the debt one, not energy") == []
+
+
+def test_a_first_message_nobody_understood_still_gets_the_introduction():
+    from actions.support import not_introduced_yet
+
+    assert not_introduced_yet(tracker("alright"))
+    assert not not_introduced_yet(tracker("alright", events=[{"event": "action", "name": "utter_intro"}]))
+    assert not not_introduced_yet(tracker("alright", consent_given=False))

@@ -114,10 +114,11 @@ def test_lunch_club_for_my_dad_who_is_84_and_uses_a_walker(demo_session: Session
 
 
 def test_walking_football_is_not_first_for_a_bad_knee(demo_session: Session) -> None:
-    plain = find_matches(demo_session, near("Roker", "im 62, something to get me out", needs=["loneliness"]))
+    wants = ["loneliness", "physical_activity"]
+    plain = find_matches(demo_session, near("Roker", "im 62, something to get me out and active", needs=wants))
     assert plain[0].name == "Roker Walking Football"  # 0.1 miles: first when nothing says otherwise
-    knee = find_matches(demo_session, near("Roker", "im 62, something to get me out, i have a bad knee",
-                                           needs=["loneliness"], limit=10))
+    knee = find_matches(demo_session, near("Roker", "im 62, something to get me out and active, i have a bad knee",
+                                           needs=wants, limit=10))
     assert knee and knee[0].name != "Roker Walking Football"
     assert "Roker Walking Football" not in names(knee[:3])
 
@@ -164,3 +165,69 @@ def test_only_the_persons_own_refusals_count() -> None:
     walking = read_request("i dont want anything with walking, maybe knitting")
     assert walking.kinds == ["crafts"] and walking.excluded_kinds == ["walking_group"]
     assert read_request("nothing with kids please").excluded_needs == ["parenting"]
+
+
+# -- branch heard: more of the residents' own words --------------------------------------------
+
+
+def test_a_teenager_with_an_age_gets_young_peoples_groups(demo_session: Session) -> None:
+    reading = read_request("anything for my lad hes 14, just sits in his room on the xbox all day")
+    assert reading.for_someone_else and reading.about_person.age == 14 and reading.about_person.gender == "male"
+    assert "youth_club" in reading.kinds
+    matches = top(demo_session, "Pallion", "my daughter is 15 and really anxious, she wont go out")
+    assert matches and all("Young People" in m.name or "Youth" in m.name for m in matches), names(matches)
+    # a younger child is a family's need, not a youth club
+    assert "youth_club" not in read_request("my son is 8, any family stuff").kinds
+
+
+def test_not_x_inside_a_clause_is_turned_down_but_a_question_with_not_is_not() -> None:
+    reading = read_request("actually its the debt one i meant not energy")
+    assert "energy_help" in reading.excluded_kinds and "energy_help" not in reading.kinds
+    job = read_request("i want a proper job, not volunteering, ive done enough of that")
+    assert job.kinds == ["job_club"] and "volunteering" in job.excluded_needs
+    assert read_request("is there not a mens shed near me").kinds == ["mens_shed"]
+    assert "mental_wellbeing" in read_request("i have no energy and feel low").needs
+
+
+def test_a_job_club_is_no_answer_to_help_with_an_ipad(demo_session: Session) -> None:
+    matches = top(demo_session, "Ryhope", "me grandson got me an ipad for christmas and i cant work it")
+    assert matches and not [m for m in matches if "Job" in m.name], names(matches)
+    assert "employment" not in read_request("me grandson got me an ipad and i cant work it").needs
+
+
+def test_someone_who_has_died_is_a_bereavement_not_an_activity_for_them() -> None:
+    reading = read_request("my partner just died and i dont know what to do with myself")
+    assert reading.kinds == ["bereavement"] and not reading.for_someone_else
+    assert "bereavement" not in read_request("lost my job last month").kinds
+
+
+def test_words_that_only_look_like_needs() -> None:
+    assert "outdoors" not in read_request("i care for me mam, she has parkinsons, i need a break").needs
+    assert "carers" in read_request("i care for me mam, she has parkinsons, i need a break").needs
+    assert read_request("tai chee classes?").kinds == ["tai_chi"]
+    assert read_request("tai chee classes?").needs == ["physical_activity"]  # "classes" is not a learning need
+    assert read_request("got bad knees, maybe exercise i can do sat down").kinds == ["chair_exercise"]
+    arabic = read_request("my mam only speaks arabic and she is lonely")
+    assert arabic.about_person.language == "arabic" and arabic.about_person.gender == "female"
+    bloke = read_request("im a bloke, 45, living on me own, want to meet some people")
+    assert bloke.about_person.age == 45 and bloke.needs == ["loneliness"]
+
+
+def test_where_someone_is_from_finds_their_community_group(demo_session: Session) -> None:
+    assert read_request("im kurdish, is there any kurdish people meet up round here").about_person.language == "kurdish"
+    assert read_request("we moved from syria last year").about_person.language == "arabic"
+    matches = top(demo_session, "Castletown", "im kurdish, is there any kurdish people meet up round here")
+    assert matches[0].name == "Castletown Kurdish Community Evening", names(matches)
+    runs = top(demo_session, "Castletown", "want to try couch to 5k")
+    assert not [m for m in runs if "Walking Football" in m.name], names(runs)  # "no running" is not a running group
+
+
+def test_something_gentle_puts_running_and_football_down(demo_session: Session) -> None:
+    matches = top(demo_session, "Fulwell", "taichi or sumthing gentle for me balance, im 72")
+    assert matches[0].name == "Fulwell Tai Chi"
+    assert not [m for m in matches if "Running" in m.name or "Football" in m.name], names(matches)
+
+
+def test_a_teenager_named_with_her_age_and_a_pronoun_is_still_the_one_it_is_for() -> None:
+    reading = read_request("my daughter is 15 and really anxious, she wont go out, anything for her age. ryhope. no")
+    assert reading.about_person.age == 15 and "youth_club" in reading.kinds
