@@ -48,6 +48,8 @@ NOT_ABOUT_NEEDS = frozenset(
         "choose_checkin",
         "report_progress",
         "inform_score",
+        "stop_keeping",
+        "ask_what_kept",
     }
 )
 # While a goal or a check-in is being set, the words are about that, not a new search.

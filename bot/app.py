@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rate_limit_per_minute=settings.rate_limit_per_minute,
             forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
             person_locks=person_locks, sweep_grace_seconds=SWEEP_GRACE_SECONDS if person_locks.shared else 0.0,
+            notice_version=settings.privacy_notice_version,
         )
         app.state.settings, app.state.sessions = settings, sessions
         app.state.gateway, app.state.outbox = gateway, outbox
