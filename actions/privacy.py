@@ -64,7 +64,7 @@ def what_we_keep_text(kept: Kept) -> str:
     if kept.scores:
         items.append(_plural(kept.scores, "1 wellbeing score", "wellbeing scores"))
     if kept.progress:
-        items.append("how your goal went")
+        items.append("how your goals went" if kept.goals > 1 else "how your goal went")
     if kept.check_ins_planned:
         items.append("when to check in")
     if kept.handoffs:
@@ -74,7 +74,7 @@ def what_we_keep_text(kept: Kept) -> str:
     if kept.held_messages:
         items.append("your texts to the link worker")
     if kept.answers:
-        items.append("your yes or no to keeping it")
+        items.append("your yes or no answers")
     items.append("how to reach you")
     start = "I keep: " if kept.consent_to_keep else "You did not say I can keep your details. I only keep: "
     return f"{start}{_join(items)}. Text FORGET ME to delete it all."

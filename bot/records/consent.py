@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Consent, FollowUp, Goal, Outcome, Person, WellbeingAnswer, utcnow
@@ -122,6 +122,6 @@ def stop_keeping(session: Session, person: Person, wording: str, channel: str, n
     return counts
 
 
-def _count(session: Session, model: type, person_id: str, *where: object) -> int:
+def _count(session: Session, model: type, person_id: str, *where: ColumnElement[bool]) -> int:
     query = select(func.count()).select_from(model).where(model.person_id == person_id, *where)  # type: ignore[attr-defined]
     return int(session.scalar(query) or 0)

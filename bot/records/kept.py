@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import CaseNote, ChannelAddress, Consent, FollowUp, Goal, Handoff, InboundMessage, Outcome, Person
@@ -33,7 +33,7 @@ class Kept:
 
 
 def kept_about(session: Session, person: Person) -> Kept:
-    def count(model: type, *where: object) -> int:
+    def count(model: type, *where: ColumnElement[bool]) -> int:
         query = select(func.count()).select_from(model).where(model.person_id == person.id, *where)  # type: ignore[attr-defined]
         return int(session.scalar(query) or 0)
 
