@@ -67,8 +67,8 @@ class ActionRequestHuman(TimedAction):
         events: list[EventType] = [SlotSet("fallback_count", 0)]
         if ask_share:
             # The handoff is made whatever the answer; the question only decides what the worker sees.
-            dispatcher.utter_message(response="utter_ask_share_consent")
-            events += [ActiveLoop("share_form"), SlotSet("requested_slot", "share_consent")]
+            # Rasa runs the form next (an active form comes before any rule), and the form asks it.
+            events.append(ActiveLoop("share_form"))
         return events
 
 

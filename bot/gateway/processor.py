@@ -310,7 +310,7 @@ class Gateway:
         with self._sessions() as session:
             address = session.get(ChannelAddress, address_id)
             person = address.person if address is not None else None
-            if (person is None or person.conversation_id != conversation_id
+            if (person is None or person.conversation_id != conversation_id or person.consent_to_keep is not True
                     or person.notice_asked_version == self._notice_version
                     or not notice_due(session, person.id, self._notice_version)):
                 return reply
