@@ -15,7 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction
 
-ASKED_AGAIN = ("consent_given", "needs", "location", "preferences", "goal_text", "checkin_period")
+ASKED_AGAIN = ("consent_given", "needs", "location", "preferences", "goal_text", "checkin_period", "notice_consent",
+               "share_consent")
+# Askers with more to do than pick a wording live with their topic (consent_given: actions/privacy.py).
+OWN_ASKER = frozenset({"consent_given"})
 
 
 def _fixed_part(text: str) -> str:
@@ -79,4 +82,4 @@ def _asker(slot: str) -> type[AskAgain]:
     return type(f"Ask_{slot}", (AskAgain,), {"slot": slot, "name": name, "__doc__": f"Asks for {slot}."})
 
 
-ASKERS = [_asker(slot) for slot in ASKED_AGAIN]
+ASKERS = [_asker(slot) for slot in ASKED_AGAIN if slot not in OWN_ASKER]

@@ -7,7 +7,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import TimedAction, channel_of, db, person_for, response_text
+from actions.common import TimedAction, channel_of, db, person_for
+from actions.privacy import consent_wording, notice_version
 from bot.records.consent import KEEP_DATA, record_consent
 
 
@@ -17,9 +18,12 @@ class ActionRecordConsent(TimedAction):
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         given = bool(tracker.get_slot("consent_given"))
+        wording = consent_wording(tracker, domain)
         with db() as session:
             person = person_for(session, tracker)
             if person is not None:
-                record_consent(session, person, KEEP_DATA, given, response_text(domain, "utter_ask_consent_given"), channel_of(tracker))
+                # A "yes" records the notice it answered; a "no" withdraws keeping as "stop keeping" does
+                # for the future (what was kept before goes by retention, as for anyone without consent).
+                record_consent(session, person, KEEP_DATA, given, wording, channel_of(tracker), notice_version())
         dispatcher.utter_message(response="utter_consent_yes" if given else "utter_consent_no")
         return []

@@ -48,6 +48,8 @@ NOT_ABOUT_NEEDS = frozenset(
         "choose_checkin",
         "report_progress",
         "inform_score",
+        "stop_keeping",
+        "ask_what_kept",
     }
 )
 # While a goal or a check-in is being set, the words are about that, not a new search.
@@ -95,6 +97,8 @@ def _typed(tracker: Tracker) -> str | None:
     text = tracker.latest_message.get("text") or ""
     if not text or text.startswith("/"):
         return None
+    if str((tracker.latest_message.get("intent") or {}).get("name") or "").startswith("EXTERNAL_"):
+        return None  # a turn the bot starts itself (a check-in, a changed notice): no words of theirs
     if (tracker.active_loop or {}).get("name") in QUIET_FORMS:
         return None
     return text

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction, channel_of, db, person_for, working_hours
+from actions.privacy import share_question_due
 from bot.dialogue.contract import Signal, signal_payload
 from bot.policy.erasure import forget_person
 from bot.policy.hours import handoff_requested
@@ -50,16 +51,25 @@ class ActionRequestHuman(TimedAction):
         return "action_request_human"
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        ask_share = False
         with db() as session:
             person = person_for(session, tracker)
             already = person is not None and has_open_handoff(session, person.id)
             if person is not None:
+                # Until they answer the sharing question, what they agreed to keep decides (its words say
+                # our team can see it); the answer then replaces it (actions/privacy.ActionRecordShare).
                 context = shared_context(tracker, bool(person.consent_to_keep))
                 request_handoff(session, person.id, HandoffReason.ASKED, context=context)
+                ask_share = share_question_due(tracker, person.id, session)
         # Asked again ("when will they ring me?"): say when, rather than that we asked again.
         hours = working_hours()
         dispatcher.utter_message(text=handoff_already(hours) if already else handoff_requested(hours))
-        return [SlotSet("fallback_count", 0)]
+        events: list[EventType] = [SlotSet("fallback_count", 0)]
+        if ask_share:
+            # The handoff is made whatever the answer; the question only decides what the worker sees.
+            # Rasa runs the form next (an active form comes before any rule), and the form asks it.
+            events.append(ActiveLoop("share_form"))
+        return events
 
 
 class ActionCrisis(TimedAction):

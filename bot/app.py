@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
             person_locks=person_locks, sweep_grace_seconds=SWEEP_GRACE_SECONDS if person_locks.shared else 0.0,
             disk_sync=disk_sync,
+            notice_version=settings.privacy_notice_version,
         )
         app.state.settings, app.state.sessions, app.state.gateway_sessions = settings, sessions, gateway_sessions
         app.state.gateway, app.state.outbox = gateway, outbox

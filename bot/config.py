@@ -111,6 +111,14 @@ def _weeks(name: str, default: str) -> str:
     return ",".join(str(w) for w in weeks)
 
 
+def _notice_version(name: str, default: str) -> str:
+    """A short label for the privacy notice, like 2026-12 (stored with every consent answer)."""
+    raw = _env(name, default).strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,15}", raw):
+        raise ConfigError(f"{name} must be a short label of letters, digits, dots or dashes, like 2026-12; got {raw!r}")
+    return raw
+
+
 def _redis_url(name: str) -> str:
     raw = _env(name, "")
     if raw and not raw.startswith(("redis://", "rediss://")):
@@ -218,6 +226,9 @@ class Settings:
     max_request_bytes: int = 64 * 1024
     # Shared token the action server asks of every call (Rasa sends it as ?token=); empty: none.
     action_server_token: str = ""
+    # The privacy notice in force; each consent answer records it, and a person whose "yes" was to
+    # an older one is asked once again at their next contact (bot/records/consent.notice_due).
+    privacy_notice_version: str = "2026-12"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -323,4 +334,5 @@ def load_settings() -> Settings:
         login_lock_minutes=_int("LOGIN_LOCK_MINUTES", 15, minimum=1),
         max_request_bytes=_int("MAX_REQUEST_BYTES", 64 * 1024, minimum=1024),
         action_server_token=token,
+        privacy_notice_version=_notice_version("PRIVACY_NOTICE_VERSION", "2026-12"),
     )

@@ -75,6 +75,8 @@ class Person(Base):
     # Options the bot last offered, so "2" or a Telegram button maps back to a payload.
     last_options: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     holding_reply_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The privacy notice version we last asked them about after it changed (bot/gateway asks once).
+    notice_asked_version: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     addresses: Mapped[list[ChannelAddress]] = relationship(back_populates="person", cascade="all, delete-orphan")
 
@@ -106,6 +108,8 @@ class Consent(Base):
     given: Mapped[bool] = mapped_column(Boolean)
     wording: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(16))  # where it was given; "demo" for made-up demo people
+    # The privacy notice version (PRIVACY_NOTICE_VERSION) in force when they answered; None: before versions.
+    notice_version: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 

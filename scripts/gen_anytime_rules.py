@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "data" / "rules" / "anytime.yml"
-FORMS = ("consent_form", "needs_form", "goal_form", "checkin_form")
+FORMS = ("consent_form", "needs_form", "goal_form", "checkin_form", "notice_form", "share_form")
 # Answered, then the current question is asked again.
 CARRY_ON = {
     "help": "utter_help",
@@ -20,13 +20,18 @@ CARRY_ON = {
     "request_human": "action_request_human",
     "thanks": "utter_thanks",
     "nlu_fallback": "action_fallback",
+    "ask_what_kept": "action_what_we_keep",
 }
 OUTSIDE_ONLY = {"goodbye": "utter_goodbye"}
 # These end whatever was going on.
-ENDS = {"forget_me": "action_forget_me", "crisis": "action_crisis", "opt_out": "action_opt_out"}
+ENDS = {"forget_me": "action_forget_me", "crisis": "action_crisis", "opt_out": "action_opt_out",
+        "stop_keeping": "action_stop_keeping"}
 START_AGAIN = ("start_again", "action_start_again")
 # "No more check-ins": outside a form, and ending a check-in; in other forms it is not offered.
 STOP_CHECK_INS = ("stop_check_ins", "action_stop_check_ins")
+# A changed privacy notice (the gateway starts it after a turn): its question, whatever was going on;
+# the form it interrupts carries on once it is answered (actions/privacy.py).
+NOTICE = ("EXTERNAL_notice_changed", "action_notice_changed", "notice_form")
 
 HEADER = '''version: "3.1"
 
@@ -57,6 +62,9 @@ def build() -> str:
                                                 "action: needs_form", "active_loop: needs_form"]))
     intent, action = STOP_CHECK_INS
     rules.append(rule(f"{intent} at any time", [f"intent: {intent}", f"action: {action}", "active_loop: null"]))
+    intent, action, asks = NOTICE
+    notice_steps = [f"intent: {intent}", f"action: {action}", "active_loop: null", f"action: {asks}", f"active_loop: {asks}"]
+    rules.append(rule(f"{intent} at any time", notice_steps))
     for form in FORMS:
         for intent, action in CARRY_ON.items():
             rules.append(rule(f"{intent} during {form}, then carry on",
@@ -68,6 +76,8 @@ def build() -> str:
             intent, action = STOP_CHECK_INS
             rules.append(rule(f"{intent} during {form} ends it",
                               [f"intent: {intent}", f"action: {action}", "active_loop: null"], form))
+        if form != NOTICE[2]:
+            rules.append(rule(f"{NOTICE[0]} during {form} asks it, then that form carries on", notice_steps, form))
         intent, action = START_AGAIN
         rules.append(rule(f"{intent} during {form} goes back to what matters",
                           [f"intent: {intent}", f"action: {action}", "active_loop: null",

@@ -130,6 +130,17 @@ def code_texts() -> dict[str, str]:
         "handoff asked again": __import__("actions.support", fromlist=["x"]).handoff_already(WorkingHours()),
         "postcode not found": "Sorry, I could not find that postcode. Please check it and send it again.",
     }
+    from actions.privacy import stopped_text, what_we_keep_text
+    from bot.records.consent import Withdrawn
+    from bot.records.kept import Kept
+
+    everything = Kept(True, goals=12, scores=36, progress=5, check_ins_planned=3, area="SR12", what_matters=True,
+                      handoffs=2, notes=4, held_messages=9, answers=6)
+    texts["what we keep (everything)"] = what_we_keep_text(everything)
+    texts["what we keep (no consent)"] = what_we_keep_text(Kept(False, handoffs=1, answers=2))
+    texts["what we keep (nothing)"] = what_we_keep_text(Kept(False))
+    texts["stopped keeping (most deleted)"] = stopped_text(Withdrawn(goals=12, check_ins=5, scores=36))
+    texts["stopped keeping (nothing kept)"] = stopped_text(Withdrawn(0, 0, 0))
     for query in ("not a postcode", "SR99", "SR9 9ZZ"):
         texts[f"postcode lookup: {query}"] = lookup_postcode(NoPostcodes(), query).message or ""
     assert len(ASKED_AGAIN) >= 6

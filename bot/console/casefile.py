@@ -1,8 +1,10 @@
 """What a link worker sees about one person: the conversation and the context they agreed to share.
 
 Kept apart from the routes so the rules are in one place and tested directly:
-- Sharing follows the consent model (bot/records/consent.py): an active "share with link worker"
-  or "keep data" consent (whose wording says our team can see it). Without one, the worker sees
+- Sharing follows the consent model (bot/records/consent.py): the person's answer to "can the link
+  worker see what you told me?" (asked when the handoff is made) decides, and a "no" hides the
+  context even if they agreed to keeping it. Only if they were never asked does an active "keep
+  data" consent (whose wording says our team can see it) stand in. Without either, the worker sees
   only that the person did not agree, and the conversation itself.
 - An urgent crisis handoff always shows what the person wrote: a human must read it.
 - Needs are shown in plain words (community_directory's labels), the area as a postcode district.
@@ -17,9 +19,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import AuditLog, ChannelAddress, Goal, Handoff, InboundMessage, OutboundMessage, Outcome, Person
+from bot.models import AuditLog, ChannelAddress, Consent, Goal, Handoff, InboundMessage, OutboundMessage, Outcome, Person
 from bot.policy import crisis as crisis_policy
-from bot.records.consent import KEEP_DATA, SHARE_WITH_LINK_WORKER, active_consent
+from bot.records.consent import KEEP_DATA, SHARE_WITH_LINK_WORKER, active_consent, standing_answer
 from bot.statuses import GoalStatus, HandoffReason, InboundStatus, MessageKind, OutboundStatus, OutcomeKind
 from community_directory.needs import NEEDS
 
@@ -91,9 +93,18 @@ class Shared:
     what_matters: str | None = None  # in their own words; kept only with consent (bot/records/people)
 
 
+def sharing_consent(session: Session, person_id: str) -> Consent | None:
+    """The consent that lets a link worker see the context: their sharing answer, else keeping."""
+    shared = standing_answer(session, person_id, SHARE_WITH_LINK_WORKER)
+    if shared is False:
+        return None
+    if shared is True:
+        return active_consent(session, person_id, SHARE_WITH_LINK_WORKER)
+    return active_consent(session, person_id, KEEP_DATA)
+
+
 def shared_context(session: Session, handoff: Handoff) -> Shared:
-    consent = active_consent(session, handoff.person_id, SHARE_WITH_LINK_WORKER) or active_consent(
-        session, handoff.person_id, KEEP_DATA)
+    consent = sharing_consent(session, handoff.person_id)
     urgent_crisis = handoff.urgent and handoff.reason == HandoffReason.CRISIS
     kept = [w for w in (handoff.context or {}).get("words") or [] if isinstance(w, str) and w]
     words = kept if (consent or urgent_crisis) else []

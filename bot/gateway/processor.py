@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue import contract
-from bot.dialogue.rasa_client import RasaClient, RasaUnavailable
+from bot.dialogue.rasa_client import RasaClient, RasaReply, RasaUnavailable
 from bot.gateway import messages as texts
 from bot.gateway.keywords import control_word
 from bot.gateway.outbox import OutboxWorker, enqueue
@@ -35,6 +35,7 @@ from bot.gateway.render import map_option_reply, map_payload, render
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, InboundMessage, utcnow
 from bot.policy import crisis, opt_out
+from bot.records.consent import notice_due
 from bot.records.handoffs import HELD_ROUTE, hold_for_worker, request_handoff
 from bot.records.people import get_or_create_address
 from bot.statuses import HandoffReason, InboundStatus, MessageKind, Precheck
@@ -42,6 +43,7 @@ from bot.statuses import HandoffReason, InboundStatus, MessageKind, Precheck
 MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried without limit
 # With several processes, the sweeper leaves messages younger than this to the drain they came with.
 SWEEP_GRACE_SECONDS = 3.0
+NOTICE_INTENT = "EXTERNAL_notice_changed"  # the dialogue's question about a changed privacy notice
 
 
 async def _nothing_to_sync() -> None:
@@ -75,6 +77,7 @@ class Gateway:
         disk_sync: Callable[[], Awaitable[None]] | None = None,
         person_locks: PersonLocks | None = None,
         sweep_grace_seconds: float = 0.0,
+        notice_version: str | None = None,
     ) -> None:
         self._sessions = sessions
         self._rasa = rasa
@@ -87,6 +90,7 @@ class Gateway:
         # Awaited before telling anyone a commit happened, when `sessions` commit without an fsync
         # (bot/db.py, DiskSync); with durable sessions there is nothing to wait for.
         self._disk_sync = disk_sync or _nothing_to_sync
+        self._notice_version = notice_version  # PRIVACY_NOTICE_VERSION; None: never ask about a change
         self._settled: dict[str, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -277,7 +281,8 @@ class Gateway:
                 or map_option_reply(inbound.text, person.last_options)
                 or as_plain_text(inbound.text or inbound.payload or "")
             )
-            conversation_id, channel = person.conversation_id, address.channel
+            conversation_id, channel, address_id = person.conversation_id, address.channel, address.id
+            risky = inbound.precheck == Precheck.RISK
         try:
             reply = await self._rasa.send(conversation_id, rasa_text, contract.metadata(channel))
         except RasaUnavailable as exc:
@@ -286,6 +291,7 @@ class Gateway:
         except Exception:
             return self._on_crash(inbound_id)
         gateway_before_ms = (time.perf_counter() - started) * 1000 - reply.rasa_ms - reply.actions_ms - reply.queued_ms
+        reply = await self._ask_about_a_changed_notice(conversation_id, address_id, reply, risky=risky)
         with self._sessions() as session:
             inbound = session.get(InboundMessage, inbound_id)
             address = session.get(ChannelAddress, inbound.address_id) if inbound else None
@@ -313,6 +319,35 @@ class Gateway:
             actions_ms=round(reply.actions_ms, 1), queued_ms=round(reply.queued_ms, 1),
         )
         return True
+
+    async def _ask_about_a_changed_notice(
+        self, conversation_id: str, address_id: str, reply: RasaReply, *, risky: bool,
+    ) -> RasaReply:
+        """After the turn, once: someone whose 'yes' answered an older privacy notice is asked again.
+
+        Asked after their message is answered, so nothing they said is lost; the dialogue asks one
+        question and then carries on with whatever it was asking (actions/privacy.py). Not after a
+        turn that opted out, forgot them or raised a crisis. If Rasa fails here, it is asked next time.
+        """
+        if self._notice_version is None or reply.signals or risky:
+            return reply
+        with self._sessions() as session:
+            address = session.get(ChannelAddress, address_id)
+            person = address.person if address is not None else None
+            if (person is None or person.conversation_id != conversation_id or person.consent_to_keep is not True
+                    or person.notice_asked_version == self._notice_version
+                    or not notice_due(session, person.id, self._notice_version)):
+                return reply
+        try:
+            asked = await self._rasa.trigger_intent(conversation_id, NOTICE_INTENT)
+        except Exception:
+            log_event("notice_question_failed", level=logging.WARNING)
+            return reply
+        return RasaReply(
+            messages=reply.messages + asked.messages, rasa_ms=reply.rasa_ms + asked.rasa_ms,
+            actions_ms=reply.actions_ms + asked.actions_ms, timings=reply.timings + asked.timings,
+            signals=reply.signals + asked.signals,
+        )
 
     @staticmethod
     def _sender(session: Session, address: ChannelAddress, inbound: InboundMessage) -> opt_out.Send:
