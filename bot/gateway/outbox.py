@@ -27,7 +27,7 @@ from bot.channels.base import ChannelSender, PermanentSendError, TransientSendEr
 from bot.jobs.leases import PROCESS_ID
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, OutboundMessage, utcnow
-from bot.policy import crisis
+from bot.policy import crisis, erasure
 from bot.policy.opt_out import may_send
 from bot.statuses import MessageKind, OutboundStatus
 
@@ -169,6 +169,7 @@ class OutboxWorker:
                 _settle(message)
                 session.commit()
                 log_event("outbound_suppressed", outbound_id=message.id, channel=message.channel)
+                _after_farewell(session, message)
                 return
             sender = self._senders.get(message.channel)
             if sender is None:
@@ -176,6 +177,7 @@ class OutboxWorker:
                 message.last_error = "no sender configured for this channel"
                 _settle(message)
                 session.commit()
+                _after_farewell(session, message)
                 return
             # Never hold a database transaction across the network call: with SQLite a write lock
             # held while awaiting would stall every other writer in the process. The attempt is
@@ -244,6 +246,7 @@ class OutboxWorker:
                 "outbound_attempt", outbound_id=message.id, channel=message.channel, status=message.status,
                 attempts=message.attempts, segments=message.segments, found_already_sent=found,
             )
+            _after_farewell(session, message)
 
     @staticmethod
     async def _already_sent(
@@ -265,6 +268,22 @@ class OutboxWorker:
                 log_event("outbound_found_already_sent", outbound_id=message.id, channel=message.channel)
                 return candidate
         return None
+
+
+def _after_farewell(session: Session, message: OutboundMessage) -> None:
+    """The reply to "forget me" is done with (sent, failed or suppressed): the address goes too.
+
+    Not on a channel whose page fetches its messages from the outbox after "sending" (web chat,
+    `delivered_on_send`): there it must still be read, and retention removes the random chat id.
+    """
+    if message.kind != MessageKind.FAREWELL or message.status == OutboundStatus.QUEUED:
+        return
+    if registry.capabilities(message.channel).delivered_on_send:
+        return
+    address_id = message.address_id
+    if erasure.forget_address_once_told(session, address_id):
+        log_event("address_forgotten", channel=message.channel)
+    session.commit()
 
 
 def _settle(message: OutboundMessage, *, keep_unconfirmed: bool = False) -> None:
