@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,6 +62,8 @@ WORKER_REPLY = "Hello, it is Sam. Shall we talk about the Quillfeather bench on 
 WORKER_NOTE = "Prefers a call after work; Glenda helps with walks"
 TELEGRAM_NEED = "I want to meet people, my cat Pemberton is my only company"
 TELEGRAM_NAME = "Wilhelmina"  # Telegram sends the user's name with every update: it must never be stored
+STOPPED_NUMBER = "+447700954388"  # texts STOP, then asks (by letter, say) to be erased by an operator
+STOPPED_NEED = "I need help with money, my landlord Mr Fothergill keeps the deposit"
 
 
 def phone_pattern(number: str) -> re.Pattern[str]:
@@ -202,6 +206,19 @@ def scan_logs(stack: Stack, needles: dict[str, re.Pattern[str]]) -> dict[str, li
             for name, pattern in needles.items():
                 if pattern.search(line):
                     hits.setdefault(name, []).append(f"{log.name}: {line[:300]}")
+    return hits
+
+
+def scan_files(stack: Stack, needles: dict[str, re.Pattern[str]], names: str) -> dict[str, list[str]]:
+    """SQLite only: the bytes of the database files matching `names` (free pages and log included)."""
+    hits: dict[str, list[str]] = {}
+    files = sorted(Path(stack.database_url.split("///", 1)[1]).parent.glob(names))
+    for path in files:
+        data = path.read_bytes().decode("latin-1")
+        for name, pattern in needles.items():
+            count = len(pattern.findall(data))
+            if count:
+                hits.setdefault(name, []).append(f"{path.name}: {count}")
     return hits
 
 
@@ -348,6 +365,8 @@ def test_after_forget_me_no_table_of_either_database_holds_anything_about_the_pe
     assert after_rasa.cells == {}, f"left in Rasa's tracker store after 'forget me': {after_rasa.cells}"
     logged = scan_logs(stack, {k: needles[k] for k in ("phone number", "their words", "link worker's words")})
     assert logged == {}, f"written to the log files: {logged}"
+    if everywhere.engine == "sqlite":  # Rasa's file, free pages and write-ahead log included
+        assert scan_files(stack, needles, "tracker.db*") == {}
 
 
 def test_after_forget_me_on_telegram_neither_database_holds_the_chat_or_the_words(everywhere: Everywhere) -> None:
@@ -374,3 +393,43 @@ def test_after_forget_me_on_telegram_neither_database_holds_the_chat_or_the_word
     assert after_app.cells == {}, f"left in the app database after 'forget me' on Telegram: {after_app.cells}"
     assert after_rasa.cells == {}, f"left in Rasa's tracker store after 'forget me' on Telegram: {after_rasa.cells}"
     assert scan_logs(stack, telegram_needles) == {}
+
+
+def test_an_operator_erasing_someone_who_texted_stop_keeps_only_the_opt_out(everywhere: Everywhere) -> None:
+    """The one thing kept: an opted-out number, so we never text it again (the suppression record).
+
+    It is the channel address row itself (the number, `opted_out`, when) on a fresh person that
+    holds nothing and whose ids appear nowhere else. `erase-person` is the operator's command.
+    """
+    stack = everywhere.stack
+    phone = SmsPhone(everywhere.twilio, STOPPED_NUMBER)
+    phone.say("hi")
+    assert any("What would make life a bit better" in t for t in phone.say("1"))
+    phone.say(STOPPED_NEED)
+    assert any("will not get any more messages" in t for t in phone.say("STOP"))
+    with session_scope(stack.database_url) as session:
+        address = session.scalar(select(ChannelAddress).where(ChannelAddress.address == STOPPED_NUMBER))
+        assert address is not None and address.opted_out
+        person_id, conversation_id = address.person_id, address.person.conversation_id
+    needles = {"phone number": phone_pattern(STOPPED_NUMBER),
+               "person id": re.compile(re.escape(person_id), re.IGNORECASE),
+               "rasa sender id": re.compile(re.escape(conversation_id), re.IGNORECASE),
+               "their words": words("Fothergill")}
+    assert scan(everywhere.tracker_url, needles).tables("their words") == {"events"}
+
+    erased = subprocess.run([sys.executable, "-m", "bot.cli", "erase-person", person_id], env=stack.env(),
+                            capture_output=True, text=True, timeout=120)
+    assert erased.returncode == 0, erased.stderr
+
+    after_app, after_rasa = scan(stack.database_url, needles), scan(everywhere.tracker_url, needles)
+    assert after_app.cells == {"phone number": ["channel_address.address"]}, after_app.cells
+    assert after_rasa.cells == {}, after_rasa.cells
+    with session_scope(stack.database_url) as session:
+        kept = session.scalar(select(ChannelAddress).where(ChannelAddress.address == STOPPED_NUMBER))
+        assert kept is not None and kept.opted_out and kept.person_id != person_id
+        shell = {c.name: getattr(kept.person, c.name) for c in kept.person.__table__.columns}
+    assert {k for k, v in shell.items() if v is not None} == {"id", "conversation_id", "created_at"}
+    assert not any(needle.search(text) for needle in needles.values() for text in erased.stdout.splitlines())
+    # And the number stays opted out: a text now is not answered.
+    phone.fake.text_in(STOPPED_NUMBER, "hello again")
+    assert phone.wait_for_more(timeout=8) == []
