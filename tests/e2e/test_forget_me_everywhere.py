@@ -147,7 +147,7 @@ def _start_postgres_stack(root: Path, model: Path, port: int, postgres: Postgres
         stack.wait_ready("actions", timeout=60)
         stack.start_rasa(model)
         stack.start_app(port, **env)
-        stack.wait_ready("rasa", timeout=300)
+        stack.wait_ready("rasa", timeout=600)  # a loaded shared machine can take minutes to load the model
         stack.wait_ready("app", timeout=60)
     except BaseException:
         stack.stop()
