@@ -69,6 +69,7 @@ class MessageKind(StoredValue):
     SYSTEM = "system"  # opt-out / opt-in confirmations and rate-limit notices
     HUMAN = "human"  # written by a link worker in the console
     ALERT = "alert"  # to the duty contact: an urgent flag was raised out of hours (no details)
+    FAREWELL = "farewell"  # the reply to "forget me": once it has gone, the address goes too (bot/policy/erasure.py)
 
 
 class Precheck(StoredValue):

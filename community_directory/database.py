@@ -34,6 +34,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=30000",
     # 64 MB page cache per connection, filled only as pages are read: matching reads scattered rows.
     "PRAGMA cache_size=-65536",
+    # Deleted rows are overwritten with zeros, not left in free pages: what "forget me" and retention
+    # delete cannot be read back from the file (tests/e2e/test_forget_me_everywhere.py).
+    "PRAGMA secure_delete=ON",
 )
 
 

@@ -21,14 +21,25 @@ def engine_for(tracker_db_url: str):
 
 
 def forget_conversation(tracker_db_url: str, conversation_id: str) -> int:
-    with engine_for(tracker_db_url).begin() as conn:
+    """Delete the conversation's events; on SQLite, out of the file's bytes too.
+
+    SQLite (secure_delete, set by the engine factory) zeroes the deleted rows in the new copies of
+    their pages, but the old copies stay in the main file until the write-ahead log is copied back,
+    so it is copied back now and the log emptied.
+    """
+    engine = engine_for(tracker_db_url)
+    with engine.begin() as conn:
         try:
             result = conn.execute(text("DELETE FROM events WHERE sender_id = :sid"), {"sid": conversation_id})
         except Exception as exc:  # no table yet: Rasa has stored nothing
             if "no such table" in str(exc).lower() or "does not exist" in str(exc).lower():
                 return 0
             raise
-        return result.rowcount or 0
+        deleted = result.rowcount or 0
+    if deleted and engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return deleted
 
 
 def tracker_forgetter(tracker_db_url: str) -> Callable[[str], None]:

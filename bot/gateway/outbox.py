@@ -29,7 +29,7 @@ from bot.channels.base import ChannelSender, PermanentSendError, TransientSendEr
 from bot.jobs.leases import PROCESS_ID
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, OutboundMessage, utcnow
-from bot.policy import crisis
+from bot.policy import crisis, erasure
 from bot.policy.opt_out import may_send
 from bot.statuses import MessageKind, OutboundStatus
 
@@ -165,6 +165,7 @@ class OutboxWorker:
                 _settle(message)
                 session.commit()
                 log_event("outbound_suppressed", outbound_id=message.id, channel=message.channel)
+                _after_farewell(session, message)
                 return
             sender = self._senders.get(message.channel)
             if sender is None:
@@ -172,6 +173,7 @@ class OutboxWorker:
                 message.last_error = "no sender configured for this channel"
                 _settle(message)
                 session.commit()
+                _after_farewell(session, message)
                 return
             # Never hold a database transaction across the network call: with SQLite a write lock
             # held while awaiting would stall every other writer in the process. The attempt is
@@ -240,6 +242,7 @@ class OutboxWorker:
                 "outbound_attempt", outbound_id=message.id, channel=message.channel, status=message.status,
                 attempts=message.attempts, segments=message.segments, found_already_sent=found,
             )
+            _after_farewell(session, message)
 
     @staticmethod
     async def _already_sent(
@@ -283,6 +286,22 @@ def _due_heads(dialect: str, limit: int) -> Select[tuple[str, datetime | None]]:
     if dialect == "postgresql":  # processes claiming at once take different rows
         query = query.with_for_update(skip_locked=True, of=OutboundMessage)
     return query
+
+
+def _after_farewell(session: Session, message: OutboundMessage) -> None:
+    """The reply to "forget me" is done with (sent, failed or suppressed): the address goes too.
+
+    Not on a channel whose page fetches its messages from the outbox after "sending" (web chat,
+    `delivered_on_send`): there it must still be read, and retention removes the random chat id.
+    """
+    if message.kind != MessageKind.FAREWELL or message.status == OutboundStatus.QUEUED:
+        return
+    if registry.capabilities(message.channel).delivered_on_send:
+        return
+    address_id = message.address_id
+    if erasure.forget_address_once_told(session, address_id):
+        log_event("address_forgotten", channel=message.channel)
+    session.commit()
 
 
 def _settle(message: OutboundMessage, *, keep_unconfirmed: bool = False) -> None:

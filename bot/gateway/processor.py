@@ -34,7 +34,7 @@ from bot.gateway.precheck import precheck
 from bot.gateway.render import map_option_reply, map_payload, render
 from bot.logging_setup import log_event
 from bot.models import ChannelAddress, InboundMessage, utcnow
-from bot.policy import crisis, opt_out
+from bot.policy import crisis, erasure, opt_out
 from bot.records.consent import notice_due
 from bot.records.handoffs import HELD_ROUTE, hold_for_worker, request_handoff
 from bot.records.people import get_or_create_address
@@ -364,6 +364,8 @@ class Gateway:
                                    source="nlu", in_reply_to=inbound.id)
         if signals.has(contract.Signal.OPT_OUT):
             opt_out.opt_out_and_confirm(address, self._sender(session, address, inbound))
+        if signals.has(contract.Signal.FORGET_CONVERSATIONS):  # once these have gone, so does the address
+            erasure.mark_farewell(session, inbound.id)
 
     def _handle_before_rasa(self, session: Session, inbound: InboundMessage, address: ChannelAddress) -> str | None:
         """Everything that must not depend on the dialogue engine. Returns the route taken, if any."""
