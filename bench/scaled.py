@@ -1,15 +1,13 @@
 """`make bench-scaled`: the scaled stack (two app processes, two Rasa servers, PostgreSQL, Redis)
 under a burst of SMS residents, next to Rasa's own REST channel on the same model and servers in
-the same run; optionally a soak at a steady rate.
+the same run.
 
 The stack is `bot.devtools.scaled.start_scaled`, what `make run-scaled` starts. A fake Twilio on
 127.0.0.1 posts each resident's texts to the two apps in turn (as a proxy would) and receives the
 replies from the apps' real twilio clients; latency is from the inbound POST to the first reply
 part reaching the phone (bench/sms.py, reused). REST residents are spread over both Rasa servers.
 
-Options: --residents N (default 200); --soak-minutes M with --rate R (new residents a second,
-default 0.5): each runs the whole script; errors and the memory (RSS) of every process at the
-start and end of the soak are printed.
+Options: --residents N (default 200). The soak at a steady rate is `make bench-soak` (bench/soak.py).
 """
 
 from __future__ import annotations
@@ -17,11 +15,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-from bench.run import percentile, rss_mb
+from bench.run import percentile
 from bench.sms import ACCOUNT, OUR_NUMBER, SCRIPT, TOKEN, rest_resident, run_all, sms_resident
 from bot.devtools.scaled import ScaledStack, start_scaled
 from bot.devtools.training import ensure_model
@@ -57,46 +53,9 @@ def burst(scaled: ScaledStack, fake: FakeTwilio, residents: int) -> None:
               f"p95 {percentile(sms, 95) / percentile(rest, 95):.2f}x")
 
 
-def _memory(scaled: ScaledStack) -> dict[str, float]:
-    found = {name: rss_mb(service.process.pid) for name, service in scaled.stack.services.items()}
-    for name, process in (("postgres", scaled.postgres.process), ("redis", scaled.redis.process)):
-        if process is not None:
-            found[name] = rss_mb(process.pid)
-    return found
-
-
-def soak(scaled: ScaledStack, fake: FakeTwilio, minutes: float, rate: float) -> None:
-    latencies: list[float] = []
-    errors: list[str] = []
-    before = _memory(scaled)
-    threads: list[threading.Thread] = []
-    started = time.monotonic()
-    n = 0
-    while time.monotonic() - started < minutes * 60:
-        number = f"+4477007{n:05d}"
-        thread = threading.Thread(target=sms_resident, args=(fake, number, latencies, errors), daemon=True)
-        thread.start()
-        threads.append(thread)
-        n += 1
-        time.sleep(1 / rate)
-    for thread in threads:
-        thread.join(timeout=300)
-    wall = time.monotonic() - started
-    after = _memory(scaled)
-    print(f"\nSoak: {minutes:g} min at {rate:g} new residents/s ({n} residents x {len(SCRIPT)} texts)")
-    print(f"  answered: {len(latencies)}/{n * len(SCRIPT)}, errors: {len(errors)} {sorted(set(errors))}")
-    print(f"  {'path':<34}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}{'msg/s':>8}")
-    print(_row("SMS via 2 apps + Twilio", latencies, wall))
-    print(f"  {'process':<12}{'RSS start MB':>14}{'RSS end MB':>12}")
-    for name in before:
-        print(f"  {name:<12}{before[name]:>14.0f}{after.get(name, 0.0):>12.0f}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=200)
-    parser.add_argument("--soak-minutes", type=float, default=0.0)
-    parser.add_argument("--rate", type=float, default=0.5, help="new residents a second during the soak")
     args = parser.parse_args()
     model, _ = ensure_model()
     fake = FakeTwilio(ACCOUNT, TOKEN)
@@ -110,10 +69,7 @@ def main() -> None:
     fake.public_url = PUBLIC_URL
     fake.app_urls = [scaled.url(name) for name in scaled.apps]
     try:
-        if args.residents:
-            burst(scaled, fake, args.residents)
-        if args.soak_minutes:
-            soak(scaled, fake, args.soak_minutes, args.rate)
+        burst(scaled, fake, args.residents)
     finally:
         scaled.stop()
         fake.server.stop()

@@ -19,13 +19,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dialogue import contract
-from bot.dialogue.rasa_client import RasaClient, RasaUnavailable
+from bot.dialogue.rasa_client import RasaClient, RasaReply, RasaUnavailable
 from bot.gateway import messages as texts
 from bot.gateway.keywords import control_word
 from bot.gateway.outbox import OutboxWorker, enqueue
@@ -75,6 +76,8 @@ class Gateway:
         disk_sync: Callable[[], Awaitable[None]] | None = None,
         person_locks: PersonLocks | None = None,
         sweep_grace_seconds: float = 0.0,
+        taken_turn: Callable[[str, str], list[dict[str, Any]] | None] | None = None,
+        turn_in_progress: Callable[[str], bool] | None = None,
     ) -> None:
         self._sessions = sessions
         self._rasa = rasa
@@ -82,6 +85,10 @@ class Gateway:
         self._retry_seconds = retry_seconds
         self._rate_limit = rate_limit_per_minute
         self._forget_conversation = forget_conversation
+        # (conversation id, message id) -> the turn Rasa already took for it, if any (tracker_store.taken_turn)
+        self._taken_turn = taken_turn
+        # conversation id -> some Rasa server may still be taking a turn of it (dialogue/lock_store.py)
+        self._turn_in_progress = turn_in_progress
         self._person_locks = person_locks or PersonLocks()  # in-process only, unless given a PostgreSQL one
         self._sweep_grace = sweep_grace_seconds
         # Awaited before telling anyone a commit happened, when `sessions` commit without an fsync
@@ -278,8 +285,21 @@ class Gateway:
                 or as_plain_text(inbound.text or inbound.payload or "")
             )
             conversation_id, channel = person.conversation_id, address.channel
+            # Handed to Rasa before (by this process or one that died): Rasa may have taken the turn
+            # and only its answer been lost. Otherwise mark it now, before it is handed over.
+            tried_before = inbound.attempts > 0 or inbound.processed_at is not None
+            if not tried_before:
+                inbound.processed_at = utcnow()
+                session.commit()
+        if tried_before and self._turn_in_progress is not None and self._turn_in_progress(conversation_id):
+            # The earlier attempt may still be running in Rasa: looking now could miss a turn about
+            # to be saved. It stays pending; the sweeper tries again once Rasa's lock is free.
+            self._on_rasa_down(inbound_id, "turn still in progress")
+            return False
         try:
-            reply = await self._rasa.send(conversation_id, rasa_text, contract.metadata(channel))
+            reply = self._already_taken(conversation_id, inbound_id) if tried_before else None
+            if reply is None:
+                reply = await self._rasa.send(conversation_id, rasa_text, contract.metadata(channel, inbound_id))
         except RasaUnavailable as exc:
             self._on_rasa_down(inbound_id, str(exc))
             return False
@@ -313,6 +333,17 @@ class Gateway:
             actions_ms=round(reply.actions_ms, 1), queued_ms=round(reply.queued_ms, 1),
         )
         return True
+
+    def _already_taken(self, conversation_id: str, inbound_id: str) -> RasaReply | None:
+        """The reply to a turn Rasa already took for this message, read from its tracker store."""
+        if self._taken_turn is None:
+            return None
+        raw = self._taken_turn(conversation_id, inbound_id)
+        if raw is None:
+            return None
+        read = contract.read_reply(raw)
+        log_event("dialogue_turn_recovered", level=logging.WARNING, inbound_id=inbound_id)
+        return RasaReply(messages=read.messages, rasa_ms=0.0, timings=read.timings, signals=read.signals)
 
     @staticmethod
     def _sender(session: Session, address: ChannelAddress, inbound: InboundMessage) -> opt_out.Send:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import create_engine, func, inspect, select, text, update
 
 from bot.db import session_scope
 from bot.devtools.scaled import ScaledStack, start_scaled
@@ -170,6 +170,41 @@ def _check_every_conversation(scaled: ScaledStack, fake: FakeTwilio, residents: 
     return seen
 
 
+def _stories(scaled: ScaledStack, fake: FakeTwilio, residents: list[Resident]) -> str:
+    """What happened to each resident who gave up: the phone, the stored messages, Rasa's events."""
+    told: list[str] = []
+    for resident in residents:
+        if not resident.errors:
+            continue
+        lines = [f"{resident.number}: {resident.errors} after waits {[round(w, 1) for w in resident.waits]}"]
+        lines += [f"  phone got: {body[:60]!r}" for body in fake.received(resident.number)]
+        with session_scope(scaled.database_url) as session:
+            address = session.scalar(select(ChannelAddress).where(ChannelAddress.address == resident.number))
+            if address is None:
+                told.append("\n".join(lines + ["  nothing stored"]))
+                continue
+            conversation_id = address.person.conversation_id
+            for m in session.scalars(select(InboundMessage).where(InboundMessage.address_id == address.id)
+                                     .order_by(InboundMessage.received_at)):
+                lines.append(f"  in {m.id[:8]} {m.status} attempts={m.attempts} received={m.received_at:%H:%M:%S.%f} "
+                             f"processed={m.processed_at and f'{m.processed_at:%H:%M:%S.%f}'}")
+            for o in session.scalars(select(OutboundMessage).where(OutboundMessage.address_id == address.id)
+                                     .order_by(OutboundMessage.sequence)):
+                lines.append(f"  out {o.sequence} {o.kind} {o.status} to={o.in_reply_to and o.in_reply_to[:8]} "
+                             f"attempts={o.attempts} {(o.body or '')[:40]!r}")
+        engine = create_engine(scaled.tracker_url)
+        try:
+            with engine.connect() as conn:
+                for type_name, intent, action, at in conn.execute(text(
+                        "SELECT type_name, intent_name, action_name, timestamp FROM events WHERE sender_id = :s "
+                        "ORDER BY id"), {"s": conversation_id}):
+                    lines.append(f"  rasa {time.strftime('%H:%M:%S', time.gmtime(at))} {type_name} {intent or action or ''}")
+        finally:
+            engine.dispose()
+        told.append("\n".join(lines))
+    return "\n".join(told)
+
+
 def _run(residents: list[Resident], during: threading.Thread | None = None) -> float:
     threads = [threading.Thread(target=r.run, name=f"resident-{i}") for i, r in enumerate(residents)]
     started = time.monotonic()
@@ -196,7 +231,7 @@ def test_200_residents_over_two_apps_and_two_rasa_servers_are_each_answered_once
     numbers = [f"+4477009{60000 + n:05d}" for n in range(RESIDENTS)]
     residents = [Resident(fake, number) for number in numbers]
     wall = _run(residents)
-    assert [r.errors for r in residents] == [[]] * RESIDENTS
+    assert [r.errors for r in residents] == [[]] * RESIDENTS, _stories(scaled, fake, residents)
     wait_for(lambda: _all_sent(scaled, fake, numbers), 120, "every reply sent", interval=0.25)
     settled = [len(fake.received(n)) for n in numbers]
     time.sleep(2)  # nothing more may arrive: a duplicate would show up as an extra text
@@ -207,6 +242,53 @@ def test_200_residents_over_two_apps_and_two_rasa_servers_are_each_answered_once
     print(f"\n{RESIDENTS} residents x {len(SCRIPT)} texts over 2 apps and 2 Rasa servers in {wall:.1f}s: "
           f"{len(waits) / wall:.1f} answers/s, wait p50 {_p(waits, 0.5):.2f}s p95 {_p(waits, 0.95):.2f}s "
           f"max {max(waits):.2f}s")
+
+
+def _user_turns(tracker_url: str, conversation_id: str) -> int:
+    engine = create_engine(tracker_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT COUNT(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
+                                {"s": conversation_id}).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_a_turn_rasa_took_whose_answer_was_lost_is_answered_from_its_store_not_taken_twice(
+    scaled: ScaledStack, fake: FakeTwilio,
+) -> None:
+    """As if a process died after Rasa saved the turn and before its answer was stored: the text is
+    pending again and its answer is gone. It must be answered with what Rasa said then, read from
+    the tracker store, and not sent to Rasa again (a second "1", one step later, means something else)."""
+    number = "+447700968888"
+    resident = Resident(fake, number)
+    resident.run()
+    assert resident.errors == []
+    with session_scope(scaled.database_url) as session:
+        inbound = session.scalar(select(InboundMessage).where(InboundMessage.provider_id == resident.sids[1]))
+        assert inbound is not None and inbound.processed_at is not None  # marked when handed to Rasa
+        address = session.get(ChannelAddress, inbound.address_id)
+        assert address is not None
+        conversation_id = address.person.conversation_id
+        answered = list(session.scalars(select(OutboundMessage.body).where(OutboundMessage.in_reply_to == inbound.id)
+                                        .order_by(OutboundMessage.sequence)))
+        inbound.status, inbound.text = "pending", SCRIPT[1][0]  # the answer lost (the words were still kept then)
+        inbound_id = inbound.id
+        session.execute(update(OutboundMessage).where(OutboundMessage.in_reply_to == inbound_id)
+                        .values(in_reply_to=None))  # the first answer is no longer this text's
+        session.commit()
+    turns = _user_turns(scaled.tracker_url, conversation_id)
+
+    def answered_again() -> bool:
+        with session_scope(scaled.database_url) as session:
+            return session.get(InboundMessage, inbound_id).status == "done"  # type: ignore[union-attr]
+
+    wait_for(answered_again, 60, "the sweeper to answer the text again")
+    with session_scope(scaled.database_url) as session:
+        again = list(session.scalars(select(OutboundMessage.body).where(OutboundMessage.in_reply_to == inbound_id)
+                                     .order_by(OutboundMessage.sequence)))
+    assert again == answered and any(SCRIPT[1][1] in body for body in again)  # what Rasa said the first time
+    assert _user_turns(scaled.tracker_url, conversation_id) == turns  # and Rasa did not take the text again
 
 
 @pytest.mark.xfail(
@@ -231,7 +313,7 @@ def test_killing_an_app_process_and_a_rasa_server_mid_run_loses_nothing_and_send
     wall = _run(residents, during=threading.Thread(target=kill_mid_run))
     assert killed, "the processes were never killed"
     assert not scaled.stack.services[scaled.apps[-1]].is_running()
-    assert [r.errors for r in residents] == [[]] * RESIDENTS
+    assert [r.errors for r in residents] == [[]] * RESIDENTS, _stories(scaled, fake, residents)
     wait_for(lambda: _all_sent(scaled, fake, numbers), 180, "every reply sent", interval=0.25)
     settled = [len(fake.received(n)) for n in numbers]
     time.sleep(3)
