@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -287,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=2.0, help="texts a second, steadily (default 2)")
     parser.add_argument("--stack", choices=sorted(STACKS), default="scaled")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))  # stop the stack on the way out
     with running(args.stack) as (stack, fake):
         outcome = soak(stack, fake, args.minutes, args.rate)
     return report(args.stack, args.minutes, args.rate, outcome)

@@ -10,6 +10,13 @@ First 200 residents text at once; then, in a second wave, one app process and on
 SIGKILLed mid-run. Judged at the phones and checked against the database: every text stored once
 and answered once, the answers in the order the texts were sent, every reply handed to Twilio
 exactly once (at most one "one moment" holding reply each while a Rasa server went away).
+
+A kill cuts turns off at any point, including after Rasa saved a turn and before its answer was
+stored; and on a loaded machine a turn can outlast the app's wait and still be saved. Sent again,
+such a text would be taken twice ("1" one step later means something else, and the expected answer
+never comes: how this test failed before). So a text handed to Rasa before is answered from the
+tracker store if Rasa took it, once no Rasa server still holds the conversation's lock; a test
+below rewinds one text to check exactly that.
 """
 
 from __future__ import annotations
@@ -47,7 +54,10 @@ PUBLIC_URL = "https://connect.example.org"  # the proxy in front of both app pro
 # What each resident texts, and words that only the answer to that text contains.
 SCRIPT = [("hi", "1 Yes"), ("1", "What would make life a bit better"), ("I want to meet people", "postcode")]
 RESIDENTS = int(os.environ.get("CC_SCALED_RESIDENTS", "200"))  # fewer for a quick local run
-PATIENCE = 180.0  # seconds a resident waits for each answer before giving up (a failure)
+# Seconds a resident waits for each answer before giving up (a failure). Generous: on a loaded
+# machine (CI shares its two cores) one Rasa turn has taken 18 s, and 200 residents queue behind
+# each other; a text that is lost is still found, it just takes longer to say so.
+PATIENCE = float(os.environ.get("CC_SCALED_PATIENCE", "600"))
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +223,7 @@ def _run(residents: list[Resident], during: threading.Thread | None = None) -> f
     if during is not None:
         during.start()
     for thread in threads:
-        thread.join(timeout=900)
+        thread.join(timeout=PATIENCE * len(SCRIPT) + 120)
     if during is not None:
         during.join(timeout=60)
     assert not any(t.is_alive() for t in threads), "a resident never finished texting"
@@ -291,11 +301,6 @@ def test_a_turn_rasa_took_whose_answer_was_lost_is_answered_from_its_store_not_t
     assert _user_turns(scaled.tracker_url, conversation_id) == turns  # and Rasa did not take the text again
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Failed once in the final full run of session 3 after the console and policy merges (passed on the "
-           "scale-out branch); not yet diagnosed. Issue 13 stays open until this passes reliably.",
-)
 def test_killing_an_app_process_and_a_rasa_server_mid_run_loses_nothing_and_sends_nothing_twice(
     scaled: ScaledStack, fake: FakeTwilio,
 ) -> None:
