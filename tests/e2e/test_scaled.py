@@ -21,6 +21,7 @@ below rewinds one text to check exactly that.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -75,7 +76,9 @@ def scaled(model_path: Path, fake: FakeTwilio) -> Iterator[ScaledStack]:
     env = {
         "PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
         "TWILIO_FROM_NUMBER": OUR_NUMBER, "TWILIO_API_BASE": fake.url, "RASA_RETRY_SECONDS": "0.5",
-        "RASA_TIMEOUT_SECONDS": "30", "RATE_LIMIT_PER_MINUTE": "1000", "LOG_LEVEL": "WARNING",
+        # Above the slowest turn on a loaded machine (21 s seen with load 17 on two cores): a turn the
+        # app stops waiting for is cancelled by Rasa and tried again, so a short wait only adds work.
+        "RASA_TIMEOUT_SECONDS": "120", "RATE_LIMIT_PER_MINUTE": "1000", "LOG_LEVEL": "WARNING",
         # A killed process's claimed replies are taken over after this long (the default is 2 minutes).
         "OUTBOX_LEASE_SECONDS": "30", "TWILIO_TIMEOUT_SECONDS": "5",
     }
@@ -215,6 +218,16 @@ def _stories(scaled: ScaledStack, fake: FakeTwilio, residents: list[Resident]) -
     return "\n".join(told)
 
 
+def _rasa_unavailable_reasons(scaled: ScaledStack) -> Counter[str]:
+    """Why turns were left pending, from the apps' logs (JSON lines, no message text)."""
+    found: Counter[str] = Counter()
+    for name in scaled.apps:
+        for line in scaled.stack.services[name].log_path.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"rasa_unavailable"' in line:
+                found[json.loads(line).get("reason", "")] += 1
+    return found
+
+
 def _run(residents: list[Resident], during: threading.Thread | None = None) -> float:
     threads = [threading.Thread(target=r.run, name=f"resident-{i}") for i, r in enumerate(residents)]
     started = time.monotonic()
@@ -247,11 +260,15 @@ def test_200_residents_over_two_apps_and_two_rasa_servers_are_each_answered_once
     time.sleep(2)  # nothing more may arrive: a duplicate would show up as an extra text
     assert [len(fake.received(n)) for n in numbers] == settled
     seen = _check_every_conversation(scaled, fake, residents)
-    assert seen["holding"] == 0  # both Rasa servers were up throughout
+    # Both Rasa servers were up throughout: no turn found a server down. A holding reply goes out only
+    # when a turn outlasts the app's wait (RASA_TIMEOUT_SECONDS), as it can on a loaded machine, and
+    # then at most one each (checked above); the turn is then answered from Rasa's store, not taken twice.
+    reasons = _rasa_unavailable_reasons(scaled)
+    assert set(reasons) <= {"ReadTimeout", "turn still in progress"}, reasons
     waits = [w for r in residents for w in r.waits]
     print(f"\n{RESIDENTS} residents x {len(SCRIPT)} texts over 2 apps and 2 Rasa servers in {wall:.1f}s: "
           f"{len(waits) / wall:.1f} answers/s, wait p50 {_p(waits, 0.5):.2f}s p95 {_p(waits, 0.95):.2f}s "
-          f"max {max(waits):.2f}s")
+          f"max {max(waits):.2f}s; {seen['holding']} holding replies after {dict(reasons)}")
 
 
 def _user_turns(tracker_url: str, conversation_id: str) -> int:
