@@ -13,7 +13,9 @@ Options: --residents N (default 200). The soak at a steady rate is `make bench-s
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
+import sys
 import tempfile
 from pathlib import Path
 
@@ -76,7 +78,11 @@ def main() -> None:
         "PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
         "TWILIO_FROM_NUMBER": OUR_NUMBER, "TWILIO_API_BASE": fake.url, "LOG_LEVEL": "WARNING",
         "RATE_LIMIT_PER_MINUTE": "1000",
+        # The app waits for Rasa as long as the REST residents do (bench/sms.py: 60 s), so both paths
+        # meet a slow Rasa alike; a shorter wait would cancel turns and repeat them (docs/deployment.md).
+        "RASA_TIMEOUT_SECONDS": "60",
     }
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))  # stop the stack on the way out
     scaled = start_scaled(model, logs=Path(tempfile.mkdtemp(prefix="cc-bench-scaled-")), app_env=env)
     fake.public_url = PUBLIC_URL
     fake.app_urls = [scaled.url(name) for name in scaled.apps]
