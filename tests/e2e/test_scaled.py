@@ -84,7 +84,7 @@ def scaled(model_path: Path, fake: FakeTwilio) -> Iterator[ScaledStack]:
     }
     started = time.monotonic()
     logs = Path(tempfile.mkdtemp(prefix="cc-scaled-logs-"))  # outside pytest's rotating folders, to read after
-    running = start_scaled(model_path, logs=logs, app_env=env)
+    running = start_scaled(model_path, logs=logs, app_env=env, timeout=600)  # Rasa loads slowly on a busy machine
     print(f"\nscaled stack up in {time.monotonic() - started:.0f}s; logs in {logs}")
     fake.public_url = PUBLIC_URL
     fake.app_urls = [running.url(name) for name in running.apps]
