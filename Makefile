@@ -1,6 +1,6 @@
 # One entry point. `make run` and `make test` are the two commands in the README.
 .PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory bench-scenarios bench-crisis bench-followups setup lock-app lock-rasa clean
-.PHONY: run-scaled bench-scaled
+.PHONY: run-scaled bench-scaled bench-soak
 
 run: setup
 	.venv/app/bin/python -m bot.cli run
@@ -28,7 +28,13 @@ bench-sms: setup
 
 bench-scaled: setup
 	bash scripts/system_deps.sh
-	PYTHONPATH=. .venv/app/bin/python -m bench.scaled
+	PYTHONPATH=. .venv/app/bin/python -m bench.scaled $(ARGS)
+
+# Texts at a steady rate for 10 minutes on the scaled stack: errors, latency, memory per process.
+# ARGS="--minutes 1 --rate 2 --stack single" to change it.
+bench-soak: setup
+	bash scripts/system_deps.sh
+	PYTHONPATH=. .venv/app/bin/python -m bench.soak $(ARGS)
 
 bench-nlu: setup
 	PYTHONPATH=. .venv/app/bin/python -m bench.nlu_cv

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -26,8 +27,9 @@ from bot.console import outcomes as console_outcomes
 from bot.console import routes as console_routes
 from bot.console.auth import LoginRequired
 from bot.db import DiskSync, session_factory
+from bot.dialogue.lock_store import turn_in_progress
 from bot.dialogue.rasa_client import RasaClient
-from bot.dialogue.tracker_store import tracker_forgetter
+from bot.dialogue.tracker_store import taken_turn, tracker_forgetter
 from bot.gateway.outbox import OutboxWorker
 from bot.gateway.person_lock import PersonLocks
 from bot.gateway.processor import SWEEP_GRACE_SECONDS, Gateway
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gateway_sessions, rasa, outbox, retry_seconds=settings.rasa_retry_seconds,
             rate_limit_per_minute=settings.rate_limit_per_minute,
             forget_conversation=tracker_forgetter(settings.rasa_tracker_db),
+            taken_turn=partial(taken_turn, settings.rasa_tracker_db),
+            turn_in_progress=turn_in_progress(settings.rasa_lock_store_url) if settings.rasa_lock_store_url else None,
             person_locks=person_locks, sweep_grace_seconds=SWEEP_GRACE_SECONDS if person_locks.shared else 0.0,
             disk_sync=disk_sync,
             notice_version=settings.privacy_notice_version,

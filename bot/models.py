@@ -265,6 +265,9 @@ class InboundMessage(Base):
     precheck: Mapped[str | None] = mapped_column(String(16), nullable=True, info={"enum": Precheck})
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # When it was answered; while still pending, when it was first handed to Rasa. A pending message
+    # handed over before may have had its turn taken and only the answer lost (a process died), so
+    # the gateway looks in the tracker store before sending it again (tracker_store.taken_turn).
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 

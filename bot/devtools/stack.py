@@ -73,6 +73,8 @@ class Stack:
             RASA_TELEMETRY_ENABLED="false",  # no calls out from a server on loopback
         )
         env.pop("RASA_TRACKER_DB", None)
+        if self.lock_store_url:  # the apps read Rasa's locks too (bot/dialogue/lock_store.py)
+            env["RASA_LOCK_STORE_URL"] = self.lock_store_url
         if "actions" in self.services:
             env["ACTION_ENDPOINT_URL"] = self.services["actions"].url + "/webhook"
             env["ACTION_SERVER_URL"] = self.services["actions"].url

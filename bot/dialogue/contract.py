@@ -23,6 +23,9 @@ from bot.statuses import StoredValue
 # -- metadata the gateway sends with each message ---------------------------------------------------
 CHANNEL_KEY = "channel"  # the channel the person wrote on (a registered channel's name)
 NO_CHANNEL = "unknown"  # only when no gateway sent the message (rasa shell, a hand-made request)
+# The stored message's id: Rasa keeps it in the turn's user event, so the gateway can tell whether a
+# turn whose answer was lost was taken (bot/dialogue/tracker_store.taken_turn) before sending it again.
+MESSAGE_KEY = "inbound_id"
 
 # -- custom payloads actions send back --------------------------------------------------------------
 TIMING_KEY = "_timing"  # {"action": name, "ms": run time}: one log line can split the time spent
@@ -35,9 +38,18 @@ class Signal(StoredValue):
     FORGET_CONVERSATIONS = "forget_conversations"  # erasure: "conversation_ids" to delete from Rasa
 
 
-def metadata(channel: str) -> dict[str, Any]:
+def metadata(channel: str, message_id: str | None = None) -> dict[str, Any]:
     """The metadata the gateway sends with a message."""
-    return {CHANNEL_KEY: channel}
+    found: dict[str, Any] = {CHANNEL_KEY: channel}
+    if message_id is not None:
+        found[MESSAGE_KEY] = message_id
+    return found
+
+
+def message_key_of(metadata: dict[str, Any] | None) -> str | None:
+    """The stored message a user event came from, if the gateway sent it."""
+    value = (metadata or {}).get(MESSAGE_KEY)
+    return str(value) if value else None
 
 
 def channel_from(metadata: dict[str, Any] | None) -> str:

@@ -16,6 +16,9 @@ from urllib.parse import urlparse
 
 import yaml
 
+# Rasa's RedisLockStore keys are "<prefix>:lock:<conversation id>"; the app reads them (lock_store.py).
+LOCK_KEY_PREFIX = "cc"
+
 
 def rasa_tracker_url(url: str) -> str:
     """The tracker store URL in the form Rasa's own SQLAlchemy understands."""
@@ -44,7 +47,7 @@ def endpoints(tracker_url: str, action_url: str, lock_store_url: str = "", actio
     if lock_store_url:
         parsed = urlparse(lock_store_url)
         lock: dict[str, Any] = {"type": "redis", "url": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379,
-                                "db": int((parsed.path or "/1").lstrip("/") or 1), "key_prefix": "cc"}
+                                "db": int((parsed.path or "/1").lstrip("/") or 1), "key_prefix": LOCK_KEY_PREFIX}
         if parsed.password:
             lock["password"] = parsed.password
         if parsed.scheme == "rediss":

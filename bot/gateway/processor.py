@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -78,6 +79,8 @@ class Gateway:
         person_locks: PersonLocks | None = None,
         sweep_grace_seconds: float = 0.0,
         notice_version: str | None = None,
+        taken_turn: Callable[[str, str], list[dict[str, Any]] | None] | None = None,
+        turn_in_progress: Callable[[str], bool] | None = None,
     ) -> None:
         self._sessions = sessions
         self._rasa = rasa
@@ -85,6 +88,10 @@ class Gateway:
         self._retry_seconds = retry_seconds
         self._rate_limit = rate_limit_per_minute
         self._forget_conversation = forget_conversation
+        # (conversation id, message id) -> the turn Rasa already took for it, if any (tracker_store.taken_turn)
+        self._taken_turn = taken_turn
+        # conversation id -> some Rasa server may still be taking a turn of it (dialogue/lock_store.py)
+        self._turn_in_progress = turn_in_progress
         self._person_locks = person_locks or PersonLocks()  # in-process only, unless given a PostgreSQL one
         self._sweep_grace = sweep_grace_seconds
         # Awaited before telling anyone a commit happened, when `sessions` commit without an fsync
@@ -283,8 +290,21 @@ class Gateway:
             )
             conversation_id, channel, address_id = person.conversation_id, address.channel, address.id
             risky = inbound.precheck == Precheck.RISK
+            # Handed to Rasa before (by this process or one that died): Rasa may have taken the turn
+            # and only its answer been lost. Otherwise mark it now, before it is handed over.
+            tried_before = inbound.attempts > 0 or inbound.processed_at is not None
+            if not tried_before:
+                inbound.processed_at = utcnow()
+                session.commit()
+        if tried_before and self._turn_in_progress is not None and self._turn_in_progress(conversation_id):
+            # The earlier attempt may still be running in Rasa: looking now could miss a turn about
+            # to be saved. It stays pending; the sweeper tries again once Rasa's lock is free.
+            self._on_rasa_down(inbound_id, "turn still in progress")
+            return False
         try:
-            reply = await self._rasa.send(conversation_id, rasa_text, contract.metadata(channel))
+            reply = self._already_taken(conversation_id, inbound_id) if tried_before else None
+            if reply is None:
+                reply = await self._rasa.send(conversation_id, rasa_text, contract.metadata(channel, inbound_id))
         except RasaUnavailable as exc:
             self._on_rasa_down(inbound_id, str(exc))
             return False
@@ -346,8 +366,19 @@ class Gateway:
         return RasaReply(
             messages=reply.messages + asked.messages, rasa_ms=reply.rasa_ms + asked.rasa_ms,
             actions_ms=reply.actions_ms + asked.actions_ms, timings=reply.timings + asked.timings,
-            signals=reply.signals + asked.signals,
+            signals=reply.signals + asked.signals, queued_ms=reply.queued_ms + asked.queued_ms,
         )
+
+    def _already_taken(self, conversation_id: str, inbound_id: str) -> RasaReply | None:
+        """The reply to a turn Rasa already took for this message, read from its tracker store."""
+        if self._taken_turn is None:
+            return None
+        raw = self._taken_turn(conversation_id, inbound_id)
+        if raw is None:
+            return None
+        read = contract.read_reply(raw)
+        log_event("dialogue_turn_recovered", level=logging.WARNING, inbound_id=inbound_id)
+        return RasaReply(messages=read.messages, rasa_ms=0.0, timings=read.timings, signals=read.signals)
 
     @staticmethod
     def _sender(session: Session, address: ChannelAddress, inbound: InboundMessage) -> opt_out.Send:

@@ -93,3 +93,11 @@ def test_rasa_is_told_the_token(tmp_path: Path) -> None:
     assert yaml.safe_load(path.read_text())["action_endpoint"] == {
         "url": "http://127.0.0.1:5055/webhook", "token": "a-token-of-some-length"}
     assert path.stat().st_mode & 0o077 == 0
+
+
+
+def test_idle_connections_outlive_rasas_so_rasa_never_sends_on_one_being_closed() -> None:
+    from actions.server import build_app
+
+    app = build_app("a-token")
+    assert app.config.KEEP_ALIVE_TIMEOUT > 15  # aiohttp (Rasa's action client) keeps idle connections 15 s

@@ -10,10 +10,18 @@ First 200 residents text at once; then, in a second wave, one app process and on
 SIGKILLed mid-run. Judged at the phones and checked against the database: every text stored once
 and answered once, the answers in the order the texts were sent, every reply handed to Twilio
 exactly once (at most one "one moment" holding reply each while a Rasa server went away).
+
+A kill cuts turns off at any point, including after Rasa saved a turn and before its answer was
+stored; and on a loaded machine a turn can outlast the app's wait and still be saved. Sent again,
+such a text would be taken twice ("1" one step later means something else, and the expected answer
+never comes: how this test failed before). So a text handed to Rasa before is answered from the
+tracker store if Rasa took it, once no Rasa server still holds the conversation's lock; a test
+below rewinds one text to check exactly that.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -28,7 +36,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import create_engine, func, inspect, select, text, update
 
 from bot.db import session_scope
 from bot.devtools.scaled import ScaledStack, start_scaled
@@ -47,7 +55,10 @@ PUBLIC_URL = "https://connect.example.org"  # the proxy in front of both app pro
 # What each resident texts, and words that only the answer to that text contains.
 SCRIPT = [("hi", "1 Yes"), ("1", "What would make life a bit better"), ("I want to meet people", "postcode")]
 RESIDENTS = int(os.environ.get("CC_SCALED_RESIDENTS", "200"))  # fewer for a quick local run
-PATIENCE = 180.0  # seconds a resident waits for each answer before giving up (a failure)
+# Seconds a resident waits for each answer before giving up (a failure). Generous: on a loaded
+# machine (CI shares its two cores) one Rasa turn has taken 18 s, and 200 residents queue behind
+# each other; a text that is lost is still found, it just takes longer to say so.
+PATIENCE = float(os.environ.get("CC_SCALED_PATIENCE", "600"))
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +76,15 @@ def scaled(model_path: Path, fake: FakeTwilio) -> Iterator[ScaledStack]:
     env = {
         "PUBLIC_URL": PUBLIC_URL, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
         "TWILIO_FROM_NUMBER": OUR_NUMBER, "TWILIO_API_BASE": fake.url, "RASA_RETRY_SECONDS": "0.5",
-        "RASA_TIMEOUT_SECONDS": "30", "RATE_LIMIT_PER_MINUTE": "1000", "LOG_LEVEL": "WARNING",
+        # Above the slowest turn on a loaded machine (21 s seen with load 17 on two cores): a turn the
+        # app stops waiting for is cancelled by Rasa and tried again, so a short wait only adds work.
+        "RASA_TIMEOUT_SECONDS": "120", "RATE_LIMIT_PER_MINUTE": "1000", "LOG_LEVEL": "WARNING",
         # A killed process's claimed replies are taken over after this long (the default is 2 minutes).
         "OUTBOX_LEASE_SECONDS": "30", "TWILIO_TIMEOUT_SECONDS": "5",
     }
     started = time.monotonic()
     logs = Path(tempfile.mkdtemp(prefix="cc-scaled-logs-"))  # outside pytest's rotating folders, to read after
-    running = start_scaled(model_path, logs=logs, app_env=env)
+    running = start_scaled(model_path, logs=logs, app_env=env, timeout=600)  # Rasa loads slowly on a busy machine
     print(f"\nscaled stack up in {time.monotonic() - started:.0f}s; logs in {logs}")
     fake.public_url = PUBLIC_URL
     fake.app_urls = [running.url(name) for name in running.apps]
@@ -170,6 +183,51 @@ def _check_every_conversation(scaled: ScaledStack, fake: FakeTwilio, residents: 
     return seen
 
 
+def _stories(scaled: ScaledStack, fake: FakeTwilio, residents: list[Resident]) -> str:
+    """What happened to each resident who gave up: the phone, the stored messages, Rasa's events."""
+    told: list[str] = []
+    for resident in residents:
+        if not resident.errors:
+            continue
+        lines = [f"{resident.number}: {resident.errors} after waits {[round(w, 1) for w in resident.waits]}"]
+        lines += [f"  phone got: {body[:60]!r}" for body in fake.received(resident.number)]
+        with session_scope(scaled.database_url) as session:
+            address = session.scalar(select(ChannelAddress).where(ChannelAddress.address == resident.number))
+            if address is None:
+                told.append("\n".join(lines + ["  nothing stored"]))
+                continue
+            conversation_id = address.person.conversation_id
+            for m in session.scalars(select(InboundMessage).where(InboundMessage.address_id == address.id)
+                                     .order_by(InboundMessage.received_at)):
+                lines.append(f"  in {m.id[:8]} {m.status} attempts={m.attempts} received={m.received_at:%H:%M:%S.%f} "
+                             f"processed={m.processed_at and f'{m.processed_at:%H:%M:%S.%f}'}")
+            for o in session.scalars(select(OutboundMessage).where(OutboundMessage.address_id == address.id)
+                                     .order_by(OutboundMessage.sequence)):
+                lines.append(f"  out {o.sequence} {o.kind} {o.status} to={o.in_reply_to and o.in_reply_to[:8]} "
+                             f"attempts={o.attempts} {(o.body or '')[:40]!r}")
+        engine = create_engine(scaled.tracker_url)
+        try:
+            with engine.connect() as conn:
+                for type_name, intent, action, at in conn.execute(text(
+                        "SELECT type_name, intent_name, action_name, timestamp FROM events WHERE sender_id = :s "
+                        "ORDER BY id"), {"s": conversation_id}):
+                    lines.append(f"  rasa {time.strftime('%H:%M:%S', time.gmtime(at))} {type_name} {intent or action or ''}")
+        finally:
+            engine.dispose()
+        told.append("\n".join(lines))
+    return "\n".join(told)
+
+
+def _rasa_unavailable_reasons(scaled: ScaledStack) -> Counter[str]:
+    """Why turns were left pending, from the apps' logs (JSON lines, no message text)."""
+    found: Counter[str] = Counter()
+    for name in scaled.apps:
+        for line in scaled.stack.services[name].log_path.read_text(errors="replace").splitlines():
+            if line.startswith("{") and '"rasa_unavailable"' in line:
+                found[json.loads(line).get("reason", "")] += 1
+    return found
+
+
 def _run(residents: list[Resident], during: threading.Thread | None = None) -> float:
     threads = [threading.Thread(target=r.run, name=f"resident-{i}") for i, r in enumerate(residents)]
     started = time.monotonic()
@@ -178,7 +236,7 @@ def _run(residents: list[Resident], during: threading.Thread | None = None) -> f
     if during is not None:
         during.start()
     for thread in threads:
-        thread.join(timeout=900)
+        thread.join(timeout=PATIENCE * len(SCRIPT) + 120)
     if during is not None:
         during.join(timeout=60)
     assert not any(t.is_alive() for t in threads), "a resident never finished texting"
@@ -196,23 +254,75 @@ def test_200_residents_over_two_apps_and_two_rasa_servers_are_each_answered_once
     numbers = [f"+4477009{60000 + n:05d}" for n in range(RESIDENTS)]
     residents = [Resident(fake, number) for number in numbers]
     wall = _run(residents)
-    assert [r.errors for r in residents] == [[]] * RESIDENTS
+    assert [r.errors for r in residents] == [[]] * RESIDENTS, _stories(scaled, fake, residents)
     wait_for(lambda: _all_sent(scaled, fake, numbers), 120, "every reply sent", interval=0.25)
     settled = [len(fake.received(n)) for n in numbers]
     time.sleep(2)  # nothing more may arrive: a duplicate would show up as an extra text
     assert [len(fake.received(n)) for n in numbers] == settled
     seen = _check_every_conversation(scaled, fake, residents)
-    assert seen["holding"] == 0  # both Rasa servers were up throughout
+    # Both Rasa servers were up throughout: no turn found a server down. A holding reply goes out only
+    # when a turn outlasts the app's wait (RASA_TIMEOUT_SECONDS), as it can on a loaded machine, and
+    # then at most one each (checked above); the turn is then answered from Rasa's store, not taken twice.
+    reasons = _rasa_unavailable_reasons(scaled)
+    assert set(reasons) <= {"ReadTimeout", "turn still in progress"}, reasons
     waits = [w for r in residents for w in r.waits]
     print(f"\n{RESIDENTS} residents x {len(SCRIPT)} texts over 2 apps and 2 Rasa servers in {wall:.1f}s: "
           f"{len(waits) / wall:.1f} answers/s, wait p50 {_p(waits, 0.5):.2f}s p95 {_p(waits, 0.95):.2f}s "
-          f"max {max(waits):.2f}s")
+          f"max {max(waits):.2f}s; {seen['holding']} holding replies after {dict(reasons)}")
+
+
+def _user_turns(tracker_url: str, conversation_id: str) -> int:
+    engine = create_engine(tracker_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT COUNT(*) FROM events WHERE sender_id = :s AND type_name = 'user'"),
+                                {"s": conversation_id}).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_a_turn_rasa_took_whose_answer_was_lost_is_answered_from_its_store_not_taken_twice(
+    scaled: ScaledStack, fake: FakeTwilio,
+) -> None:
+    """As if a process died after Rasa saved the turn and before its answer was stored: the text is
+    pending again and its answer is gone. It must be answered with what Rasa said then, read from
+    the tracker store, and not sent to Rasa again (a second "1", one step later, means something else)."""
+    number = "+447700968888"
+    resident = Resident(fake, number)
+    resident.run()
+    assert resident.errors == []
+    with session_scope(scaled.database_url) as session:
+        inbound = session.scalar(select(InboundMessage).where(InboundMessage.provider_id == resident.sids[1]))
+        assert inbound is not None and inbound.processed_at is not None  # marked when handed to Rasa
+        address = session.get(ChannelAddress, inbound.address_id)
+        assert address is not None
+        conversation_id = address.person.conversation_id
+        answered = list(session.scalars(select(OutboundMessage.body).where(OutboundMessage.in_reply_to == inbound.id)
+                                        .order_by(OutboundMessage.sequence)))
+        inbound.status, inbound.text = "pending", SCRIPT[1][0]  # the answer lost (the words were still kept then)
+        inbound_id = inbound.id
+        session.execute(update(OutboundMessage).where(OutboundMessage.in_reply_to == inbound_id)
+                        .values(in_reply_to=None))  # the first answer is no longer this text's
+        session.commit()
+    turns = _user_turns(scaled.tracker_url, conversation_id)
+
+    def answered_again() -> bool:
+        with session_scope(scaled.database_url) as session:
+            return session.get(InboundMessage, inbound_id).status == "done"  # type: ignore[union-attr]
+
+    wait_for(answered_again, 60, "the sweeper to answer the text again")
+    with session_scope(scaled.database_url) as session:
+        again = list(session.scalars(select(OutboundMessage.body).where(OutboundMessage.in_reply_to == inbound_id)
+                                     .order_by(OutboundMessage.sequence)))
+    assert again == answered and any(SCRIPT[1][1] in body for body in again)  # what Rasa said the first time
+    assert _user_turns(scaled.tracker_url, conversation_id) == turns  # and Rasa did not take the text again
 
 
 @pytest.mark.xfail(
     strict=False,
-    reason="Failed once in the final full run of session 3 after the console and policy merges (passed on the "
-           "scale-out branch); not yet diagnosed. Issue 13 stays open until this passes reliably.",
+    reason="Diagnosed (session 4): turns taken twice after a lost answer (fixed: answered from the tracker "
+           "store), action calls lost on closing keep-alive connections (fixed: actions/server.py), waits too "
+           "short under load (raised). Not yet seen green on the shared machine; remove once it passes 3 runs.",
 )
 def test_killing_an_app_process_and_a_rasa_server_mid_run_loses_nothing_and_sends_nothing_twice(
     scaled: ScaledStack, fake: FakeTwilio,
@@ -231,7 +341,7 @@ def test_killing_an_app_process_and_a_rasa_server_mid_run_loses_nothing_and_send
     wall = _run(residents, during=threading.Thread(target=kill_mid_run))
     assert killed, "the processes were never killed"
     assert not scaled.stack.services[scaled.apps[-1]].is_running()
-    assert [r.errors for r in residents] == [[]] * RESIDENTS
+    assert [r.errors for r in residents] == [[]] * RESIDENTS, _stories(scaled, fake, residents)
     wait_for(lambda: _all_sent(scaled, fake, numbers), 180, "every reply sent", interval=0.25)
     settled = [len(fake.received(n)) for n in numbers]
     time.sleep(3)
