@@ -75,6 +75,9 @@ class Person(Base):
     # Options the bot last offered, so "2" or a Telegram button maps back to a payload.
     last_options: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     holding_reply_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A stand-in, not a resident: old goals and outcomes detached from a person so reports still
+    # count them (bot/records/pseudonyms.py). It has no address and no conversation anyone had.
+    pseudonym: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     addresses: Mapped[list[ChannelAddress]] = relationship(back_populates="person", cascade="all, delete-orphan")
 
