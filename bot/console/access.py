@@ -102,7 +102,8 @@ async def held(request: Request, person_id: str) -> Response:
         _audit(session, user["username"], "access_view", person.id)
         session.commit()
         data = _export(request, session, person_id)
-        context = {"person": _found(person), "consent_to_keep": person.consent_to_keep, "counts": summary(data)}
+        context: dict[str, Any] = {"person": _found(person), "consent_to_keep": person.consent_to_keep,
+                                   "counts": summary(data)}
     return _page(request, "access_person.html", **context)
 
 

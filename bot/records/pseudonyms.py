@@ -52,7 +52,7 @@ def detach_journey(session: Session, person: Person) -> Person:
         Consent.person_id == person.id, Consent.purpose.in_([str(p) for p in JOURNEY_CONSENTS]))))
     records: list[Any] = [*consents]
     for model in JOURNEY_RECORDS:
-        records.extend(session.scalars(select(model).where(model.person_id == person.id)))  # type: ignore[attr-defined]
+        records.extend(session.scalars(select(model).where(model.person_id == person.id)))
     shift = _order_keeping_months(records)
     earliest = min(shift.values(), default=_month_start(utcnow()))
     stand_in = Person(pseudonym=True, consent_to_keep=True, imd_decile=person.imd_decile, created_at=earliest)
