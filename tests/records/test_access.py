@@ -13,7 +13,7 @@ from bot.models import AuditLog, Base, Person
 from bot.records import access
 from bot.records.access import EXPORTED_TABLES, NOT_ABOUT_RESIDENTS, SECTIONS, export_person, find_people, phone_forms
 from bot.records.people import get_or_create_address
-from tests.records.resident_records import make_tracker, rasa_says, resident
+from tests.records.resident_records import make_tracker, rasa_says, resident, tracker_events
 
 PERSON_TABLES = ("person", "channel_address")  # every row about a resident hangs off one of these
 
@@ -141,3 +141,27 @@ def test_without_a_tracker_store_the_export_says_so_and_an_empty_store_gives_no_
     assert export_person(session, someone.person.id, database_url)["rasa_transcript"] == []
     with pytest.raises(LookupError):
         export_person(session, "no-such-person")
+
+
+def test_the_cli_exports_and_erases_by_phone_number_or_telegram_chat(session, database_url, monkeypatch, capsys):
+    import json
+
+    from bot.cli import main
+
+    tracker = make_tracker(database_url)
+    someone = resident(session, "+447700900130", tracker_url=tracker, telegram="424242")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("RASA_TRACKER_DB_URL", tracker)
+    assert main(["export-person", "07700 900130"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["person"]["id"] == someone.person.id and len(data["rasa_transcript"]) == 4
+    assert ("cli", "access_export") in {(t["who"], t["action"]) for t in data["record_views_and_changes"]}
+    assert main(["export-person", "07700 900999"]) == 1
+    assert "No one is held" in capsys.readouterr().err
+    conversation = someone.person.conversation_id
+    assert main(["erase-person", "424242"]) == 0
+    session.expire_all()
+    held = export_person(session, someone.person.id, tracker)
+    assert held["goals"] == [] and held["person"]["conversation_id"] != conversation
+    assert tracker_events(tracker, conversation) == 0  # Rasa's copy went straight away
+    assert ("cli", "erase") in {(t["who"], t["action"]) for t in held["record_views_and_changes"]}
