@@ -20,6 +20,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from bot.channels import registry
 from bot.console.auth import check_csrf, require_user
 from bot.console.routes import page
 from bot.dialogue.tracker_store import forget_conversation
@@ -32,13 +33,13 @@ from bot.statuses import Role
 router = APIRouter(prefix="/console/access")
 ROLE = Role.ADMIN
 ENTITY = "person"
-CHANNEL_NAMES = {"sms": "Text message", "telegram": "Telegram", "webchat": "Web chat"}
 FLASH = {"erased": "Erased. Everything we held about them has gone, apart from how to reach them and any opt-out, "
                    "so a STOP they sent still holds."}
 
 
 def _page(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return page(request, name, status_code=status_code, channel_names=CHANNEL_NAMES, **context)
+    names = {c.name: c.label or c.name for c in registry.channels()}
+    return page(request, name, status_code=status_code, channel_names=names, **context)
 
 
 def _audit(session: Session, actor: str, action: str, entity_id: str, **changes: Any) -> None:

@@ -165,7 +165,9 @@ def _pseudonymise_old_journeys(sessions: sessionmaker[Session], before: datetime
     for person_id in candidates:
         with sessions() as session:
             # Checked again inside the transaction that moves them: a check-in may have been answered since.
-            person = session.scalar(select(Person).where(Person.id == person_id, *old(Person.id)))
+            # FOR UPDATE (PostgreSQL) also holds off a goal or score being written for them meanwhile,
+            # since inserting a row that refers to the person takes a key-share lock on it.
+            person = session.scalar(select(Person).where(Person.id == person_id, *old(Person.id)).with_for_update())
             if person is None:
                 continue
             detach_journey(session, person)

@@ -15,7 +15,6 @@ dashes) or by Telegram chat id, so an operator never needs our internal id.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,6 +23,7 @@ from typing import Any
 from sqlalchemy import String, cast, or_, select, text
 from sqlalchemy.orm import Session
 
+from bot.channels import registry
 from bot.dialogue.tracker_store import engine_for as tracker_engine
 from bot.models import (
     AuditLog,
@@ -41,7 +41,6 @@ from bot.models import (
     Person,
     WellbeingAnswer,
 )
-from bot.statuses import Channel
 
 EXPORT_FORMAT = "community-connect-subject-access/1"
 
@@ -93,35 +92,22 @@ EXPORTED_TABLES = frozenset({s.model.__tablename__ for s in SECTIONS} | {"person
 
 # -- finding people ---------------------------------------------------------------------------------
 
-_UK_MOBILE = re.compile(r"^(?:\+44|0044|44|0)(7\d{9})$")
-_UK_NUMBER = re.compile(r"^(?:\+44|0044|44|0)([1-9]\d{8,9})$")
-_TELEGRAM_ID = re.compile(r"^-?\d{1,20}$")
-
-
-def phone_forms(raw: str) -> list[str]:
-    """The ways a UK number may be stored, from what an operator typed ("07700 900123", "+44 7700...")."""
-    compact = re.sub(r"[\s\-().]", "", raw.strip())
-    found = [compact] if compact else []
-    match = _UK_MOBILE.match(compact) or _UK_NUMBER.match(compact)
-    if match:
-        national = match.group(1)
-        found = [f"+44{national}", f"44{national}", f"0{national}", *found]
-    return list(dict.fromkeys(found))
-
 
 def find_people(session: Session, query: str) -> list[Person]:
     """People reached at this phone number (any usual UK form) or Telegram chat id.
 
-    A bare number that could be either is looked up as both; several matches are all returned.
+    Each channel says what a typed query could be stored as (`ChannelDefinition.addresses_for`),
+    so a bare number that could be either is looked up as both; several matches are all returned.
     Stand-ins for pseudonymised outcomes (`Person.pseudonym`) have no address, so are never found.
     """
     query = query.strip()
-    if not query:
+    conditions = []
+    for channel in registry.channels():
+        forms = channel.addresses_for(query) if channel.addresses_for and query else []
+        if forms:
+            conditions.append((ChannelAddress.channel == channel.name) & ChannelAddress.address.in_(forms))
+    if not conditions:
         return []
-    conditions = [(ChannelAddress.channel == Channel.SMS) & ChannelAddress.address.in_(phone_forms(query))]
-    compact = re.sub(r"\s", "", query)
-    if _TELEGRAM_ID.match(compact):
-        conditions.append((ChannelAddress.channel == Channel.TELEGRAM) & (ChannelAddress.address == compact))
     people = session.scalars(
         select(Person).join(ChannelAddress, ChannelAddress.person_id == Person.id)
         .where(or_(*conditions), Person.pseudonym.is_(False)).order_by(Person.created_at)

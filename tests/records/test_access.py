@@ -9,9 +9,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.channels.sms import uk_number_forms
+from bot.channels.telegram import chat_id_forms
 from bot.models import AuditLog, Base, Person
 from bot.records import access
-from bot.records.access import EXPORTED_TABLES, NOT_ABOUT_RESIDENTS, SECTIONS, export_person, find_people, phone_forms
+from bot.records.access import EXPORTED_TABLES, NOT_ABOUT_RESIDENTS, SECTIONS, export_person, find_people
 from bot.records.people import get_or_create_address
 from tests.records.resident_records import make_tracker, rasa_says, resident, tracker_events
 
@@ -117,7 +119,8 @@ def test_the_audit_trail_says_who_saw_them_without_naming_anyone_else(session):
     "(07700) 900-123", " 07700-900-123 ",
 ])
 def test_a_uk_mobile_is_found_however_it_is_typed(typed):
-    assert phone_forms(typed)[0] == "+447700900123"
+    assert uk_number_forms(typed)[0] == "+447700900123"
+    assert chat_id_forms(typed) == ([] if any(c in typed for c in "+()-") else [typed.replace(" ", "")])
 
 
 def test_people_are_found_by_number_or_telegram_chat_and_not_by_a_near_miss(session):
