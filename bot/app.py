@@ -20,6 +20,7 @@ from bot import api as directory_api
 from bot import logging_setup
 from bot.channels import registry
 from bot.config import ConfigError, Settings, load_settings
+from bot.console import access as console_access
 from bot.console import directory as console_directory
 from bot.console import handoffs as console_handoffs
 from bot.console import live as console_live
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         retention = RetentionScheduler(
             sessions, settings.rasa_tracker_db, no_consent_hours=settings.retention_no_consent_hours,
             message_days=settings.retention_message_days, interval_seconds=settings.retention_interval_seconds,
+            pseudonymise_after_days=settings.pseudonymise_after_days,
         )
         tasks = [
             asyncio.create_task(outbox.run()),
@@ -142,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for channel in registry.channels():  # each answers 404 while the settings leave it off
         app.include_router(channel.router, include_in_schema=False)
-    for console in (console_routes, console_live, console_handoffs, console_directory, console_outcomes):
+    for console in (console_routes, console_live, console_handoffs, console_directory, console_outcomes, console_access):
         app.include_router(console.router, include_in_schema=False)
     app.include_router(directory_api.router)
     return app

@@ -8,6 +8,7 @@ import json
 import sys
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.config import ConfigError, load_settings
 from bot.console.auth import ROLES
@@ -36,10 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     totp = sub.add_parser("totp-enrol", help="turn on two-step login for a user (admins): prints the otpauth URI")
     totp.add_argument("username")
     sub.add_parser("load-demo", help="DEMO_MODE only: SR postcodes, the demo directory, demo logins and outcomes")
-    export = sub.add_parser("export-person", help="print everything held about one person as JSON")
-    export.add_argument("person_id")
+    export = sub.add_parser("export-person", help="print everything held about one person as JSON (subject access)")
+    export.add_argument("person", help="a phone number (07..., +447...), a Telegram chat id, or an internal person id")
     erase = sub.add_parser("erase-person", help="erase everything held about one person")
-    erase.add_argument("person_id")
+    erase.add_argument("person", help="a phone number (07..., +447...), a Telegram chat id, or an internal person id")
     sub.add_parser("purge-expired", help="delete what is past its retention time now (the app also does this hourly)")
     sub.add_parser("run", help="set up and start Rasa, the action server and the app (what `make run` does)")
     args = parser.parse_args(argv)
@@ -73,20 +74,28 @@ def main(argv: list[str] | None = None) -> int:
         if demo_people:
             print(f"Added {demo_people} made-up people to the demo outcomes report.")
     elif args.command == "export-person":
-        from bot.records.erasure import export_person
+        from bot.models import AuditLog
+        from bot.records.access import export_person
 
         with session_scope(settings.database_url) as session:
-            print(json.dumps(export_person(session, args.person_id), indent=2))
+            person_id = _one_person(session, args.person)
+            if person_id is None:
+                return 1
+            session.add(AuditLog(actor="cli", action="access_export", entity="person", entity_id=person_id))
+            session.flush()
+            print(json.dumps(export_person(session, person_id, settings.rasa_tracker_db), indent=2))
     elif args.command == "erase-person":
         from bot.dialogue.tracker_store import forget_conversation
+        from bot.models import AuditLog
         from bot.policy.erasure import forget_person
 
         with session_scope(settings.database_url) as session:
-            try:
-                result = forget_person(session, args.person_id, "console")
-            except LookupError as exc:
-                print(f"Not erased: {exc}", file=sys.stderr)
+            person_id = _one_person(session, args.person)
+            if person_id is None:
                 return 1
+            result = forget_person(session, person_id, "console")
+            session.add(AuditLog(actor="cli", action="erase", entity="person", entity_id=person_id,
+                                 changes={"erasure_request": result.request_id}))
         for conversation_id in result.conversation_ids_to_forget:
             forget_conversation(settings.rasa_tracker_db, conversation_id)
         print("Erased.")
@@ -97,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         purged = purge_expired(
             session_factory(settings.database_url), settings.rasa_tracker_db,
             no_consent_hours=settings.retention_no_consent_hours, message_days=settings.retention_message_days,
+            pseudonymise_after_days=settings.pseudonymise_after_days,
         )
         for name, value in vars(purged).items():
             print(f"{name.replace('_', ' ')}: {value}")
@@ -105,6 +115,22 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(settings)
     return 0
+
+
+def _one_person(session: Session, given: str) -> str | None:
+    """The one person a phone number, Telegram chat id or internal id names; None (said why) otherwise."""
+    from bot.records.access import find_person_by_id_or_address
+
+    found = find_person_by_id_or_address(session, given)
+    if len(found) == 1:
+        return found[0].id
+    if not found:
+        print("No one is held under that phone number, Telegram chat id or person id.", file=sys.stderr)
+    else:
+        print("More than one person matches; give one of these person ids instead:", file=sys.stderr)
+        for person in found:
+            print(f"  {person.id}", file=sys.stderr)
+    return None
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -181,6 +181,9 @@ class Settings:
     retention_no_consent_hours: int = 24
     retention_message_days: int = 30
     retention_interval_seconds: float = 3600.0
+    # Consenting people's goals and outcomes are detached from them (pseudonymised) this long after
+    # the last of them was recorded (bot/records/pseudonyms.py).
+    pseudonymise_after_days: int = 365
     # Rasa's lock store: empty = in memory (one Rasa server); redis://... when several share a store.
     rasa_lock_store_url: str = ""
     # Check-ins: a series per goal (weeks after it is set; the person picks when the first comes),
@@ -302,6 +305,8 @@ def load_settings() -> Settings:
         # Everyone's answered or delivered messages and idle Rasa conversations go after this long.
         retention_message_days=_int("RETENTION_MESSAGE_DAYS", 30, minimum=1),
         retention_interval_seconds=_float("RETENTION_INTERVAL_SECONDS", 3600.0, minimum=1.0),
+        # A year after a journey's last goal, check-in or score, it is kept only under a pseudonym.
+        pseudonymise_after_days=_int("PSEUDONYMISE_AFTER_DAYS", 365, minimum=1),
         rasa_lock_store_url=_redis_url("RASA_LOCK_STORE_URL"),
         follow_up_weeks=_weeks("FOLLOW_UP_WEEKS", "2,6,12"),
         follow_up_window_start=window[0],

@@ -77,6 +77,9 @@ class Person(Base):
     holding_reply_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The privacy notice version we last asked them about after it changed (bot/gateway asks once).
     notice_asked_version: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # A stand-in, not a resident: old goals and outcomes detached from a person so reports still
+    # count them (bot/records/pseudonyms.py). It has no address and no conversation anyone had.
+    pseudonym: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     addresses: Mapped[list[ChannelAddress]] = relationship(back_populates="person", cascade="all, delete-orphan")
 

@@ -104,3 +104,9 @@ class ChannelDefinition:
     # Whether the settings turn it on. When off, no sender is built (its queued messages fail
     # with "no sender configured"), and its webhooks should answer 404.
     enabled: Callable[[Settings], bool] = always
+    # What the console calls it ("Text message"); empty: its stored name.
+    label: str = ""
+    # For subject access and erasure requests: the stored addresses that what an operator typed
+    # (a phone number as people say it, a chat id) could be on this channel. None: nobody can be
+    # looked up by it (web chat sessions are random and known to no one).
+    addresses_for: Callable[[str], list[str]] | None = None

@@ -9,6 +9,7 @@ retries, keeps order and respects opt-outs.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -210,9 +211,27 @@ def _enabled(settings: Settings) -> bool:
     return settings.twilio_enabled
 
 
+_UK_NUMBER = re.compile(r"^(?:\+44|0044|44|0)([1-9]\d{8,9})$")
+
+
+def uk_number_forms(raw: str) -> list[str]:
+    """The ways a UK number may be stored, from how an operator typed it ("07700 900123", "+44 7700...").
+
+    Twilio gives us E.164 (+447700900123), listed first; the other forms find rows stored otherwise.
+    """
+    compact = re.sub(r"[\s\-().]", "", raw.strip())
+    found = [compact] if compact else []
+    match = _UK_NUMBER.match(compact)
+    if match:
+        national = match.group(1)
+        found = [f"+44{national}", f"44{national}", f"0{national}", *found]
+    return list(dict.fromkeys(found))
+
+
 # Numbered options in GSM-7 text; segments counted (Twilio bills per segment); delivery receipts
 # arrive later as status callbacks.
 CHANNEL = ChannelDefinition(
     name=Channel.SMS, router=router, make_sender=TwilioSender, enabled=_enabled,
     capabilities=Capabilities(numbered_options=True, count_segments=count_segments),
+    label="Text message", addresses_for=uk_number_forms,
 )

@@ -288,9 +288,16 @@ def _enabled(settings: Settings) -> bool:
     return settings.telegram_enabled
 
 
+def chat_id_forms(raw: str) -> list[str]:
+    """A Telegram chat id as typed (digits, a minus for groups); anything else is not one."""
+    compact = "".join(raw.split())
+    return [compact] if compact.lstrip("-").isdigit() and len(compact) <= 21 else []
+
+
 # Options as inline buttons (see `keyboard`); not billed by segment; Telegram sends no receipts,
 # so a sent message stays "sent".
 CHANNEL = ChannelDefinition(
     name=Channel.TELEGRAM, router=router, make_sender=TelegramSender, enabled=_enabled,
     capabilities=Capabilities(numbered_options=False, safety_after_opt_out=True),
+    label="Telegram", addresses_for=chat_id_forms,
 )

@@ -130,7 +130,7 @@ def _messages(request: Request, address_id: str, *, after: int, reply_to: str | 
 # Behaves like an SMS phone: numbered options, segments counted (the page shows them); the page
 # fetching the message is its delivery, so a send is stored as delivered. Always on.
 CHANNEL = ChannelDefinition(
-    name=Channel.WEBCHAT, router=router, make_sender=WebchatSender,
+    name=Channel.WEBCHAT, router=router, make_sender=WebchatSender, label="Web chat",
     capabilities=Capabilities(
         numbered_options=True, count_segments=count_segments, delivered_on_send=True, safety_after_opt_out=True,
     ),

@@ -9,6 +9,9 @@
 - Everyone: answered or sent messages older than RETENTION_MESSAGE_DAYS are deleted (what
   consenting people agreed to keep is their goals and outcomes, not transcripts), and so are
   Rasa conversations idle that long, unless a check-in or handoff is still open.
+- Consenting people's goals and outcomes: once a journey's every record is older than
+  PSEUDONYMISE_AFTER_DAYS and nothing in it is pending, it is detached from the person onto a
+  random stand-in (bot/records/pseudonyms.py), so reports still count it and no one can be found in it.
 Logs carry counts only.
 """
 
@@ -25,8 +28,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.dialogue.tracker_store import forget_conversation, idle_conversations
 from bot.jobs.leases import PROCESS_ID, release, try_acquire
 from bot.logging_setup import log_event
-from bot.models import ChannelAddress, DeliveryEvent, FollowUp, Handoff, InboundMessage, OutboundMessage, Person, utcnow
+from bot.models import (
+    ChannelAddress,
+    Consent,
+    DeliveryEvent,
+    FollowUp,
+    Goal,
+    Handoff,
+    InboundMessage,
+    OutboundMessage,
+    Outcome,
+    Person,
+    WellbeingAnswer,
+    utcnow,
+)
 from bot.policy.erasure import PERSON_RECORDS, retire_person
+from bot.records.pseudonyms import JOURNEY_CONSENTS, detach_journey
 from bot.statuses import FOLLOW_UP_PENDING, HANDOFF_ACTIVE, InboundStatus, OutboundStatus
 
 _BATCH = 500
@@ -42,16 +59,22 @@ class RetentionCounts:
     outbound_deleted: int = 0
     conversations_forgotten: int = 0
     tracker_events_deleted: int = 0
+    journeys_pseudonymised: int = 0
 
 
 def purge_expired(
     sessions: sessionmaker[Session], tracker_db_url: str, *, no_consent_hours: int, message_days: int,
-    now: datetime | None = None,
+    pseudonymise_after_days: int | None = None, now: datetime | None = None,
 ) -> RetentionCounts:
-    """One retention pass over the app database and Rasa's tracker store; returns what it did."""
+    """One retention pass over the app database and Rasa's tracker store; returns what it did.
+
+    `pseudonymise_after_days` None leaves goals and outcomes where they are (the app and the CLI
+    always pass the setting)."""
     now = now or utcnow()
     short, long = now - timedelta(hours=no_consent_hours), now - timedelta(days=message_days)
     counts = RetentionCounts()
+    if pseudonymise_after_days is not None:
+        _pseudonymise_old_journeys(sessions, now - timedelta(days=pseudonymise_after_days), counts)
     forget = _purge_people_without_consent(sessions, short, counts)
     _purge_old_messages(sessions, long, counts)
     for conversation_id in forget:
@@ -111,6 +134,45 @@ def _purge_people_without_consent(sessions: sessionmaker[Session], since: dateti
             forget.extend(_erase(session, person, counts))
             session.commit()
     return forget
+
+
+def _journey_is_old(person_id: object, before: datetime) -> list:
+    """Conditions that all hold once nothing in the person's journey is newer than `before`."""
+    journey_consent = (Consent.person_id == person_id) & Consent.purpose.in_([str(p) for p in JOURNEY_CONSENTS])
+    return [
+        ~exists().where(Goal.person_id == person_id, Goal.created_at >= before),
+        ~exists().where(Outcome.person_id == person_id, Outcome.recorded_at >= before),
+        ~exists().where(WellbeingAnswer.person_id == person_id, WellbeingAnswer.recorded_at >= before),
+        ~exists().where(FollowUp.person_id == person_id, or_(
+            FollowUp.due_on >= before.date(), FollowUp.sent_at >= before, FollowUp.reminded_at >= before,
+            FollowUp.answered_at >= before, FollowUp.closed_at >= before)),
+        ~exists().where(journey_consent, or_(Consent.created_at >= before, Consent.withdrawn_at >= before)),
+    ]
+
+
+def _has_journey(person_id: object) -> ColumnElement[bool]:
+    return or_(*(exists().where(model.person_id == person_id) for model in (Goal, FollowUp, WellbeingAnswer, Outcome)))
+
+
+def _pseudonymise_old_journeys(sessions: sessionmaker[Session], before: datetime, counts: RetentionCounts) -> None:
+    """Consenting people whose goals and outcomes are all older than `before`: detached onto stand-ins."""
+    def old(person_id: object) -> list:
+        return [Person.pseudonym.is_(False), Person.consent_to_keep.is_(True), _has_journey(person_id),
+                *_journey_is_old(person_id, before), ~or_(*_pending(person_id))]
+
+    with sessions() as session:
+        candidates = list(session.scalars(select(Person.id).where(*old(Person.id))))
+    for person_id in candidates:
+        with sessions() as session:
+            # Checked again inside the transaction that moves them: a check-in may have been answered since.
+            # FOR UPDATE (PostgreSQL) also holds off a goal or score being written for them meanwhile,
+            # since inserting a row that refers to the person takes a key-share lock on it.
+            person = session.scalar(select(Person).where(Person.id == person_id, *old(Person.id)).with_for_update())
+            if person is None:
+                continue
+            detach_journey(session, person)
+            counts.journeys_pseudonymised += 1
+            session.commit()
 
 
 def _is_opt_out_shell(session: Session, person: Person) -> bool:
@@ -193,9 +255,10 @@ class RetentionScheduler:
 
     def __init__(
         self, sessions: sessionmaker[Session], tracker_db_url: str, *, no_consent_hours: int, message_days: int,
-        interval_seconds: float, holder: str = PROCESS_ID,
+        interval_seconds: float, holder: str = PROCESS_ID, pseudonymise_after_days: int | None = None,
     ) -> None:
         self._sessions, self._tracker_db_url = sessions, tracker_db_url
+        self._pseudonymise_after_days = pseudonymise_after_days
         self._holder = holder
         self._no_consent_hours, self._message_days = no_consent_hours, message_days
         self._interval = interval_seconds
@@ -221,6 +284,7 @@ class RetentionScheduler:
                 return None
         counts = purge_expired(
             self._sessions, self._tracker_db_url, no_consent_hours=self._no_consent_hours, message_days=self._message_days,
+            pseudonymise_after_days=self._pseudonymise_after_days,
         )
         log_event("retention_done", **asdict(counts))
         return counts
