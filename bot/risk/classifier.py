@@ -99,19 +99,25 @@ def training_data_sha256(examples: list[Example] | None = None, lexicon_path: Pa
 
 
 def build_pipeline() -> Any:
-    """The model: character and word TF-IDF features into a balanced logistic regression."""
+    """The model: character and word TF-IDF features into a balanced logistic regression.
+
+    Characters are read across word boundaries (`char`, 2-5), so "kil meself" and "killmyself"
+    share n-grams with "kill myself"; C=10 (weak regularisation). Chosen by leave-files-out
+    cross-validation on the development data (classifier-only recall at the 5% hard-negative
+    threshold: 0.853 with char_wb and C=4, 0.895 with this), never on the evaluation sets.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
     from sklearn.pipeline import FeatureUnion, Pipeline  # type: ignore[import-untyped]
 
     features = FeatureUnion(
         [
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
             ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True,
                                       token_pattern=r"(?u)\b\w+\b")),
         ]
     )
-    model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=5000, solver="liblinear")
+    model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=5000, solver="liblinear")
     return Pipeline([("features", features), ("model", model)])
 
 

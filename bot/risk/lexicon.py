@@ -39,6 +39,10 @@ _SPACES = re.compile(r" {2,}")
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
 _OD_D = re.compile(r"\bod'?e?d\b")
 _TENS = {"20", "30", "40", "50", "60"}
+# Dropped-g endings ("hitin", "cuttin", "endin"): only mapped onto "-ing" words the risk lines use,
+# and never for these ordinary words ending in "in".
+_ING_WORD = re.compile(r"[a-z]{3,}ing\b")
+_NOT_DROPPED_G = frozenset({"robin", "begin", "cabin", "within", "again", "coffin", "margin", "violin"})
 _UNITS = {str(n) for n in range(1, 10)}
 
 
@@ -116,6 +120,8 @@ class Lexicon:
                 self._fuzzy.setdefault(deleted, target)
         vocab = {name: str(value) for name, value in (data.get("vocab") or {}).items()}
         self._vocab = vocab
+        risk_text = " ".join([*vocab.values(), *(str(e["pattern"]) for e in data.get("risk") or [])])
+        self._ing_words = frozenset(_ING_WORD.findall(risk_text))
         self.risk = tuple(self._line(entry, "risk") for entry in data.get("risk") or [])
         self.cancel = tuple(self._line(entry, "cancel") for entry in data.get("cancel") or [])
         self.request = tuple(self._line(entry, "request") for entry in data.get("request") or [])
@@ -163,6 +169,11 @@ class Lexicon:
     def _fix_word(self, word: str) -> str:
         if word in self._words:
             return self._words[word]
+        if word.endswith("in") and len(word) >= 4 and word not in _NOT_DROPPED_G:
+            # "thinkin" -> "thinking"; "hitin" -> "hitting" (the doubled consonant is often dropped too)
+            for candidate in (word + "g", word[:-2] + word[-3] + "ing"):
+                if candidate in self._ing_words:
+                    return candidate
         if len(word) >= 6 and word not in self._fuzzy_targets:
             target = self._fuzzy.get(word)
             if target is None:

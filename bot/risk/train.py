@@ -31,7 +31,7 @@ from bot.risk.classifier import (
 )
 from bot.risk.lexicon import default_lexicon
 
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 MAX_HARD_NEGATIVE_FA = 0.05
 MIN_THRESHOLD = 0.5
 FOLDS = 5

@@ -8,7 +8,9 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
+from bot.policy.crisis import SAFETY_MESSAGE
 from bot.risk import CATEGORIES, RiskAssessment, assess, warm_up
+from bot.text.sms_text import count_segments, is_gsm7
 
 OLD_GATEWAY_CRISIS = [
     ("I want to kill myself", "suicide"),
@@ -149,3 +151,11 @@ def test_fast_enough_for_every_inbound_message() -> None:
         timings.append(time.perf_counter() - started)
     # median, not max: two shared cores make single calls jump when another process runs
     assert statistics.median(timings) < 0.005
+
+
+def test_safety_message_names_every_route_and_fits_sms() -> None:
+    """What a hit triggers (kept from the retired bot/gateway/safety.py tests): every route, one SMS or two."""
+    for must in ("999", "116 123", "SHOUT", "85258", "111"):
+        assert must in SAFETY_MESSAGE
+    assert is_gsm7(SAFETY_MESSAGE)
+    assert count_segments(SAFETY_MESSAGE).segments <= 2
