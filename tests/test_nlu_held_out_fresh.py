@@ -72,7 +72,10 @@ def _fresh_blocks() -> list[dict]:
 
 
 def _domain() -> dict:
-    return _load(ROOT / "domain" / "nlu.yml")
+    """domain/nlu.yml, plus the intents a person can type from domain/privacy.yml (issue 14)."""
+    domain = _load(ROOT / "domain" / "nlu.yml")
+    privacy = [i for i in _load(ROOT / "domain" / "privacy.yml")["intents"] if not i.startswith("EXTERNAL_")]
+    return {**domain, "intents": [*domain["intents"], *privacy]}
 
 
 def _need_keys() -> set[str]:
