@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             if person_id is None:
                 return 1
             result = forget_person(session, person_id, "console")
-            session.add(AuditLog(actor="cli", action="erase", entity="person", entity_id=person_id,
+            session.add(AuditLog(actor="cli", action="erase", entity="person", entity_id=f"erased:{result.request_id}",
                                  changes={"erasure_request": result.request_id}))
         for conversation_id in result.conversation_ids_to_forget:
             forget_conversation(settings.rasa_tracker_db, conversation_id)

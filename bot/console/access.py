@@ -142,7 +142,9 @@ async def erase(request: Request, person_id: str, confirm: str = Form(""), csrf:
             return _page(request, "access_erase.html", status_code=400, person=_found(person),
                         errors={"confirm": "Tick the box to confirm you have checked who asked"})
         result = forget_person(session, person.id, "console")
-        _audit(session, user["username"], "erase", person.id, erasure_request=result.request_id)
+        # Named by the erasure request, like the rest of the person's audit trail (bot/policy/erasure.py):
+        # an audit row naming the erased id would itself be a row about them.
+        _audit(session, user["username"], "erase", f"erased:{result.request_id}", erasure_request=result.request_id)
         session.commit()
     for conversation_id in result.conversation_ids_to_forget:  # Rasa's copy, now that ours is gone
         forget_conversation(request.app.state.settings.rasa_tracker_db, conversation_id)

@@ -115,7 +115,7 @@ def test_download_is_the_complete_export_and_carries_its_own_audit_entry(client,
 def test_erasure_asks_for_confirmation_then_erases_ours_and_rasas_copy(client, session):
     tracker = client.app.state.settings.rasa_tracker_db
     someone = resident(session, NUMBER, tracker_url=tracker)
-    old_conversation = someone.person.conversation_id
+    old_conversation, person_id = someone.person.conversation_id, someone.person.id
     token = login(client, "boss")
     form = client.get(f"/console/access/{someone.person.id}/erase")
     assert form.status_code == 200 and "This cannot be undone" in form.text
@@ -130,9 +130,9 @@ def test_erasure_asks_for_confirmation_then_erases_ours_and_rasas_copy(client, s
     for model in (Goal, CaseNote, InboundMessage):
         assert session.scalar(select(func.count()).select_from(model)) == 0, model
     assert tracker_events(tracker, old_conversation) == 0
-    person = session.get(Person, someone.person.id)
-    assert person is not None and person.consent_to_keep is None  # the address stays, so STOP holds
+    assert session.get(Person, person_id) is None  # the row goes too (nothing was waiting to be sent)
     request = session.scalar(select(ErasureRequest))
     erased = [a for a in audit(session) if a.action == "erase"]
     assert request is not None and [(a.actor, a.entity_id, a.changes) for a in erased] == [
-        ("boss", someone.person.id, {"erasure_request": request.id})]
+        ("boss", f"erased:{request.id}", {"erasure_request": request.id})]
+    assert not [a for a in audit(session) if a.entity_id == person_id]  # nothing in the audit names them
