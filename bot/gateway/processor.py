@@ -351,6 +351,8 @@ class Gateway:
         """
         if self._notice_version is None or reply.signals or risky:
             return reply
+        if any(m.get("buttons") for m in reply.messages):
+            return reply  # they are answering numbered options: a second list now would take their number
         with self._sessions() as session:
             address = session.get(ChannelAddress, address_id)
             person = address.person if address is not None else None

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.db import session_factory, session_scope
 from bot.dialogue.rasa_client import RasaClient
 from bot.jobs.followups import FollowUpScheduler
@@ -61,6 +62,9 @@ class SmsPhone:
         return got
 
 
+NOTICE = Settings.privacy_notice_version  # seeded people said yes to the notice the stack shows
+
+
 def options(replies: list[str]) -> list[str]:
     lines = replies[-1].splitlines() if replies else []
     return [line.split(" ", 1)[1] for line in lines if line[:1].isdigit() and line[1:2] == " "]
@@ -103,7 +107,7 @@ def seeded(stack, number: str) -> tuple[list[str], str]:  # check-in ids, the go
     with session_scope(stack.database_url) as session:
         address = get_or_create_address(session, "sms", number)
         person = address.person
-        keep = record_consent(session, person, KEEP_DATA, True, "Can I keep what you tell me?", "sms")
+        keep = record_consent(session, person, KEEP_DATA, True, "Can I keep what you tell me?", "sms", NOTICE)
         person.postcode_district, person.imd_decile = "SR2", 1
         lat, lon = outward_centroid(session, "SR2")
         far = find_matches(session, MatchRequest(needs=["physical_activity"], lat=lat, lon=lon, limit=10))[-1]
@@ -116,7 +120,7 @@ def seeded(stack, number: str) -> tuple[list[str], str]:  # check-in ids, the go
             service_id=far.service_id,
             service_name=far.name,
         )
-        follow = record_consent(session, person, FOLLOW_UP, True, "Can I text you later?", "sms")
+        follow = record_consent(session, person, FOLLOW_UP, True, "Can I text you later?", "sms", NOTICE)
         rows = schedule_series(session, goal, follow, "2_weeks")
         record_baseline(
             session,
