@@ -7,7 +7,7 @@ later that holds anything about a resident fails here until the export covers it
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.channels.sms import uk_number_forms
 from bot.channels.telegram import chat_id_forms
@@ -161,10 +161,14 @@ def test_the_cli_exports_and_erases_by_phone_number_or_telegram_chat(session, da
     assert ("cli", "access_export") in {(t["who"], t["action"]) for t in data["record_views_and_changes"]}
     assert main(["export-person", "07700 900999"]) == 1
     assert "No one is held" in capsys.readouterr().err
-    conversation = someone.person.conversation_id
+    conversation, person_id = someone.person.conversation_id, someone.person.id
     assert main(["erase-person", "424242"]) == 0
     session.expire_all()
-    held = export_person(session, someone.person.id, tracker)
-    assert held["goals"] == [] and held["person"]["conversation_id"] != conversation
+    from bot.models import AuditLog, Goal, Person
+
+    assert session.get(Person, person_id) is None  # the row goes too: nothing was waiting to be sent
+    assert session.scalar(select(func.count(Goal.id))) == 0
     assert tracker_events(tracker, conversation) == 0  # Rasa's copy went straight away
-    assert ("cli", "erase") in {(t["who"], t["action"]) for t in held["record_views_and_changes"]}
+    erased = session.scalars(select(AuditLog).where(AuditLog.action == "erase")).all()
+    assert [(a.actor, a.entity_id.startswith("erased:")) for a in erased] == [("cli", True)]
+    assert session.scalar(select(func.count(AuditLog.id)).where(AuditLog.entity_id == person_id)) == 0
