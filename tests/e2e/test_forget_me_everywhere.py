@@ -102,6 +102,8 @@ def everywhere(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": OUR_NUMBER,
         "TWILIO_API_BASE": twilio.url, "TELEGRAM_BOT_TOKEN": BOT_TOKEN, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
         "TELEGRAM_API_BASE": telegram.url, "LOG_LEVEL": "DEBUG",  # the most a log could ever say
+        # Weeks of a journey are texted here in about a minute; a real person never sends 20 a minute.
+        "RATE_LIMIT_PER_MINUTE": "1000",
     }
     root = tmp_path_factory.mktemp(f"forget-{request.param}")
     postgres: PostgresServer | None = None
