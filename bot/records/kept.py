@@ -2,7 +2,7 @@
 
 Counted from the rows themselves (not from what the conversation remembers), so the answer is
 true whatever happened in earlier conversations. The full subject-access export is
-bot/records/erasure.py; this is the short version a person can read on a phone.
+bot/records/access.py; this is the short version a person can read on a phone.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from bot.db import session_factory
 from bot.models import AuditLog, CaseNote, Goal, Handoff
 from bot.policy.erasure import forget_person
 from bot.records import handoffs as life
+from bot.records.access import export_person
 from bot.records.consent import KEEP_DATA, record_consent
-from bot.records.erasure import export_person
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
 from bot.statuses import HandoffOutcome, HandoffStatus

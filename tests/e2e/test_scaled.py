@@ -43,7 +43,7 @@ from bot.devtools.scaled import ScaledStack, start_scaled
 from bot.devtools.servers import postgres_bin_dir
 from bot.gateway import messages as texts
 from bot.models import ChannelAddress, InboundMessage, OutboundMessage
-from bot.records.erasure import export_person
+from bot.records.access import export_person
 from tests.channels.helpers import wait_for
 from tests.fakes.twilio import FakeTwilio
 from tests.stored_values import unknown_values

@@ -3,8 +3,8 @@ from sqlalchemy import select
 from bot.gateway.outbox import enqueue
 from bot.models import AuditLog, ChannelAddress, Consent, ErasureRequest, Goal, Handoff, InboundMessage, Person
 from bot.policy.erasure import forget_address_once_told, forget_person, mark_farewell
+from bot.records.access import export_person
 from bot.records.consent import KEEP_DATA, record_consent
-from bot.records.erasure import export_person
 from bot.records.goals import create_goal
 from bot.records.handoffs import request_handoff
 from bot.records.people import get_or_create_address
