@@ -37,10 +37,10 @@ def _row(name: str, values: list[float], wall: float) -> str:
             f"{statistics.mean(values):>10.1f}{len(values) / wall:>8.1f}")
 
 
-def _rest(rasa_url: str, out: list[float], errors: list[str]) -> None:
+def _rest(rasa_url: str, database_url: str, out: list[float], errors: list[str]) -> None:
     """bench/sms.py's REST resident, its failures counted rather than lost in a thread."""
     try:
-        rest_resident(rasa_url, out)
+        rest_resident(rasa_url, database_url, out)
     except httpx.HTTPError as exc:
         errors.append(type(exc).__name__)
 
@@ -53,7 +53,7 @@ def burst(scaled: ScaledStack, fake: FakeTwilio, residents: int) -> None:
     numbers = [f"+4477008{n:05d}" for n in range(residents)]
     sms_wall = run_all(sms_resident, [(fake, n, sms, errors) for n in numbers])
     rasa_urls = [scaled.url(name) for name in scaled.rasas]
-    rest_wall = run_all(_rest, [(rasa_urls[i % len(rasa_urls)], rest, rest_errors) for i in range(residents)])
+    rest_wall = run_all(_rest, [(rasa_urls[i % len(rasa_urls)], scaled.database_url, rest, rest_errors) for i in range(residents)])
     total = residents * len(SCRIPT)
     print(f"\nScaled stack ({len(scaled.apps)} apps, {len(scaled.rasas)} Rasa servers, PostgreSQL, Redis): "
           f"{residents} residents x {len(SCRIPT)} texts, all at once")

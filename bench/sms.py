@@ -5,7 +5,8 @@ SMS path: fake Twilio (127.0.0.1) signs and posts each inbound text to the app's
 the app stores it, runs the gateway, calls the real Rasa and action server, and sends the reply
 through the real `twilio` client back to the fake Twilio. Latency is from the inbound POST to the
 first reply part reaching the "phone" (the fake wakes the resident as the send lands, so no
-polling interval is counted). The REST path sends the same script straight to Rasa's REST channel.
+polling interval is counted). The REST path sends the same script straight to Rasa's REST channel,
+as the gateway would (bench/rest_baseline.py: a resident in the records, numbers mapped to the options offered).
 
 Both paths are warmed up first, then each round runs the SMS burst and the REST burst one after
 the other (the order swaps each round), so a neighbour's load on a shared machine falls on both.
@@ -19,17 +20,16 @@ sampling profiler, bot/devtools/profiling.py, and writes its summary there).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 
-from bench.run import percentile
+from bench.rest_baseline import RestResident
+from bench.run import PROCESSES, cpu_seconds, percentile
 from bot.db import session_scope
 from bot.devtools.demo import load_demo_data
 from bot.devtools.stack import Stack, free_port
@@ -41,7 +41,6 @@ SCRIPT = ["hi", "1", "I would like to meet people", "SR2 8PN", "no", "1", "ok", 
 ACCOUNT, TOKEN, OUR_NUMBER = "AC" + "0" * 32, "bench-auth-token-0123456789", "+447700900000"
 PAUSE = 0.3  # a resident's pause after a reply: lets the rest of the turn's parts arrive first
 WAIT = 60.0  # a reply later than this counts as unanswered
-PROCESSES = ("app", "rasa", "actions")
 
 
 def sms_resident(fake: FakeTwilio, number: str, out: list[float], errors: list[str]) -> None:
@@ -58,14 +57,12 @@ def sms_resident(fake: FakeTwilio, number: str, out: list[float], errors: list[s
         time.sleep(PAUSE)
 
 
-def rest_resident(rasa_url: str, out: list[float]) -> None:
-    payloads = {1: "/affirm", 5: '/choose_option{"number": "1"}', 7: "/deny"}
-    sender = uuid.uuid4().hex
+def rest_resident(rasa_url: str, database_url: str, out: list[float]) -> None:
+    """The same script straight to Rasa's REST channel, as the gateway would send it (bench/rest_baseline.py)."""
+    resident = RestResident(rasa_url, database_url, timeout=WAIT)
     with httpx.Client(timeout=WAIT) as client:
-        for i, text in enumerate(SCRIPT):
-            started = time.perf_counter()
-            client.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": payloads.get(i, text)}).raise_for_status()
-            out.append((time.perf_counter() - started) * 1000)
+        for text in SCRIPT:
+            out.append(resident.send(client, text))
             time.sleep(PAUSE)
 
 
@@ -77,12 +74,6 @@ def run_all(target, args_list) -> float:  # type: ignore[no-untyped-def]
     for t in threads:
         t.join()
     return time.perf_counter() - started
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time a process has used so far (user + system), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Figures:
@@ -158,11 +149,11 @@ def main() -> None:
         stack.wait_ready("app")
         rasa_url = stack.services["rasa"].url
         sms_resident(fake, "+447700899999", [], [])  # warm-up: first requests load models and caches
-        rest_resident(rasa_url, [])
+        rest_resident(rasa_url, database_url, [])
         for round_ in range(args.rounds):
             numbers = [f"+4477{round_ % 10}{n:07d}" for n in range(args.residents)]
             runs = [(sms, sms_resident, [lambda p, n=n: (fake, n, p, errors) for n in numbers]),
-                    (rest, rest_resident, [lambda p: (rasa_url, p) for _ in numbers])]
+                    (rest, rest_resident, [lambda p: (rasa_url, database_url, p) for _ in numbers])]
             pids = {name: stack.services[name].process.pid for name in PROCESSES}
             for path, target, args_for in runs if round_ % 2 == 0 else reversed(runs):
                 burst(path, target, args_for, pids)

@@ -9,9 +9,9 @@ the event loop's wall-clock time goes, blocking calls (a SQLite fsync, a lock wa
 Run a module under it: `python -m bot.devtools.profiling OUT_DIR -m uvicorn ...` (what
 `Stack.start_app(profile_dir=...)` does). When the process exits (SIGTERM from `Stack.stop`),
 OUT_DIR gets `stacks.txt` (collapsed stacks, one `frame;frame;... count` a line, for any flame
-graph tool) and `summary.txt` (the functions that held the loop longest, with and without their
-callees). Samples where the loop sat idle waiting for I/O are counted apart, so the percentages
-are of busy time.
+graph tool), `summary.txt` (the functions that held the loop longest, with and without their
+callees) and `sql.txt` (every SQL statement's wall time, by the code that ran it). Samples where
+the loop sat idle waiting for I/O are counted apart, so the percentages are of busy time.
 """
 
 from __future__ import annotations
@@ -75,6 +75,70 @@ class Sampler:
         (out / "summary.txt").write_text(summary(stacks, time.perf_counter() - self.started))
 
 
+class StatementTimer:
+    """Wall time of every SQL statement and commit, by what ran it (`sql.txt`).
+
+    Why beside the sampler: the sampler shows the loop held inside `do_execute`, but not whether
+    that is the statement's own work or a wait for SQLite's write lock (another process, the
+    action server, writing the same file makes a writer sleep in SQLite's busy handler). The
+    longest single waits and the totals per caller tell the two apart.
+    """
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+        self.counts: Counter[str] = Counter()
+        self.slow: Counter[str] = Counter()  # statements over 5 ms, by caller
+        self._started: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def install(self) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        event.listen(Engine, "before_cursor_execute", self._before)
+        event.listen(Engine, "after_cursor_execute", self._after)
+        event.listen(Engine, "commit", self._commit_before)
+
+    def _before(self, conn, cursor, statement, params, context, executemany) -> None:
+        self._started[id(cursor)] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, params, context, executemany) -> None:
+        started = self._started.pop(id(cursor), None)
+        if started is not None:
+            self._record(statement.split(None, 1)[0], time.perf_counter() - started)
+
+    def _commit_before(self, conn) -> None:
+        self._record("COMMIT (issued)", 0.0)
+
+    def _record(self, verb: str, seconds: float) -> None:
+        key = f"{verb:<8} {_caller()}"
+        with self._lock:
+            self.totals[key] = self.totals.get(key, 0.0) + seconds
+            self.counts[key] += 1
+            if seconds > 0.005:
+                self.slow[key] += 1
+
+    def write(self, out: Path) -> None:
+        with self._lock:
+            rows = sorted(self.totals.items(), key=lambda item: -item[1])
+            lines = [f"{'total ms':>10}{'count':>8}{'mean ms':>9}{'>5 ms':>7}  statement and caller"]
+            lines += [f"{1000 * t:>10.1f}{self.counts[k]:>8}{1000 * t / max(self.counts[k], 1):>9.2f}{self.slow[k]:>7}  {k}"
+                      for k, t in rows]
+        (out / "sql.txt").write_text("\n".join(lines) + "\n")
+
+
+def _caller() -> str:
+    """The innermost two frames of the project's own code that led to this statement."""
+    frame: FrameType | None = sys._getframe(2)  # noqa: SLF001
+    ours: list[str] = []
+    while frame is not None and len(ours) < 2:
+        file = frame.f_code.co_filename
+        if ("/bot/" in file or "/community_directory/" in file or "/actions/" in file) and "devtools" not in file:
+            ours.append(f"{Path(file).stem}.{frame.f_code.co_name}")
+        frame = frame.f_back
+    return " < ".join(ours) or "?"
+
+
 def _stack(frame: FrameType | None) -> tuple[Frame, ...]:
     frames: list[Frame] = []
     while frame is not None:
@@ -123,6 +187,8 @@ def main() -> None:
     out, module = Path(sys.argv[1]), sys.argv[3]
     sys.argv = [module, *sys.argv[4:]]
     sampler = Sampler(float(os.environ.get("PROFILE_INTERVAL_SECONDS", "0.002")))
+    statements = StatementTimer()
+    statements.install()
     written = threading.Event()
 
     def finish() -> None:
@@ -130,6 +196,7 @@ def main() -> None:
             written.set()
             sampler.stop()
             sampler.write(out)
+            statements.write(out)
 
     atexit.register(finish)
     signal.signal(signal.SIGUSR1, lambda *_: sampler.write(out))  # a snapshot without stopping

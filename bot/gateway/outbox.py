@@ -35,7 +35,7 @@ from bot.statuses import MessageKind, OutboundStatus
 
 SAFETY_BACKOFF_CAP = timedelta(seconds=60)  # a safety text is never given up: retried at least this often
 
-__all__ = ["ChannelSender", "OutboxWorker", "PermanentSendError", "TransientSendError", "backoff", "enqueue"]
+__all__ = ["ChannelSender", "OutboxWorker", "PermanentSendError", "TransientSendError", "backoff", "enqueue", "enqueue_all"]
 # How long a claimed message is this process's to send (OUTBOX_LEASE_SECONDS). Longer than any one
 # send (Twilio's client times out at 15 s; Telegram's pacing waits seconds), so a lease only runs
 # out when its holder died.
@@ -56,18 +56,36 @@ def enqueue(
     options: list[dict[str, Any]] | None = None,
     in_reply_to: str | None = None,
 ) -> OutboundMessage:
-    sequence = (session.scalar(select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == address.id)) or 0) + 1
-    message = OutboundMessage(
-        address_id=address.id, channel=address.channel, kind=kind, body=body, options=options or None,
-        in_reply_to=in_reply_to, sequence=sequence,
-    )
+    return enqueue_all(session, address, [(body, options)], kind=kind, in_reply_to=in_reply_to)[0]
+
+
+def enqueue_all(
+    session: Session,
+    address: ChannelAddress,
+    bodies: list[tuple[str, list[dict[str, Any]] | None]],
+    *,
+    kind: str = MessageKind.REPLY,
+    in_reply_to: str | None = None,
+) -> list[OutboundMessage]:
+    """Queue several texts for one address, in this order (a turn's reply is often two or three):
+    one look-up of the address's last number and one flush for all of them."""
+    if not bodies:
+        return []
+    last = session.scalar(select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == address.id)) or 0
     count_segments = registry.capabilities(address.channel).count_segments
-    if count_segments is not None:
-        counted = count_segments(body)
-        message.segments, message.encoding = counted.segments, counted.encoding
-    session.add(message)
+    messages = []
+    for sequence, (body, options) in enumerate(bodies, start=last + 1):
+        message = OutboundMessage(
+            address_id=address.id, channel=address.channel, kind=kind, body=body, options=options or None,
+            in_reply_to=in_reply_to, sequence=sequence,
+        )
+        if count_segments is not None:
+            counted = count_segments(body)
+            message.segments, message.encoding = counted.segments, counted.encoding
+        messages.append(message)
+    session.add_all(messages)
     session.flush()
-    return message
+    return messages
 
 
 def backoff(attempts: int) -> timedelta:
@@ -140,25 +158,30 @@ class OutboxWorker:
             if not candidates:
                 session.rollback()
                 return []
-            session.execute(
+            won = session.scalars(  # RETURNING: PostgreSQL, and SQLite since 3.35
                 update(OutboundMessage)
                 .where(OutboundMessage.id.in_(candidates), OutboundMessage.status == OutboundStatus.QUEUED, free)
                 .values(claimed_by=token, lease_until=now + self._lease,
                         attempt_started_at=func.coalesce(OutboundMessage.attempt_started_at, now))
+                .returning(OutboundMessage.id)
                 .execution_options(synchronize_session=False)
-            )
+            ).all()
             session.commit()
-            won = session.scalars(select(OutboundMessage.id).where(OutboundMessage.claimed_by == token)).all()
         return [(message_id, token, candidates[message_id]) for message_id in won]
 
     async def _send_one(self, message_id: str, token: str, unconfirmed_since: datetime | None = None) -> None:
         with self._sessions() as session:
-            message = session.get(OutboundMessage, message_id)
-            if message is None or message.status != OutboundStatus.QUEUED or message.claimed_by != token:
+            row = session.execute(
+                select(OutboundMessage, ChannelAddress)
+                .join(ChannelAddress, ChannelAddress.id == OutboundMessage.address_id)
+                .where(OutboundMessage.id == message_id)
+            ).one_or_none()
+            if row is None:
                 return
-            address = session.get(ChannelAddress, message.address_id)
-            if address is None:
+            message, address = row[0], row[1]
+            if message.status != OutboundStatus.QUEUED or message.claimed_by != token:
                 return
+            lease_until = message.lease_until
             if not may_send(address, message.kind):  # the opt-out rule: bot/policy/opt_out.py
                 message.status = OutboundStatus.SUPPRESSED
                 crisis.safety_not_delivered(session, message, enqueue=enqueue)  # flags safety texts only
@@ -190,7 +213,8 @@ class OutboxWorker:
                     provider_id = await sender.send(message, address)
             except Exception as exc:  # transient unless it says otherwise: a crash must not lose the reply
                 error = exc
-            session.refresh(message)
+            if not _well_within(lease_until, self._lease):  # it may have run out mid-send: look
+                session.refresh(message)
             if message.claimed_by != token:  # our lease ran out mid-send and another process took over
                 if error is None and provider_id:  # it went: say so at once, so the other looks no further
                     session.execute(
@@ -302,6 +326,13 @@ def _after_farewell(session: Session, message: OutboundMessage) -> None:
     if erasure.forget_address_once_told(session, address_id):
         log_event("address_forgotten", channel=message.channel)
     session.commit()
+
+
+def _well_within(lease_until: datetime | None, lease: timedelta) -> bool:
+    """True while less than half the lease has gone: nobody else can have taken the message yet
+    (another process takes it only once the lease has run out by its own clock), so reading it
+    back after a send is needed only after a slow one."""
+    return lease_until is not None and utcnow() < _aware(lease_until) - lease / 2
 
 
 def _settle(message: OutboundMessage, *, keep_unconfirmed: bool = False) -> None:

@@ -29,12 +29,12 @@ from bot.dialogue import contract
 from bot.dialogue.rasa_client import RasaClient, RasaReply, RasaUnavailable
 from bot.gateway import messages as texts
 from bot.gateway.keywords import control_word
-from bot.gateway.outbox import OutboxWorker, enqueue
+from bot.gateway.outbox import OutboxWorker, enqueue, enqueue_all
 from bot.gateway.person_lock import PersonLocks
 from bot.gateway.precheck import precheck
 from bot.gateway.render import map_option_reply, map_payload, render
 from bot.logging_setup import log_event
-from bot.models import ChannelAddress, InboundMessage, utcnow
+from bot.models import ChannelAddress, InboundMessage, Person, utcnow
 from bot.policy import crisis, erasure, opt_out
 from bot.records.consent import notice_due
 from bot.records.handoffs import HELD_ROUTE, hold_for_worker, request_handoff
@@ -45,6 +45,24 @@ MAX_PROCESSING_ATTEMPTS = 5  # for unexpected errors; Rasa being down is retried
 # With several processes, the sweeper leaves messages younger than this to the drain they came with.
 SWEEP_GRACE_SECONDS = 3.0
 NOTICE_INTENT = "EXTERNAL_notice_changed"  # the dialogue's question about a changed privacy notice
+
+
+def _load(
+    session: Session, inbound_id: str, *, lock: bool = False,
+) -> tuple[InboundMessage, ChannelAddress, Person] | None:
+    """A message with its address and person, in one query (three look-ups a turn, twice, were a
+    measurable part of what the gateway adds to a turn). `lock`: FOR UPDATE of the message on
+    PostgreSQL, so two processes never pre-check it both."""
+    query = (
+        select(InboundMessage, ChannelAddress, Person)
+        .join(ChannelAddress, ChannelAddress.id == InboundMessage.address_id)
+        .join(Person, Person.id == ChannelAddress.person_id)
+        .where(InboundMessage.id == inbound_id)
+    )
+    if lock:
+        query = query.with_for_update(of=InboundMessage)
+    row = session.execute(query).one_or_none()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 async def _nothing_to_sync() -> None:
@@ -107,30 +125,35 @@ class Gateway:
         self, channel: str, address: str, provider_id: str, *, text: str | None = None,
         payload: str | None = None, has_media: bool = False,
     ) -> Accepted:
-        """Store the message durably; a provider id seen before is a duplicate and is not stored again."""
-        with self._sessions() as session:
-            existing = session.scalar(
-                select(InboundMessage).where(InboundMessage.channel == channel, InboundMessage.provider_id == provider_id)
-            )
-            if existing is not None:
-                return Accepted(existing.id, existing.address_id, duplicate=True)
-            addr = get_or_create_address(session, channel, address)
-            inbound = InboundMessage(
-                channel=channel, provider_id=provider_id, address_id=addr.id, text=text, payload=payload, has_media=has_media,
-            )
-            session.add(inbound)
-            try:
-                session.commit()
-            except IntegrityError:  # the same delivery raced in twice
-                session.rollback()
-                existing = session.scalar(
-                    select(InboundMessage).where(InboundMessage.channel == channel, InboundMessage.provider_id == provider_id)
+        """Store the message durably; a provider id seen before is a duplicate and is not stored again.
+
+        Inserted straight away rather than looked up first (a duplicate is rare: a provider's
+        retry); the unique key on (channel, provider id) turns a duplicate into an IntegrityError.
+        A first message from a new number racing another from it can also meet the address's
+        unique key: then it is simply tried again, the address now being there.
+        """
+        for _ in range(2):
+            with self._sessions() as session:
+                addr = get_or_create_address(session, channel, address)
+                inbound = InboundMessage(
+                    channel=channel, provider_id=provider_id, address_id=addr.id, text=text, payload=payload,
+                    has_media=has_media,
                 )
-                assert existing is not None
-                return Accepted(existing.id, existing.address_id, duplicate=True)
-            log_event("inbound_stored", inbound_id=inbound.id, channel=channel)
-            self._settled.setdefault(inbound.id, asyncio.Event())
-            return Accepted(inbound.id, addr.id, duplicate=False)
+                session.add(inbound)
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+                    existing = session.scalar(
+                        select(InboundMessage).where(InboundMessage.channel == channel, InboundMessage.provider_id == provider_id)
+                    )
+                    if existing is not None:
+                        return Accepted(existing.id, existing.address_id, duplicate=True)
+                    continue  # the address raced in: try again
+                log_event("inbound_stored", inbound_id=inbound.id, channel=channel)
+                self._settled.setdefault(inbound.id, asyncio.Event())
+                return Accepted(inbound.id, addr.id, duplicate=False)
+        raise RuntimeError("inbound message could not be stored")
 
     async def receive(
         self, channel: str, address: str, provider_id: str, *, text: str | None = None,
@@ -155,11 +178,13 @@ class Gateway:
 
     async def wait_settled(self, inbound_id: str, timeout: float) -> bool:
         """Wait until this message is answered (or a holding reply went out)."""
-        event = self._settled.setdefault(inbound_id, asyncio.Event())
-        with self._sessions() as session:
-            inbound = session.get(InboundMessage, inbound_id)
-            if inbound is not None and inbound.status != InboundStatus.PENDING:
-                return True
+        event = self._settled.get(inbound_id)
+        if event is None:  # not waiting here (answered already, or stored by another process): look
+            event = self._settled.setdefault(inbound_id, asyncio.Event())
+            with self._sessions() as session:
+                inbound = session.get(InboundMessage, inbound_id)
+                if inbound is not None and inbound.status != InboundStatus.PENDING:
+                    return True
         try:
             await asyncio.wait_for(event.wait(), timeout)
             return True
@@ -246,31 +271,37 @@ class Gateway:
         started = time.perf_counter()
         with self._sessions() as session:
             # FOR UPDATE (PostgreSQL): another process checking the same message waits, then sees it done.
-            inbound = session.get(InboundMessage, inbound_id, with_for_update=True)
-            if inbound is None or inbound.precheck is not None or inbound.status != InboundStatus.PENDING:
+            loaded = _load(session, inbound_id, lock=True)
+            if loaded is None:
                 return
-            address = session.get(ChannelAddress, inbound.address_id)
-            assert address is not None
-            checked = precheck(session, inbound, address)
-            if checked.route is not None:
-                self._finish(session, inbound, checked.route)
-            session.commit()
+            inbound, address, _ = loaded
+            if inbound.precheck is not None or inbound.status != InboundStatus.PENDING:
+                return
+            self._check(session, inbound, address, started)
+
+    def _check(self, session: Session, inbound: InboundMessage, address: ChannelAddress, started: float) -> bool:
+        """Pre-check one loaded, unchecked message and commit the result; True if that handled it."""
+        checked = precheck(session, inbound, address)
         if checked.route is not None:
-            self._after(inbound_id, checked.route, started)
-        elif checked.precheck == Precheck.RISK:  # answered for safety; the dialogue still has to answer it
+            self._finish(session, inbound, checked.route)
+        session.commit()
+        if checked.route is not None:
+            self._after(inbound.id, checked.route, started)
+            return True
+        if checked.precheck == Precheck.RISK:  # answered for safety; the dialogue still has to answer it
             self._outbox.notify()
-            log_event("risk_answered_before_dialogue", inbound_id=inbound_id)
+            log_event("risk_answered_before_dialogue", inbound_id=inbound.id)
+        return False
 
     async def _process(self, inbound_id: str) -> bool:
         started = time.perf_counter()
-        self._precheck_one(inbound_id)  # in case nothing has checked it yet
         with self._sessions() as session:
-            inbound = session.get(InboundMessage, inbound_id)
-            if inbound is None or inbound.status != InboundStatus.PENDING:
+            loaded = _load(session, inbound_id, lock=True)
+            if loaded is None or loaded[0].status != InboundStatus.PENDING:
                 return True
-            address = session.get(ChannelAddress, inbound.address_id)
-            assert address is not None
-            person = address.person
+            inbound, address, person = loaded
+            if inbound.precheck is None and self._check(session, inbound, address, started):
+                return True  # nothing had checked it yet, and the check answered it (STOP, a crisis)
             handled = self._handle_before_rasa(session, inbound, address)
             if not handled and hold_for_worker(session, inbound, address):
                 # After the safety checks: a link worker holds this person, so the message is kept
@@ -290,6 +321,9 @@ class Gateway:
             )
             conversation_id, channel, address_id = person.conversation_id, address.channel, address.id
             risky = inbound.precheck == Precheck.RISK
+            # Only someone who had said yes before this turn, and not been asked about this notice,
+            # can be due the question (a yes given in this turn answers the current notice).
+            notice_possible = person.consent_to_keep is True and person.notice_asked_version != self._notice_version
             # Handed to Rasa before (by this process or one that died): Rasa may have taken the turn
             # and only its answer been lost. Otherwise mark it now, before it is handed over.
             tried_before = inbound.attempts > 0 or inbound.processed_at is not None
@@ -311,16 +345,14 @@ class Gateway:
         except Exception:
             return self._on_crash(inbound_id)
         gateway_before_ms = (time.perf_counter() - started) * 1000 - reply.rasa_ms - reply.actions_ms - reply.queued_ms
-        reply = await self._ask_about_a_changed_notice(conversation_id, address_id, reply, risky=risky)
+        reply = await self._ask_about_a_changed_notice(conversation_id, address_id, reply, may_ask=notice_possible and not risky)
         with self._sessions() as session:
-            inbound = session.get(InboundMessage, inbound_id)
-            address = session.get(ChannelAddress, inbound.address_id) if inbound else None
-            if inbound is None or address is None or inbound.status != InboundStatus.PENDING:
+            loaded = _load(session, inbound_id)
+            if loaded is None or loaded[0].status != InboundStatus.PENDING:
                 return True
-            person = address.person
+            inbound, address, person = loaded
             outgoing, offered = render(reply.messages, channel)
-            for item in outgoing:
-                enqueue(session, address, item.body, options=item.options, in_reply_to=inbound.id)
+            enqueue_all(session, address, [(item.body, item.options) for item in outgoing], in_reply_to=inbound.id)
             person.last_options = offered
             person.holding_reply_sent_at = None
             signals = contract.ReadReply(signals=reply.signals)
@@ -341,15 +373,17 @@ class Gateway:
         return True
 
     async def _ask_about_a_changed_notice(
-        self, conversation_id: str, address_id: str, reply: RasaReply, *, risky: bool,
+        self, conversation_id: str, address_id: str, reply: RasaReply, *, may_ask: bool,
     ) -> RasaReply:
         """After the turn, once: someone whose 'yes' answered an older privacy notice is asked again.
 
         Asked after their message is answered, so nothing they said is lost; the dialogue asks one
         question and then carries on with whatever it was asking (actions/privacy.py). Not after a
         turn that opted out, forgot them or raised a crisis. If Rasa fails here, it is asked next time.
+        `may_ask` is False when the turn raised a crisis, or when what was known before the turn rules
+        the question out (no yes yet, or already asked about this notice), saving the look-ups.
         """
-        if self._notice_version is None or reply.signals or risky:
+        if self._notice_version is None or reply.signals or not may_ask:
             return reply
         if any(m.get("buttons") for m in reply.messages):
             return reply  # they are answering numbered options: a second list now would take their number
