@@ -233,3 +233,32 @@ def test_a_long_goal_is_cut_at_a_clause_or_word_never_mid_word():
     import re
 
     assert text.startswith(cut[:-3]) and re.findall(r"\w+", cut)[-1] in re.findall(r"\w+", text)
+
+
+def rendered_like_rasa(value: str) -> str:
+    """What Rasa 3.6's response interpolator (rasa/core/nlg/interpolator.py) makes of a string with
+    no slot placeholders: `{x}` would be taken for a slot, `{{`/`}}` stand for literal braces."""
+    return value.replace("{{", "{").replace("}}", "}")
+
+
+def button_payloads() -> list[tuple[str, str]]:
+    found = []
+    for file in sorted((ROOT / "domain").glob("*.yml")):
+        for name, variants in (yaml.safe_load(file.read_text()).get("responses") or {}).items():
+            for variant in variants:
+                found += [(name, b["payload"]) for b in variant.get("buttons") or []]
+    return found
+
+
+def test_button_payloads_with_entities_reach_the_person_intact():
+    """A payload like /choose_checkin{"checkin_period": "1_week"} must be written with doubled braces:
+    Rasa interpolates button payloads too, takes single braces for a slot, and logs an ERROR for
+    every such button it sends (225 in a 10-minute soak). Rendered, each is /intent{valid JSON}."""
+    import json
+
+    with_entities = [(name, payload) for name, payload in button_payloads() if "{" in payload]
+    assert len(with_entities) >= 10
+    for name, payload in with_entities:
+        assert "{{" in payload and "}}" in payload, f"{name}: {payload} has single braces"
+        intent, _, entities = rendered_like_rasa(payload).partition("{")
+        assert intent.startswith("/") and isinstance(json.loads("{" + entities), dict), f"{name}: {payload}"

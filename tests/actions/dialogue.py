@@ -45,8 +45,10 @@ def as_rest(sender: str, messages: list[dict[str, Any]], responses: dict[str, An
         if m.get("response"):
             variant = responses[m["response"]][0]
             rendered = {"recipient_id": sender, "text": variant["text"]}
-            if variant.get("buttons"):
-                rendered["buttons"] = variant["buttons"]
+            if variant.get("buttons"):  # payloads as Rasa renders them: doubled braces stand for one
+                rendered["buttons"] = [
+                    {**b, "payload": b["payload"].replace("{{", "{").replace("}}", "}")} for b in variant["buttons"]
+                ]
             out.append(rendered)
         elif m.get("text"):
             out.append({"recipient_id": sender, "text": m["text"]})
