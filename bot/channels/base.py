@@ -83,6 +83,10 @@ class Capabilities:
     count_segments: Callable[[str], SegmentCount] | None = None
     # True: a successful send is already delivery (no receipts will follow), stored as delivered.
     delivered_on_send: bool = False
+    # True: nothing goes over a network; the recipient reads queued messages from the outbox
+    # itself (the web chat page). "Sending" only settles them, so the outbox settles a batch in one
+    # transaction, in order, without a lease or a call to the sender (bot/gateway/outbox.py).
+    read_from_outbox: bool = False
     # True: someone who opted out and then writes in danger may still get the safety reply (they
     # are looking at the chat). False for SMS: carrier rules forbid texting a number after STOP.
     safety_after_opt_out: bool = False

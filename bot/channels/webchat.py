@@ -133,5 +133,6 @@ CHANNEL = ChannelDefinition(
     name=Channel.WEBCHAT, router=router, make_sender=WebchatSender, label="Web chat",
     capabilities=Capabilities(
         numbered_options=True, count_segments=count_segments, delivered_on_send=True, safety_after_opt_out=True,
+        read_from_outbox=True,
     ),
 )

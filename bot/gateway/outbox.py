@@ -131,13 +131,63 @@ class OutboxWorker:
 
     async def send_due(self) -> bool:
         """Claim and send the due head message of each address; True if anything was attempted."""
+        settled = await self.settle_read_from_outbox()
         claimed = self.claim_due()
         if not claimed:
-            return False
+            return settled > 0
         if self._disk_sync is not None:
             await self._disk_sync()
         await asyncio.gather(*(self._send_one(message_id, token, unsure) for message_id, token, unsure in claimed))
         return True
+
+    async def settle_read_from_outbox(self, limit: int = BATCH) -> int:
+        """Settle the due messages of channels whose recipient reads the outbox itself (web chat).
+
+        Nothing goes over a network and nothing can fail, so there is no lease and no attempt to
+        record first: each message is checked against the opt-out rule, handed to the channel's
+        sender (which only marks it ready) and stored as delivered, or suppressed, oldest first per
+        address, all in one transaction. On PostgreSQL the rows are
+        taken `FOR UPDATE SKIP LOCKED`, so two processes never settle the same message.
+        Returns how many were settled.
+        """
+        channels = _read_from_outbox_channels()
+        if not channels:
+            return 0
+        now = utcnow()
+        with self._sessions() as session:
+            query = (
+                select(OutboundMessage, ChannelAddress)
+                .join(ChannelAddress, ChannelAddress.id == OutboundMessage.address_id)
+                .where(OutboundMessage.channel.in_(channels), OutboundMessage.status == OutboundStatus.QUEUED,
+                       OutboundMessage.next_attempt_at <= now)
+                .order_by(OutboundMessage.address_id, OutboundMessage.sequence)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=OutboundMessage)
+            rows = session.execute(query).all()
+            if not rows:
+                session.rollback()
+                return 0
+            allowed = {message.id for message, address in rows if may_send(address, message.kind)}  # bot/policy/opt_out.py
+            for message, address in rows:  # before anything is written: no write lock held across an await
+                sender = self._senders.get(message.channel)
+                if message.id in allowed and sender is not None:
+                    await sender.send(message, address)
+            for message, _ in rows:
+                message.attempts += 1
+                _settle(message)
+                if message.id in allowed:
+                    message.status, message.sent_at = OutboundStatus.DELIVERED, now
+                else:
+                    message.status = OutboundStatus.SUPPRESSED
+                    crisis.safety_not_delivered(session, message, enqueue=enqueue)  # flags safety texts only
+            session.commit()
+            for message, _ in rows:
+                log_event("outbound_attempt", outbound_id=message.id, channel=message.channel, status=message.status,
+                          attempts=message.attempts, segments=message.segments, found_already_sent=False)
+                _after_farewell(session, message)
+        return len(rows)
 
     def claim_due(self, limit: int = BATCH) -> list[tuple[str, str, datetime | None]]:
         """Lease the due messages this process will send now: (id, lease token, unconfirmed since).
@@ -153,7 +203,7 @@ class OutboxWorker:
         token = f"{PROCESS_ID}:{uuid.uuid4().hex[:8]}"
         free = or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until < now)
         with self._sessions() as session:
-            query = _due_heads(session.get_bind().dialect.name, limit)
+            query = _due_heads(session.get_bind().dialect.name, limit, _read_from_outbox_channels())
             candidates = {row.id: row.attempt_started_at for row in session.execute(query, {"now": now})}
             if not candidates:
                 session.rollback()
@@ -290,8 +340,12 @@ class OutboxWorker:
         return None
 
 
+def _read_from_outbox_channels() -> tuple[str, ...]:
+    return tuple(c.name for c in registry.channels() if c.capabilities.read_from_outbox)
+
+
 @lru_cache(maxsize=4)
-def _due_heads(dialect: str, limit: int) -> Select[tuple[str, datetime | None]]:
+def _due_heads(dialect: str, limit: int, skip_channels: tuple[str, ...] = ()) -> Select[tuple[str, datetime | None]]:
     """The claim's look-up (see `claim_due`), built once: the outbox asks it every half second and
     after every turn, and building it (an aliased table) cost more than running it."""
     now = bindparam("now", type_=OutboundMessage.__table__.c.next_attempt_at.type)
@@ -307,6 +361,8 @@ def _due_heads(dialect: str, limit: int) -> Select[tuple[str, datetime | None]]:
         .order_by(OutboundMessage.next_attempt_at, OutboundMessage.sequence)
         .limit(limit)
     )
+    if skip_channels:  # settled by `settle_read_from_outbox` instead
+        query = query.where(OutboundMessage.channel.not_in(skip_channels))
     if dialect == "postgresql":  # processes claiming at once take different rows
         query = query.with_for_update(skip_locked=True, of=OutboundMessage)
     return query

@@ -48,3 +48,42 @@ def test_no_database_lock_is_held_while_a_message_is_being_sent(sqlite_url):
 
 def test_backoff_doubles_from_two_seconds_up_to_five_minutes():
     assert [backoff(n).total_seconds() for n in (1, 2, 3, 8, 9, 20)] == [2, 4, 8, 256, 300, 300]
+
+
+class RecordingWebchat(ChannelSender):
+    channel = "webchat"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, message: OutboundMessage, address: ChannelAddress) -> None:
+        self.sent.append(message.body or "")
+
+
+def test_web_chat_replies_are_settled_in_one_round_in_order_and_opted_out_ones_suppressed(database_url):
+    """The page reads web chat messages from the outbox, so a reply of several parts is settled in
+    one pass (no lease, no claim per part), in order; after an opt-out only a safety text goes."""
+    from bot.policy.opt_out import opt_out
+    from bot.statuses import MessageKind
+
+    session = session_factory(database_url)()
+    chat = get_or_create_address(session, "webchat", "chat-0123456789abcdef")
+    other = get_or_create_address(session, "webchat", "chat-fedcba9876543210")
+    for body in ("One", "Two", "Three"):
+        enqueue(session, chat, body)
+    opt_out(other)
+    enqueue(session, other, "A reply they asked for before STOP")
+    enqueue(session, other, "Please call 999", kind=MessageKind.SAFETY)
+    session.commit()
+    sender = RecordingWebchat()
+    worker = OutboxWorker(session_factory(database_url), {"webchat": sender}, max_attempts=3)
+
+    assert asyncio.run(worker.send_due())
+    assert [b for b in sender.sent if b != "Please call 999"] == ["One", "Two", "Three"]  # in order per person
+    assert sender.sent.count("Please call 999") == 1
+    session.expire_all()
+    rows = {m.body: m for m in session.query(OutboundMessage)}
+    assert [rows[b].status for b in ("One", "Two", "Three", "Please call 999")] == ["delivered"] * 4
+    assert rows["A reply they asked for before STOP"].status == "suppressed"
+    assert all(m.claimed_by is None and m.lease_until is None and m.attempts == 1 for m in rows.values())
+    assert not asyncio.run(worker.send_due())  # nothing left: settled once
