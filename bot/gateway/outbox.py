@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -43,6 +45,12 @@ LEASE = timedelta(minutes=2)
 # Messages claimed (and sent concurrently) per round. Small enough that a round's database work,
 # done one message after another on the event loop, ends well within the lease on a loaded machine.
 BATCH = 64
+# Messages for channels that read the outbox themselves (web chat) are looked for when this
+# process has queued one (`_LOCAL_WAITING`), and at least this often whatever it did (another
+# process's, or ones left from before a restart).
+LOCAL_LOOK_SECONDS = 5.0
+_LOCAL_WAITING = threading.Event()
+_LOCAL_WAITING.set()
 # Clock slack when asking a provider what it accepted since an attempt began.
 FIND_SENT_SLACK = timedelta(minutes=1)
 
@@ -85,6 +93,8 @@ def enqueue_all(
         messages.append(message)
     session.add_all(messages)
     session.flush()
+    if registry.capabilities(address.channel).read_from_outbox:
+        _LOCAL_WAITING.set()
     return messages
 
 
@@ -106,6 +116,7 @@ class OutboxWorker:
         self._senders = senders
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
+        self._next_local_look = 0.0
         self._stopping = False
 
     def notify(self) -> None:
@@ -151,8 +162,11 @@ class OutboxWorker:
         Returns how many were settled.
         """
         channels = _read_from_outbox_channels()
-        if not channels:
-            return 0
+        now_mono = time.monotonic()
+        if not channels or (not _LOCAL_WAITING.is_set() and now_mono < self._next_local_look):
+            return 0  # nothing queued for them in this process since the last look (see enqueue_all)
+        _LOCAL_WAITING.clear()
+        self._next_local_look = now_mono + LOCAL_LOOK_SECONDS
         now = utcnow()
         with self._sessions() as session:
             query = (
@@ -169,6 +183,8 @@ class OutboxWorker:
             if not rows:
                 session.rollback()
                 return 0
+            if len(rows) == limit:  # there may be more: look again next round
+                _LOCAL_WAITING.set()
             allowed = {message.id for message, address in rows if may_send(address, message.kind)}  # bot/policy/opt_out.py
             for message, address in rows:  # before anything is written: no write lock held across an await
                 sender = self._senders.get(message.channel)
