@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NLU_DIR = ROOT / "data" / "nlu"
 DEV_DIR = Path(__file__).with_name("data")
 MODEL_PATH = Path(__file__).with_name("model") / "crisis_classifier.joblib"
+CHECK_PREFIX = "check_"  # bot/risk/data/check_*.yml: held-back check sets, never trained on
 # Lexicon sections that change the text the classifier sees (risk lines and request cues do not).
 _PREPROCESSING_SECTIONS = ("version", "phrases", "words", "fuzzy", "numbers", "vocab", "cancel")
 _ENTITY = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
@@ -70,10 +71,19 @@ def nlu_examples(nlu_dir: Path = NLU_DIR) -> list[Example]:
     return out
 
 
+def dev_files(dev_dir: Path = DEV_DIR) -> list[Path]:
+    """The development files: every bot/risk/data/*.yml except `check_*.yml`.
+
+    A `check_` file is a check set written before a round of tuning and kept out of training, so
+    that its figures measure generalisation to unseen wording, not memory.
+    """
+    return [path for path in sorted(dev_dir.glob("*.yml")) if not path.name.startswith(CHECK_PREFIX)]
+
+
 def dev_examples(dev_dir: Path = DEV_DIR) -> list[Example]:
     """The hand-written development data (same format as the evaluation set)."""
     out: list[Example] = []
-    for path in sorted(dev_dir.glob("*.yml")):
+    for path in dev_files(dev_dir):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for key, label in (("must_flag", 1), ("must_not_flag", 0)):
             for category, messages in (data.get(key) or {}).items():
