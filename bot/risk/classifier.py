@@ -112,9 +112,13 @@ def build_pipeline() -> Any:
     """The model: character and word TF-IDF features into a balanced logistic regression.
 
     Characters are read across word boundaries (`char`, 2-5), so "kil meself" and "killmyself"
-    share n-grams with "kill myself"; C=10 (weak regularisation). Chosen by leave-files-out
-    cross-validation on the development data (classifier-only recall at the 5% hard-negative
-    threshold: 0.853 with char_wb and C=4, 0.895 with this), never on the evaluation sets.
+    share n-grams with "kill myself"; C=30 (weak regularisation). Chosen by cross-validation
+    grouped by file (a whole batch held out at a time, as unseen wording would be; see
+    `bot.risk.train.choose_threshold`) on the development data, never on the evaluation or check
+    sets. Session 5, classifier-only recall on held-out development positives at the 3% / 5%
+    hard-negative threshold: C=3 0.859/0.914, C=10 0.874/0.933, C=30 0.884/0.937, C=100
+    0.884/0.942, char_wb 0.858/0.917, chars 2-6 0.888/0.938 (bigger artefact), words 1-3
+    0.876/0.934. C=30 with chars 2-5 is the best at 3% for the same artefact size.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
     from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
@@ -127,7 +131,7 @@ def build_pipeline() -> Any:
                                       token_pattern=r"(?u)\b\w+\b")),
         ]
     )
-    model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=5000, solver="liblinear")
+    model = LogisticRegression(C=30.0, class_weight="balanced", max_iter=5000, solver="liblinear")
     return Pipeline([("features", features), ("model", model)])
 
 
