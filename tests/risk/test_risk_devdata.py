@@ -52,3 +52,15 @@ def test_development_data_still_passes(path: Path) -> None:
     alarms = [m for m in negatives if assess(m).is_risk]
     assert len(missed) <= 0.01 * len(positives) + 1, missed
     assert len(alarms) <= 0.02 * len(negatives), alarms
+
+
+def test_templated_file_is_what_the_generator_writes() -> None:
+    """dev_session5_templates.yml is generated (seeded): a hand edit would be lost on the next run."""
+    from bot.risk import make_templates
+
+    path = DEV_DIR / "dev_session5_templates.yml"
+    on_disk = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert on_disk == make_templates.build()
+    positives = [m for msgs in on_disk["must_flag"].values() for m in msgs]
+    negatives = [m for msgs in on_disk["must_not_flag"].values() for m in msgs]
+    assert len(positives) >= 300 and len(negatives) >= 300
