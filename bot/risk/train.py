@@ -7,8 +7,11 @@ same model. Never called at request time. Writes:
 
 The threshold is chosen on out-of-fold scores: the lowest score at which at most
 `MAX_HARD_NEGATIVE_FA` (5%) of the hand-written hard negatives (bot/risk/data `must_not_flag`)
-would be flagged. Why 5%: recall comes first (the target is 0.99 on unseen text), and on each new
-batch of development data the lexicon alone missed 15-20% of fresh wordings; at a 2% budget the
+would be flagged. The folds are grouped by file (GroupKFold): every development batch, and the
+templated file, is scored by a model that saw none of it, so near-copies of a message (templates,
+one writer's habits) cannot make the out-of-fold scores look better than unseen text would.
+Why 5%: recall comes first (the target is 0.99 on unseen text), and on each new batch
+of development data the lexicon alone missed 15-20% of fresh wordings; at a 2% budget the
 classifier caught about 40% of those, at 5% about 60%, while adding about 3-5% false alarms on
 hard negatives. The lexicon carries most of the recall; this budget is what the classifier adds.
 """
@@ -31,7 +34,7 @@ from bot.risk.classifier import (
 )
 from bot.risk.lexicon import default_lexicon
 
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 MAX_HARD_NEGATIVE_FA = 0.05
 MIN_THRESHOLD = 0.5
 FOLDS = 5
@@ -42,15 +45,16 @@ def _prepared(examples: list[Example]) -> list[str]:
     return [lexicon.scan(e.text).classifier_text for e in examples]
 
 
-def choose_threshold(examples: list[Example], texts: list[str]) -> tuple[float, dict[str, float]]:
+def choose_threshold(examples: list[Example], texts: list[str]) -> tuple[float, dict[str, float | str]]:
     """Cross-validate and pick the threshold from out-of-fold scores on the hard negatives."""
     import numpy as np
-    from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
+    from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
 
     labels = np.array([e.label for e in examples])
+    groups = np.array([e.source.split(":")[0] for e in examples])  # the file each example came from
     scores = np.zeros(len(examples))
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
-    for train_idx, test_idx in folds.split(texts, labels):
+    folds = GroupKFold(n_splits=FOLDS)
+    for train_idx, test_idx in folds.split(texts, labels, groups):
         pipeline = build_pipeline()
         pipeline.fit([texts[i] for i in train_idx], labels[train_idx])
         scores[test_idx] = pipeline.predict_proba([texts[i] for i in test_idx])[:, 1]
@@ -58,7 +62,13 @@ def choose_threshold(examples: list[Example], texts: list[str]) -> tuple[float, 
     dev_pos = np.array(["must_flag" in e.source for e in examples])
     threshold = max(MIN_THRESHOLD, float(np.quantile(scores[hard], 1 - MAX_HARD_NEGATIVE_FA)))
     threshold = round(threshold + 1e-6, 4)
-    figures = {
+    lexicon_hit = np.array([bool(default_lexicon().scan(e.text).risks) for e in examples])
+    flagged = (scores >= threshold) | lexicon_hit
+    figures: dict[str, float | str] = {
+        "cv": f"GroupKFold({FOLDS}) by file",
+        # lexicon OR classifier; the lexicon was reviewed on these same files, so this is optimistic
+        "oof_combined_recall_dev_positives": float(np.mean(flagged[dev_pos])),
+        "oof_combined_false_alarm_hard_negatives": float(np.mean(flagged[hard])),
         "oof_recall_all_positives": float(np.mean(scores[labels == 1] >= threshold)),
         "oof_recall_dev_positives": float(np.mean(scores[dev_pos] >= threshold)),
         "oof_false_alarm_hard_negatives": float(np.mean(scores[hard] >= threshold)),
