@@ -65,10 +65,11 @@ def refine_instead_of_restart(tracker: Tracker) -> list[dict[str, Any]] | None:
 
 
 # Turning down one of the options shown: "not the hendon one", "not that one", "not number 2",
-# "ive been to that one". The words between "the" and "one" say which.
+# "ive been to that one", "been to that castletown one already". The words between "the" (or
+# "that") and "one" say which.
 _NOT_OPTION = re.compile(
     r"\bnot\s+(?:(?:the|that|this)\s+(?P<which>(?:[a-z']+\s+){0,3}?)(?:one|ones|place|group|club)\b|(?:number\s+)?(?P<n>[1-9])\b)"
-    r"|\b(?:been to|went to|tried|done)\s+(?:that|the\s+(?P<which2>(?:[a-z']+\s+){0,3}?))\s*one\b",
+    r"|\b(?:been to|went to|gone to|tried|done)\s+(?:that|the|this)\s+(?P<which2>(?:[a-z']+\s+){0,3}?)(?:one|place|group|club)\b",
     re.IGNORECASE,
 )
 

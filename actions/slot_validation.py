@@ -81,6 +81,7 @@ _DAY_SAID = {
     "weekend": r"week ?ends?",
     "weekdays": r"week ?days?|during the week|mon(day)? to fri(day)?",
 }
+_TIME_WORD = re.compile(r"\b(?:mornings?|afternoons?|evenings?|nights?)\b", re.IGNORECASE)
 _BARE_AM_PM = re.compile(r"(?<!\d)(?<!\d )\b(?:am|pm)\b", re.IGNORECASE)
 
 
@@ -170,6 +171,11 @@ class ValidateSlotMappings(ValidationAction):
         # "week on wednesday" as a check-in time, "go every tuesday" as a goal: not a new search limit
         if (tracker.active_loop or {}).get("name") in QUIET_FORMS:
             return {"time_of_day": previous_value(tracker, "time_of_day")}
+        text = _typed(tracker)
+        if value is not None and text is not None and _TIME_WORD.search(text):
+            # The model hears "mornings" in "an afternoon one instead? i cant do mornings": the
+            # message read as a whole says which time is wanted and which is turned down.
+            return {"time_of_day": when_in_passing(text).time_of_day or previous_value(tracker, "time_of_day")}
         return {"time_of_day": value}
 
     def validate_max_miles(

@@ -6,7 +6,8 @@ data/activity_kinds.yml, so adding the way people say a thing is an edit to one 
 
 Reading is forgiving on purpose, because people text: apostrophes are ignored ("mens shed"),
 a plural "s" is allowed, a dropped final g is put back ("knittin"), and a word one letter
-away from a vocabulary word ("bereavment", "choire") is read as that word. Phrases that use
+away from a vocabulary word ("bereavment", "choire") is read as that word, and an "-er" written
+for a spoken "-a" ("zumber") as the "-a" word. Phrases that use
 activity words for something else ("walking stick", "a walker", "walking distance") are
 taken out before reading, so they never name a kind.
 """
@@ -139,6 +140,8 @@ def spell(word: str) -> str:
         return word
     if word.endswith("in") and word + "g" in vocabulary:
         return word + "g"  # dropped g: "knittin", "singin"
+    if word.endswith("er") and word[:-2] + "a" in vocabulary:
+        return word[:-2] + "a"  # written as said, with no r sounded: "zumber", "salser"
     limit = 2 if len(word) >= 9 else 1
     for candidate in sorted(vocabulary):
         if len(candidate) >= 5 and candidate[0] == word[0] and _close(word, candidate, limit):

@@ -92,7 +92,7 @@ P_NOT_SAID = 0.45  # carers, parents, women, men
 P_LANGUAGE_GROUP = 0.2  # a language community or English class, no language said
 P_DEMANDING = 0.45  # walking, running, football, dancing, for limited mobility
 P_EXCLUDED_NEED = 0.35  # meets a need they said no to, as well as one they asked for
-P_AGE_NOT_SAID = 0.25  # for young people only, and no age said (most who text are adults)
+P_AGE_NOT_SAID = 0.8  # for young people only, no age said and no youth group asked for (most who text are adults)
 P_OFF_TOPIC = 0.25  # its name says it is for something else ("Job Club" for help with an iPad)
 
 _STOPWORDS = frozenset("""a an and are at be but by can do for from get go going group groups have i i'd i'm in
@@ -372,7 +372,7 @@ def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, located: bool, ma
         penalty = _audience_penalty(c.audience, asked)
         if penalty is None:
             continue
-        if asked.age is None and not asked.age_group:
+        if asked.age is None and not asked.age_group and "youth_club" not in asked.kinds:
             high = c.ages[1]
             if high is not None and high <= 25:
                 penalty += P_AGE_NOT_SAID

@@ -88,11 +88,14 @@ _WALKING_AID = re.compile(r"\b((a|my|his|her|the|uses|use|with|on) (walker|zimme
                           r"|crutches|rollator)\b")
 _LIMITED = re.compile(r"\b(bad (knee|knees|hip|hips|back|legs?|feet)|cant walk (far|much|very far)"
                       r"|arthritis|bad on (his|her|my) feet|not (very )?mobile|mobility)\b")
-# Said about circumstances, not needs: "partners back at work", "after work", "from work".
+# Said about circumstances, not needs: "partners back at work", "after work", "from work",
+# "just moved here for work" (why they are here, not a job wanted).
 _CIRCUMSTANCE = re.compile(r"\b((cant|can not|cannot|how to|how do i|dont know how to|get it to|make it) work"
                            r"( it| the| this| that| my| out)?"
                            r"|(back )?at work|after work|before work|from work|finish work|off work"
-                           r"|works (nights|days|shifts|full time|part time)|have one|had one)\b")
+                           r"|works (nights|days|shifts|full time|part time)|have one|had one"
+                           r"|(moved|came|come|relocated|here|up|down|over) (here |up |down |over )?for (work|a job|my job|the job"
+                           r"|his job|her job|their job))\b")
 _LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speaks|speak|in) (arabic|polish|kurdish|farsi|urdu|bengali"
                        r"|punjabi|romanian|portuguese|chinese|mandarin|cantonese|tigrinya|turkish|somali|ukrainian"
                        r"|russian|lithuanian|latvian|slovak|czech|spanish|french)\b"
@@ -213,6 +216,9 @@ def _person(lowered: str, for_other: bool, relation: str | None) -> AboutPerson:
     return about
 
 
+# Words that ask for help as a parent, even when a child is named ("parenting support for me and my lad").
+_PARENTING_ASKED = re.compile(r"\b(parenting|as a (parent|mum|mam|dad)|for (me and|us and) (my|me|our)|with (my|me|our) "
+                              r"(kids|children|bairns|son|daughter|lad|lass))\b")
 _SESSION_WORDS = re.compile(r"\b(class|classes|course|courses|lesson|lessons|session|sessions)\b")
 # "I care for my dad", "im looking after me mam": the person is a carer, whoever they care for.
 _I_CARE = re.compile(r"\b(?:i|im|i'm|i am|ive been|i've been)\s+(?:a\s+)?(?:care for|caring for|look after|looking after|carer)\b")
@@ -269,14 +275,23 @@ def read_request(text: str) -> RequestReading:
     # so "painting or crafts" stays arts and crafts rather than also "meeting people".
     if bereaved and "bereavement" not in reading.excluded_kinds and "bereavement" not in reading.kinds:
         reading.kinds.append("bereavement")
-    if (reading.for_someone_else and reading.about_person.age is not None and 11 <= reading.about_person.age < 18
-            and "parenting" not in needs_in_text(kept)
-            and "youth_club" not in reading.excluded_kinds and not {"youth_club", "baby_group"} & set(reading.kinds)):
+    # A child or teenager is the one going ("my son's 12, anything for kids his age"): "kids" says who
+    # it is for, not a parent's need, and groups for parents (a dads' group, stay and play) are not for them.
+    for_child = (reading.for_someone_else and reading.about_person.age is not None and reading.about_person.age < 18
+                 and not _PARENTING_ASKED.search(kept) and "baby_group" not in reading.kinds)
+    if for_child:
+        reading.about_person.is_parent = False
+        reading.excluded_kinds += [k for k in ("baby_group", "dads_group") if k not in reading.excluded_kinds]
+        reading.kinds = [k for k in reading.kinds if k not in ("baby_group", "dads_group")]
+    if (for_child and 11 <= (reading.about_person.age or 0)
+            and "youth_club" not in reading.excluded_kinds and "youth_club" not in reading.kinds):
         reading.kinds.append("youth_club")  # a teenager: groups for young people first, whatever the need
     kind_needs = [n for k in reading.kinds for n in get_kind(k).needs]
     # "tai chi classes" is tai chi, not a learning need: words for any kind of session say nothing
     # about the need once a kind is named.
     said_needs = needs_in_text(_SESSION_WORDS.sub(" ", kept) if reading.kinds else kept)
+    if for_child:
+        said_needs = [n for n in said_needs if n != "parenting"]
     reading.needs = list(dict.fromkeys(said_needs or kind_needs))
     if _I_CARE.search(lowered) and reading.about_person.is_carer is not False and "carers" not in reading.needs:
         reading.needs.append("carers")
