@@ -33,7 +33,7 @@ NEEDS: tuple[Need, ...] = (
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",
                                                      "netball", "rugby", "cricket", "tennis", "badminton", "golf", "boxing", "pilates", "zumba",
                                                      "tai chi", "aerobics", "climbing")),
-    Need("creative", "arts and crafts", ("art", "craft", "paint", "draw", "knit", "sew", "music", "sing", "choir", "write", "photo",
+    Need("creative", "arts and crafts", ("art", "craft", "paint", "draw", "knit", "sew", "music", "sing ", "singing", "singer", "sings ", "choir", "write", "photo",
                                            "pottery", "crochet", "guitar", "piano", "ukulele", "brass band", "drama", "poetry", "hobby", "hobbies",
                                            "creativ", "arty", "crafty", "making things", "make things", "woodwork")),
     Need("learning", "learning something new", ("learn", "course", "class", "study", "english", "reading", "maths", "history", "lecture",
@@ -59,9 +59,11 @@ NEEDS: tuple[Need, ...] = (
 
 NEED_KEYS: frozenset[str] = frozenset(n.key for n in NEEDS)
 _BY_KEY = {n.key: n for n in NEEDS}
-# Keywords are word-start stems: "art" finds "artist" but not "start".
+# Keywords are word-start stems: "art" finds "artist" but not "start". One that ends in a space is a
+# whole word ("sing " is not "single"), at the end of the text too.
 _PATTERNS = {
-    n.key: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in n.keywords) + ")")
+    n.key: re.compile(r"\b(?:" + "|".join(re.escape(k.rstrip()) + (r"\b" if k.endswith(" ") else "")
+                                           for k in n.keywords) + ")")
     for n in NEEDS
 }
 

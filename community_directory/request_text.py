@@ -54,7 +54,9 @@ _RELATION = "|".join(sorted(_OTHERS - {"partner_he"}, key=len, reverse=True))
 _FOR_OTHER = re.compile(rf"\b(for|taking|take|bring|help|helping|get|getting) (my|our|me) ({_RELATION})s?\b"
                         rf"|\b(?:my|me|our|the) ({_RELATION}) (wants|needs|would|is|hes|shes|gets|could|likes|loves|used|has|hasnt"
                         rf"|sits|does|doesnt|cant|can|got|wont|keeps|misses|never|only)\b"
-                        rf"|\b(?:something|summat|owt|anything|company|somewhere|a group|groups?) for (him|her)\b")
+                        rf"|\b(?:something|summat|owt|anything|company|somewhere|a group|groups?) for (him|her)\b"
+                        # "my dad's 79", "my neighbour's a widower" (apostrophes are dropped: "dads 79")
+                        rf"|\b(?:my|me|our) ({_RELATION})s? (?:a|an|\d{{2,3}})\b")
 # A relation named in passing ("my dad", "our lass") is a person, not a parenting need.
 _RELATION_WORDS = re.compile(rf"\b(my|our|his|her|me) ({_RELATION})s?\b")
 # A child or teenager with an age ("my lad hes 14", "my daughter is 15"): the activity is for them.
@@ -71,6 +73,7 @@ _BEREAVED = re.compile(rf"\b(?:my|me|our|the) (?:late )?({_RELATION}|son|daughte
                        r"|\b(?:death of|funeral|since (?:he|she) (?:died|passed))\b")
 _SELF_GENDER = re.compile(r"\b(?:im|i am|as) an? (man|woman|bloke|lad|lass|guy|gent|fella|lady|girl|mum|mam|dad)\b")
 _MALE_WORDS = {"man", "bloke", "lad", "guy", "gent", "fella", "dad"}
+_RELATION_AGE = re.compile(rf"\b(?:{_RELATION})s?,? (?:is |who is |aged )?(\d{{2,3}})\b(?! (?:quid|pounds?|miles?|mins?|minutes|hours))")
 _THEIR_AGE = re.compile(r"\b(?:hes|he is|shes|she is|theyre|they are|aged|age)\s+(\d{1,3})\b")
 _YEARS_OLD = re.compile(r"\b(\d{1,3})\s*(?:years? old|yrs? old|yo)\b")
 _MY_AGE = re.compile(r"\b(?:im|i am|i turned|i will be|ill be)\s+(\d{1,3})\b"
@@ -174,7 +177,7 @@ def _person(lowered: str, for_other: bool, relation: str | None) -> AboutPerson:
             about.gender = "male"
         elif relation in _FEMALE:
             about.gender = "female"
-        age = _THEIR_AGE.search(lowered) or _YEARS_OLD.search(lowered)
+        age = _THEIR_AGE.search(lowered) or _YEARS_OLD.search(lowered) or _RELATION_AGE.search(lowered)
         if age:
             about.age = int(age.group(1))
     else:
@@ -224,6 +227,15 @@ _SESSION_WORDS = re.compile(r"\b(class|classes|course|courses|lesson|lessons|ses
 _I_CARE = re.compile(r"\b(?:i|im|i'm|i am|ive been|i've been)\s+(?:a\s+)?(?:care for|caring for|look after|looking after|carer)\b")
 
 
+# Said about the one texting, after naming someone else: "i want summat for me", "i just want a hobby".
+_FOR_ME = re.compile(r"\b(?:for|just for) (?:me|myself|meself)\b(?! and)"
+                     r"|\b(?:i|im|i am) (?:just )?(?:want|need|fancy|would like|after|looking for) (?:a |some )?"
+                     r"(?:hobby|something|summat|somewhere|to get out|to meet)\b(?! (?:for|to take) (?:him|her|them|my|me))")
+_FOR_THEM = re.compile(r"\b(?:for|get|take|bring|help|with) (?:him|her|them)\b")
+_HE_WORDS = {"he", "hes", "him", "his", "widower"}
+_THEIR_GENDER = re.compile(r"\b(he|hes|him|his|widower|she|shes|her|widow)\b")
+
+
 def read_request(text: str) -> RequestReading:
     """Kinds, needs, refusals and person facts in a resident's message."""
     lowered = normalise(text)
@@ -232,6 +244,8 @@ def read_request(text: str) -> RequestReading:
     relation_match = _FOR_OTHER.search(lowered)
     if relation_match and bereaved and relation_match.start() >= bereaved.start() and relation_match.end() <= bereaved.end():
         relation_match = None  # "my partner has died": about the one texting
+    if relation_match and not relation_match.group(1) and _FOR_ME.search(lowered) and not _FOR_THEM.search(lowered):
+        relation_match = None  # "my wife has dementia ... i want summat for me": for the one texting
     reading.for_someone_else = bool(relation_match)
     if relation_match:
         reading.relation = next((g for g in relation_match.groups()[2:] if g), None) or None
@@ -239,8 +253,13 @@ def read_request(text: str) -> RequestReading:
             reading.relation = None
     reading.about_person = _person(lowered, reading.for_someone_else, reading.relation)
     if relation_match and reading.relation is None and reading.about_person.gender is None:
-        pronoun = relation_match.groups()[-1]  # "company for her"
+        pronoun = relation_match.groups()[4]  # "company for her"
         reading.about_person.gender = {"him": "male", "her": "female"}.get(pronoun or "")
+    if reading.for_someone_else and reading.about_person.gender is None:
+        # "my neighbours a widower, he never goes out": the words about them say which
+        said = _THEIR_GENDER.search(lowered[relation_match.start():] if relation_match else lowered)
+        if said:
+            reading.about_person.gender = "male" if said.group(1) in _HE_WORDS else "female"
     child = _CHILD_AGED.search(lowered)
     if (not reading.for_someone_else or reading.relation is None) and child and 4 <= int(child.group(2)) <= 17:
         # "anything for my lad hes 14": for the lad, who is 14 (the sender is a parent, not the one going)

@@ -127,3 +127,12 @@ def test_a_first_message_nobody_understood_still_gets_the_introduction():
     assert not_introduced_yet(tracker("alright"))
     assert not not_introduced_yet(tracker("alright", events=[{"event": "action", "name": "utter_intro"}]))
     assert not not_introduced_yet(tracker("alright", consent_given=False))
+
+
+def test_been_to_that_named_one_turns_it_down():
+    from actions.corrections import options_turned_down
+
+    offered = [{"id": "c", "name": "Castletown Coffee Morning"}, {"id": "h", "name": "Hastings Hill Coffee Morning"}]
+    text = "been to that castletown one already, owt else?"
+    assert [o["id"] for o in options_turned_down(tracker(text, offered=offered), text)] == ["c"]
+    assert options_turned_down(tracker("i have been to the doctor", offered=offered), "i have been to the doctor") == []

@@ -140,3 +140,15 @@ def test_a_day_said_for_the_check_in_or_the_goal_is_not_a_search_limit():
                         entities=[{"entity": "day", "value": "wednesday"}], before={"days": ["weekend"]},
                         now={"days": ["wednesday"]}))
     assert slots["days"] == ["weekend"]
+
+
+def test_the_time_the_model_heard_in_a_refusal_gives_way_to_the_time_wanted():
+    text = "can it be an afternoon one instead? i cant do mornings"
+    start = text.index("mornings")
+    entity = {"entity": "time_of_day", "value": "morning", "start": start, "end": start + 8}
+    slots = run(tracker(text, intent="inform_availability", entities=[entity], now={"time_of_day": "morning"}))
+    assert slots["time_of_day"] == "afternoon"
+    slots = run(tracker("mornings", intent="inform_availability",
+                        entities=[{"entity": "time_of_day", "value": "morning", "start": 0, "end": 8}],
+                        now={"time_of_day": "morning"}))
+    assert slots["time_of_day"] == "morning"
