@@ -42,34 +42,34 @@ _NOT_A_REFUSAL = re.compile(r"\b(not working|not in work|out of work|cant work|c
                             r"|not got (any|many|a lot of) (friends|mates)|dont have (any|many) (friends|mates)"
                             r"|dont get out|dont see anyone|never see anyone|never go out|cant afford)\b")
 
-_MALE = {"dad", "father", "grandad", "granddad", "grandpa", "husband", "son", "brother", "uncle", "partner_he",
+_MALE = {"dad", "father", "grandad", "granddad", "grandpa", "husband", "hubby", "son", "brother", "uncle", "partner_he",
          "fella", "boyfriend", "nephew", "grandson"}
-_FEMALE = {"mum", "mam", "mom", "mother", "nan", "nana", "nanna", "gran", "grandma", "granny", "wife", "daughter",
+_FEMALE = {"mum", "mam", "mom", "mother", "nan", "nana", "nanna", "gran", "grandma", "granny", "wife", "missus", "daughter",
            "sister", "auntie", "aunt", "girlfriend", "niece", "granddaughter"}
 # Grown-ups an activity may be for. Children are left out: "for my kids" is a parent's need.
 _OTHERS = (_MALE | _FEMALE | {"partner", "friend", "neighbour", "neighbor"}) - {"son", "daughter", "grandson",
                                                                               "granddaughter", "nephew", "niece"}
 _RELATION = "|".join(sorted(_OTHERS - {"partner_he"}, key=len, reverse=True))
 # "for my dad", "my mam wants", "my husband needs", "taking my nan", "my dad hes 84"
-_FOR_OTHER = re.compile(rf"\b(for|taking|take|bring|help|helping|get|getting) (my|our|me) ({_RELATION})s?\b"
-                        rf"|\b(?:my|me|our|the) ({_RELATION}) (wants|needs|would|is|hes|shes|gets|could|likes|loves|used|has|hasnt"
+_FOR_OTHER = re.compile(rf"\b(for|taking|take|bring|help|helping|get|getting) (my|our|me|wor) ({_RELATION})s?\b"
+                        rf"|\b(?:my|me|our|wor|the) ({_RELATION}) (wants|needs|would|is|hes|shes|gets|could|likes|loves|used|has|hasnt"
                         rf"|sits|does|doesnt|cant|can|got|wont|keeps|misses|never|only)\b"
                         rf"|\b(?:something|summat|owt|anything|company|somewhere|a group|groups?) for (him|her)\b"
                         # "my dad's 79", "my neighbour's a widower" (apostrophes are dropped: "dads 79")
-                        rf"|\b(?:my|me|our) ({_RELATION})s? (?:a|an|\d{{2,3}})\b")
+                        rf"|\b(?:my|me|our|wor) ({_RELATION})s? (?:a|an|\d{{2,3}})\b")
 # A relation named in passing ("my dad", "our lass") is a person, not a parenting need.
-_RELATION_WORDS = re.compile(rf"\b(my|our|his|her|me) ({_RELATION})s?\b")
+_RELATION_WORDS = re.compile(rf"\b(my|our|his|her|me|wor) ({_RELATION})s?\b")
 # A child or teenager with an age ("my lad hes 14", "my daughter is 15"): the activity is for them.
 _CHILDREN = {"lad": "male", "son": "male", "boy": "male", "grandson": "male", "nephew": "male", "lass": "female",
              "daughter": "female", "girl": "female", "granddaughter": "female", "niece": "female", "kid": None,
              "teenager": None, "teen": None, "bairn": None, "child": None}
-_CHILD_AGED = re.compile(rf"\b(?:my|me|our) ({'|'.join(_CHILDREN)})s?\b(?:\s+\w+){{0,4}}?\s+"
+_CHILD_AGED = re.compile(rf"\b(?:my|me|our|wor) ({'|'.join(_CHILDREN)})s?\b(?:\s+\w+){{0,4}}?\s+"
                          r"(?:(?:hes|he is|shes|she is|is|aged|age|who is|whos|thats)\s+)?(\d{1,2})\b(?!\s*(?:quid|pound|mile|min|hour))")
 # Someone close has died: "me dad passed", "lost my wife", "since my husband died". A bereavement,
 # and about the person texting (not an activity for the one who died).
 _DEATH = r"(?:died|passed|passed away|passed on|has passed|has died|went|is gone|was taken)"
-_BEREAVED = re.compile(rf"\b(?:my|me|our|the) (?:late )?({_RELATION}|son|daughter|child|baby|bairn)s? (?:\w+ ){{0,2}}?{_DEATH}\b"
-                       rf"|\blost (?:my|me|our|the) ({_RELATION}|son|daughter|child|baby|bairn)\b"
+_BEREAVED = re.compile(rf"\b(?:my|me|our|wor|the) (?:late )?({_RELATION}|son|daughter|child|baby|bairn)s? (?:\w+ ){{0,2}}?{_DEATH}\b"
+                       rf"|\blost (?:my|me|our|wor|the) ({_RELATION}|son|daughter|child|baby|bairn)\b"
                        r"|\b(?:death of|funeral|since (?:he|she) (?:died|passed))\b")
 _SELF_GENDER = re.compile(r"\b(?:im|i am|as) an? (man|woman|bloke|lad|lass|guy|gent|fella|lady|girl|mum|mam|dad)\b")
 _MALE_WORDS = {"man", "bloke", "lad", "guy", "gent", "fella", "dad"}
@@ -253,7 +253,7 @@ def read_request(text: str) -> RequestReading:
             reading.relation = None
     reading.about_person = _person(lowered, reading.for_someone_else, reading.relation)
     if relation_match and reading.relation is None and reading.about_person.gender is None:
-        pronoun = relation_match.groups()[4]  # "company for her"
+        pronoun = relation_match.groups()[5]  # "company for her"
         reading.about_person.gender = {"him": "male", "her": "female"}.get(pronoun or "")
     if reading.for_someone_else and reading.about_person.gender is None:
         # "my neighbours a widower, he never goes out": the words about them say which

@@ -291,3 +291,10 @@ def test_who_it_is_for_from_how_they_are_named() -> None:
 def test_a_single_mam_is_not_a_singer() -> None:
     assert "creative" not in read_request("im a single mam with 2 kids, money is tight").needs
     assert "creative" in read_request("i love to sing").needs
+
+
+def test_dialect_names_for_husband_wife_and_our() -> None:
+    hubby = read_request("wor hubby is 70 and bored, is there a mens shed")
+    assert hubby.for_someone_else and hubby.about_person.gender == "male" and hubby.about_person.age == 70
+    assert read_request("me missus wants a knit and natter").about_person.gender == "female"
+    assert read_request("anything for her, shes lonely").about_person.gender == "female"
