@@ -25,11 +25,12 @@ from community_directory.needs import NEED_KEYS
 
 KINDS_FILE = Path(__file__).parent / "data" / "activity_kinds.yml"
 
-# Activity words used for something else: a mobility aid, a distance, a time of day.
+# Activity words used for something else: a mobility aid, a distance, a time of day, "running out".
 NOT_ACTIVITY = re.compile(
     r"\b(walking (stick|sticks|frame|aid|distance)|(a|my|his|her|the|uses|use|with) (walker|zimmer)"
     r"|zimmer frame|(after|before|at|for) (lunch|dinner)( ?time)?|lunch ?time|dinner ?time"
-    r"|(after|before|at|from) work|back at work|(no|low|any|the|of|full of|lots of) energy|sign (up|in))\b"
+    r"|(after|before|at|from) work|back at work|(no|low|any|the|of|full of|lots of) energy|sign (up|in)"
+    r"|(running|run|ran|runs) (out|low|late|short|around|round|about)|running (a|the|my|me) )\b"
 )
 # Common words a typo must never be "corrected" away from.
 _KEEP_AS_WRITTEN = frozenset({

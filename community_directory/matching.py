@@ -66,6 +66,7 @@ from community_directory.models import (
 )
 from community_directory.needs import NEED_KEYS, get_need, needs_in_text
 from community_directory.person_facts import AboutPerson
+from community_directory.places import place_words
 from community_directory.referrals import current_load, record_referral
 from community_directory.schedules import describe, matching_sessions, read_schedules, wanted_days
 from community_directory.text_search import TextQuery, matching_rows, search_rows_matching
@@ -195,8 +196,11 @@ def _stem(word: str) -> str:
 
 
 def _tokens(text: str) -> list[str]:
+    """The person's words worth searching for: no stop words, and no words of place names, which
+    say where (the distance counts that), not what: "out the house" must not find "Red House"."""
     words = re.findall(r"[a-z][a-z']+", text.lower())
-    return [_stem(w) for w in dict.fromkeys(words) if len(w) >= 3 and w not in _STOPWORDS]
+    places = place_words()
+    return [_stem(w) for w in dict.fromkeys(words) if len(w) >= 3 and w not in _STOPWORDS and w not in places]
 
 
 @dataclass

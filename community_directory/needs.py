@@ -27,7 +27,7 @@ NEEDS: tuple[Need, ...] = (
                                              "on me own", "by meself", "company for", "meet up", "meetup", "get together",
                                              # stuck indoors, in dialect too ("stir crazy in the hoose")
                                              "stir crazy", "cabin fever", "climbing the walls", "out the hoose", "out of the hoose",
-                                             "four walls", "sat in all day", "sits in all day")),
+                                             "four walls", "sat in all day", "sits in all day", "bored")),
     Need("physical_activity", "getting active", ("walk", "exercise", "active", "fit", "sport", "swim", "dance", "yoga", "gym", "football", "keep fit",
                                                      # sports by name ("running" alone is also "running since 1990" in a listing)
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",
@@ -48,7 +48,8 @@ NEEDS: tuple[Need, ...] = (
     Need("mental_wellbeing", "feeling better in yourself", ("stress", "anxious", "anxiety", "low", "depress", "worry", "mental", "wellbeing", "mood", "grief", "bereave",
                                                                "anxeity", "depresed", "cope", "coping", "fed up", "feeling down", "feel down",
                                                                "down in the dumps", "panic attack", "nerves", "confidence", "drinking too much", "alcohol")),
-    Need("parenting", "parents and families", ("parent", "mum", "dad", "baby", "toddler", "kids", "children", "family")),
+    Need("parenting", "parents and families", ("parent", "mum", "dad", "baby", "toddler", "kids", "children", "family",
+                                                "families", "bairn", "grandkid", "grandchild", "grandbairn", "little ones")),
     Need("employment", "work and jobs", ("job", "work", "employ", "cv", "interview", "career", "unemploy")),
     Need("digital_skills", "computers and phones", ("computer", "internet", "online", "digital", "laptop", "tablet", "smartphone", "email", "ipad",
                                                                 "cumputer", "use my phone", "use a phone", "using my phone", "smart phone", "whatsapp",

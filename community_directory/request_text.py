@@ -302,7 +302,8 @@ def read_request(text: str) -> RequestReading:
         reading.about_person.is_parent = False
         reading.excluded_kinds += [k for k in ("baby_group", "dads_group") if k not in reading.excluded_kinds]
         reading.kinds = [k for k in reading.kinds if k not in ("baby_group", "dads_group")]
-    if (for_child and 11 <= (reading.about_person.age or 0)
+    young_self = not reading.for_someone_else and 11 <= (reading.about_person.age or 0) < 18  # "im 16 and bored"
+    if ((for_child or young_self) and 11 <= (reading.about_person.age or 0)
             and "youth_club" not in reading.excluded_kinds and "youth_club" not in reading.kinds):
         reading.kinds.append("youth_club")  # a teenager: groups for young people first, whatever the need
     kind_needs = [n for k in reading.kinds for n in get_kind(k).needs]

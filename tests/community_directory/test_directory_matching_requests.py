@@ -298,3 +298,21 @@ def test_dialect_names_for_husband_wife_and_our() -> None:
     assert hubby.for_someone_else and hubby.about_person.gender == "male" and hubby.about_person.age == 70
     assert read_request("me missus wants a knit and natter").about_person.gender == "female"
     assert read_request("anything for her, shes lonely").about_person.gender == "female"
+
+
+def test_place_names_say_where_not_what(demo_session: Session) -> None:
+    from community_directory.matching import _tokens
+
+    assert "house" not in _tokens("summat to get me out the house") and "red" not in _tokens("near red house")
+    # "housing" would stem to the "house" of Red House: housing advice is found by its own words.
+    shown = top(demo_session, "Red House", "me flat is full of damp and the landlord wont do owt about it")
+    assert shown and all("Housing" in m.name or "Tenants" in m.name for m in shown), names(shown)
+
+
+def test_words_that_only_look_like_kinds_or_are_new_ways_of_saying_them() -> None:
+    assert kinds_in_text("my electric keeps running out, cant afford to top up") == ["energy_help"]
+    assert kinds_in_text("is there a mens group for mental health") == ["mens_shed"]
+    assert kinds_in_text("i want to learn to use my phone properly, whatsapp and that") == ["digital_help"]
+    assert read_request("lookin for sumwhere to take me grandbairns on a saturday").needs == ["parenting"]
+    teen = read_request("im 16 and bored")
+    assert teen.kinds == ["youth_club"] and teen.needs == ["loneliness"]
