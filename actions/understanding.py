@@ -153,7 +153,8 @@ def _library_reading(text: str) -> tuple[set[str], set[str], bool, list[str]]:
     reading = read_request(text)
     excluded = {n for n in reading.excluded_needs if n in NEED_KEYS}
     misread = {n for n in reading.misread_needs if n in NEED_KEYS}
-    named_kinds = reading.needs if reading.kinds else []  # a kind named, not just a word like "work"
+    # a kind named, or someone it is for ("my 8 year old"), not just a word like "work"
+    named_kinds = reading.needs if reading.kinds or reading.for_someone_else else []
     return (excluded, misread, reading.about_person.mobility in ("walking_aid", "wheelchair"),
             [n for n in named_kinds if n in NEED_KEYS])
 

@@ -27,7 +27,10 @@ NEEDS: tuple[Need, ...] = (
                                              "on me own", "by meself", "company for", "meet up", "meetup", "get together",
                                              # stuck indoors, in dialect too ("stir crazy in the hoose")
                                              "stir crazy", "cabin fever", "climbing the walls", "out the hoose", "out of the hoose",
-                                             "four walls", "sat in all day", "sits in all day", "bored")),
+                                             "four walls", "sat in all day", "sits in all day", "bored",
+                                             # new to the area: nobody to meet yet
+                                             "new to the area", "new here", "new round here", "just moved", "moved here",
+                                             "moved up here", "dont know a soul", "don't know a soul")),
     Need("physical_activity", "getting active", ("walk", "exercise", "active", "fit", "sport", "swim", "dance", "yoga", "gym", "football", "keep fit",
                                                      # sports by name ("running" alone is also "running since 1990" in a listing)
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",
@@ -54,7 +57,7 @@ NEEDS: tuple[Need, ...] = (
     Need("digital_skills", "computers and phones", ("computer", "internet", "online", "digital", "laptop", "tablet", "smartphone", "email", "ipad",
                                                                 "cumputer", "use my phone", "use a phone", "using my phone", "smart phone", "whatsapp",
                                                                 "zoom", "facetime", "video call")),
-    Need("outdoors", "gardening and outdoors", ("garden", "allotment", "outdoor", "nature", "grow", "the park", "a park", "parks", "country park", "parkland", "conservation", "beach")),
+    Need("outdoors", "gardening and outdoors", ("garden", "allotment", "outdoor", "nature", "grow", "the park", "a park", "parks", "country park", "parkland", "conservation", "beach", "fishing")),
     Need("faith_culture", "faith and culture groups", ("church", "mosque", "temple", "faith", "pray", "culture", "community centre", "heritage", "gurdwara")),
 )
 

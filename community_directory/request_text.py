@@ -67,6 +67,8 @@ _CHILD_AGED = re.compile(rf"\b(?:my|me|our|wor) ({'|'.join(_CHILDREN)})s?\b(?:\s
                          r"(?:(?:hes|he is|shes|she is|is|aged|age|who is|whos|thats)\s+)?(\d{1,2})\b(?!\s*(?:quid|pound|mile|min|hour))")
 # Someone close has died: "me dad passed", "lost my wife", "since my husband died". A bereavement,
 # and about the person texting (not an activity for the one who died).
+# A child's age said as "my 2 year old", "me 18 month old", "our 3yo".
+_CHILD_YEARS = re.compile(r"\b(?:my|me|our|wor) (\d{1,2}) ?(years?|yrs?|months?|weeks?|yo|mo)(?: old)?\b")
 _DEATH = r"(?:died|passed|passed away|passed on|has passed|has died|went|is gone|was taken)"
 _BEREAVED = re.compile(rf"\b(?:my|me|our|wor|the) (?:late )?({_RELATION}|son|daughter|child|baby|bairn)s? (?:\w+ ){{0,2}}?{_DEATH}\b"
                        rf"|\blost (?:my|me|our|wor|the) ({_RELATION}|son|daughter|child|baby|bairn)\b"
@@ -267,6 +269,18 @@ def read_request(text: str) -> RequestReading:
         about = _person(lowered, True, None)
         about.age, about.gender = int(child.group(2)), _CHILDREN[child.group(1)]
         reading.about_person = about
+    little = None
+    aged = _CHILD_YEARS.search(lowered)
+    if aged and not reading.for_someone_else:
+        # "somethin for me 2 year old": the 2 is the child's age, not the sender's
+        years = 0 if (aged.group(2) or "").startswith(("month", "week", "mo")) else int(aged.group(1))
+        if years < 5:
+            little = reading.about_person = _person(_CHILD_YEARS.sub(" ", lowered), False, None)
+            little.is_parent = True
+        elif years < 18:
+            reading.for_someone_else, reading.relation = True, "child"
+            reading.about_person = _person(_CHILD_YEARS.sub(" ", lowered), True, None)
+            reading.about_person.age = years
 
     positive: list[str] = []
     for clause in _clauses(text):
@@ -296,8 +310,17 @@ def read_request(text: str) -> RequestReading:
         reading.kinds.append("bereavement")
     # A child or teenager is the one going ("my son's 12, anything for kids his age"): "kids" says who
     # it is for, not a parent's need, and groups for parents (a dads' group, stay and play) are not for them.
-    for_child = (reading.for_someone_else and reading.about_person.age is not None and reading.about_person.age < 18
-                 and not _PARENTING_ASKED.search(kept) and "baby_group" not in reading.kinds)
+    # A child under 11 goes with a parent: family groups, not baby groups once they are at school.
+    child_age = reading.about_person.age if reading.for_someone_else else None
+    for_child = (child_age is not None and child_age < 18 and not _PARENTING_ASKED.search(kept)
+                 and "baby_group" not in reading.kinds)
+    school_child = for_child and child_age is not None and child_age < 11
+    if school_child:
+        reading.about_person.is_parent = True
+        if (child_age or 0) >= 5:
+            reading.excluded_kinds += [k for k in ("baby_group",) if k not in reading.excluded_kinds]
+            reading.kinds = [k for k in reading.kinds if k != "baby_group"]
+        for_child = False
     if for_child:
         reading.about_person.is_parent = False
         reading.excluded_kinds += [k for k in ("baby_group", "dads_group") if k not in reading.excluded_kinds]
@@ -306,12 +329,16 @@ def read_request(text: str) -> RequestReading:
     if ((for_child or young_self) and 11 <= (reading.about_person.age or 0)
             and "youth_club" not in reading.excluded_kinds and "youth_club" not in reading.kinds):
         reading.kinds.append("youth_club")  # a teenager: groups for young people first, whatever the need
+    if little is not None and "baby_group" not in reading.excluded_kinds and "baby_group" not in reading.kinds:
+        reading.kinds.append("baby_group")  # a baby or toddler with their parent
     kind_needs = [n for k in reading.kinds for n in get_kind(k).needs]
     # "tai chi classes" is tai chi, not a learning need: words for any kind of session say nothing
     # about the need once a kind is named.
     said_needs = needs_in_text(_SESSION_WORDS.sub(" ", kept) if reading.kinds else kept)
     if for_child:
         said_needs = [n for n in said_needs if n != "parenting"]
+    if school_child and not said_needs and not reading.kinds:
+        said_needs = ["parenting"]  # "anything for my 8 year old": something to do together
     reading.needs = list(dict.fromkeys(said_needs or kind_needs))
     if _I_CARE.search(lowered) and reading.about_person.is_carer is not False and "carers" not in reading.needs:
         reading.needs.append("carers")

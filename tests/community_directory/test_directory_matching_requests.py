@@ -316,3 +316,23 @@ def test_words_that_only_look_like_kinds_or_are_new_ways_of_saying_them() -> Non
     assert read_request("lookin for sumwhere to take me grandbairns on a saturday").needs == ["parenting"]
     teen = read_request("im 16 and bored")
     assert teen.kinds == ["youth_club"] and teen.needs == ["loneliness"]
+
+
+def test_a_childs_age_is_not_the_senders_and_says_what_fits(demo_session: Session) -> None:
+    toddler = read_request("somethin for me 2 year old")
+    assert toddler.about_person.age is None and toddler.about_person.is_parent and "baby_group" in toddler.kinds
+    school = read_request("anything for my 8 year old")
+    assert school.needs == ["parenting"] and "baby_group" in school.excluded_kinds
+    assert "dads_group" not in school.excluded_kinds  # a dad can take an 8 year old
+    assert names(top(demo_session, "Seaburn", "anything for my 8 year old"))[0] == "Seaburn Family Learning"
+    assert read_request("my 14 year old is bored").kinds == ["youth_club"]
+
+
+def test_kind_words_in_passing_in_descriptions_do_not_make_a_listing_that_kind(demo_session: Session) -> None:
+    # "run by people with lived experience" is no running group; "a relaxed get-together" is no mindfulness.
+    running = top(demo_session, "Farringdon", "i want to start running but im a complete beginner")
+    assert [m.kind for m in running][1:] == [None, None] or all("Running" in m.name for m in running if m.kind)
+    assert not any(m.kind == "mindfulness" and "Mindfulness" not in m.name
+                   for m in top(demo_session, "Hendon", "mindfulness", time_of_day="morning"))
+    cheaper = top(demo_session, "Millfield", "i dont want a food bank, id be too embarrassed, is there a cheaper shop")
+    assert cheaper and all("Pantry" in m.name for m in cheaper)
