@@ -39,6 +39,17 @@ _KEEP_AS_WRITTEN = frozenset({
     "sheds", "shred", "where", "there", "these", "those", "their", "worse", "worst", "walker", "works",
     "worked", "working", "place", "plays", "cards", "chart", "chair", "chain", "shape", "class", "glass",
     "grass", "cross",
+    # ordinary words one letter from an activity word, found in residents' texts ("hopeless" is not
+    # "homeless", "medication" not "meditation", "conservation" not "conversation")
+    "alone", "along", "chest", "talking", "taking", "point", "points", "conservation", "table", "tables", "pains",
+    "cares", "letter", "letters", "backs", "stopping", "clear", "electrician", "hopeless", "bands", "cough",
+    "medication", "bleach", "bench", "clashes", "signing", "seeing", "stretching", "healthy", "banks", "beach",
+    "teach", "reach", "peach", "leach", "dancer", "gander", "garden", "warden", "harden", "pardon", "single",
+    "mingle", "jingle", "tinkle", "sprint", "spring", "string", "strong", "wrong", "prong", "thing", "things",
+    "think", "drink", "drinks", "stink", "sting", "swing", "bring", "being", "doing", "going",
+    "lonely", "lovely", "lively", "homely", "timely", "comely", "deaths", "depth", "death", "mental", "dental",
+    "rental", "chess", "walks", "talks", "talk", "balks", "books", "looks", "cooks", "hooks", "nooks", "rooks",
+    "woman", "tablets",
 })
 
 

@@ -94,13 +94,14 @@ _WALKING_AID = re.compile(r"\b((a|my|his|her|the|uses|use|with|on) (walker|zimme
 _LIMITED = re.compile(r"\b(bad (knee|knees|hip|hips|back|legs?|feet)|cant walk (far|much|very far)"
                       r"|arthritis|bad on (his|her|my) feet|not (very )?mobile|mobility)\b")
 # Said about circumstances, not needs: "partners back at work", "after work", "from work",
-# "just moved here for work" (why they are here, not a job wanted).
+# "just moved here for work" (why they are here, not a job wanted), "me marriage broke up" (not skint).
 _CIRCUMSTANCE = re.compile(r"\b((cant|can not|cannot|how to|how do i|dont know how to|get it to|make it) work"
                            r"( it| the| this| that| my| out)?"
                            r"|(back )?at work|after work|before work|from work|finish work|off work"
                            r"|works (nights|days|shifts|full time|part time)|have one|had one"
                            r"|(moved|came|come|relocated|here|up|down|over) (here |up |down |over )?for (work|a job|my job|the job"
-                           r"|his job|her job|their job))\b")
+                           r"|his job|her job|their job)"
+                           r"|broke (up|down|into|my|me|his|her|the|our|it))\b")
 _LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speaks|speak|in) (arabic|polish|kurdish|farsi|urdu|bengali"
                        r"|punjabi|romanian|portuguese|chinese|mandarin|cantonese|tigrinya|turkish|somali|ukrainian"
                        r"|russian|lithuanian|latvian|slovak|czech|spanish|french)\b"

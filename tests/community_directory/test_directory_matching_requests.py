@@ -336,3 +336,17 @@ def test_kind_words_in_passing_in_descriptions_do_not_make_a_listing_that_kind(d
                    for m in top(demo_session, "Hendon", "mindfulness", time_of_day="morning"))
     cheaper = top(demo_session, "Millfield", "i dont want a food bank, id be too embarrassed, is there a cheaper shop")
     assert cheaper and all("Pantry" in m.name for m in cheaper)
+
+
+def test_ordinary_words_are_never_corrected_into_activities() -> None:
+    for text in ("my husband cares for me", "i feel hopeless", "i take medication", "im a woman, 40",
+                 "me chest is bad", "i was talking to my gp", "i want to do conservation"):
+        assert kinds_in_text(text) == [], text
+    assert kinds_in_text("is there a knittin group") == ["crafts"]  # typos still are
+
+
+def test_feelings_and_circumstances_said_plainly() -> None:
+    low = read_request("ive been feeling proper down since i lost me job and me marriage broke up, i drink a bit too much")
+    assert "mental_wellbeing" in low.needs and "money" not in low.needs
+    assert read_request("is there owt for young mams").needs == ["parenting"]
+    assert read_request("help with housing, not debt").kinds == ["housing_advice"]
