@@ -74,6 +74,9 @@ _NOT_OPTION = re.compile(
 )
 
 
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1}
+
+
 def options_turned_down(tracker: Tracker, text: str) -> list[dict[str, Any]]:
     """The offered options this message turns down: by number, by a word of their name, else the
     one chosen, else (for a plain "not that one") the first shown."""
@@ -86,6 +89,10 @@ def options_turned_down(tracker: Tracker, text: str) -> list[dict[str, Any]]:
         return [offered[n - 1]] if n <= len(offered) else []
     words = [w for w in ((found.group("which") or found.group("which2") or "").lower().split())
              if w not in _FILLER and len(w) > 2]
+    places = [_ORDINALS[w] for w in words if w in _ORDINALS]  # "not the second one"
+    if places:
+        n = places[0]
+        return [offered[n]] if -len(offered) <= n < len(offered) else []
     if words:
         named = [o for o in offered if all(re.search(rf"\b{re.escape(w)}", o.get("name", "").lower()) for w in words)]
         if named:

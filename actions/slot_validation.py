@@ -65,7 +65,11 @@ _FREE_ONLY = re.compile(
     r"|\bno cost\b|\bcan'?t (?:afford|pay)\b|\bcannot (?:afford|pay)\b|\bnothing that costs\b|\bfor free\b",
     re.IGNORECASE,
 )
-_CLOSER = re.compile(r"\b(closer|nearer|near(er)? to (me|home)|not (so|as|too) far|too far)\b", re.IGNORECASE)
+_CLOSER = re.compile(
+    r"\b(closer|nearer|near(er)? to (me|home)|not (so|as|too) far|too far|miles away|(cant|can'?t|cannot) get (that|so|as) far"
+    r"|round the corner|on my doorstep|more local)\b",
+    re.IGNORECASE,
+)
 
 
 # Said in passing (not in answer to "anything I should know?"), days count only when named in
