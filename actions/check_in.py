@@ -220,7 +220,8 @@ class ActionRecordCheckIn(TimedAction):
             text="Would you like to try one? Reply with a number.", buttons=[*buttons, person_button]
         )
         offered = [
-            {"id": m.service_id, "name": m.name, "how_to_join": m.how_to_join, "description": m.description}
+            {"id": m.service_id, "name": m.name, "how_to_join": m.how_to_join, "description": m.description,
+             "cost": m.cost, "when": m.when}
             for m in matches
         ]
         return [

@@ -65,12 +65,16 @@ def refine_instead_of_restart(tracker: Tracker) -> list[dict[str, Any]] | None:
 
 
 # Turning down one of the options shown: "not the hendon one", "not that one", "not number 2",
-# "ive been to that one". The words between "the" and "one" say which.
+# "ive been to that one", "been to that castletown one already". The words between "the" (or
+# "that") and "one" say which.
 _NOT_OPTION = re.compile(
     r"\bnot\s+(?:(?:the|that|this)\s+(?P<which>(?:[a-z']+\s+){0,3}?)(?:one|ones|place|group|club)\b|(?:number\s+)?(?P<n>[1-9])\b)"
-    r"|\b(?:been to|went to|tried|done)\s+(?:that|the\s+(?P<which2>(?:[a-z']+\s+){0,3}?))\s*one\b",
+    r"|\b(?:been to|went to|gone to|tried|done)\s+(?:that|the|this)\s+(?P<which2>(?:[a-z']+\s+){0,3}?)(?:one|place|group|club)\b",
     re.IGNORECASE,
 )
+
+
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1}
 
 
 def options_turned_down(tracker: Tracker, text: str) -> list[dict[str, Any]]:
@@ -85,6 +89,10 @@ def options_turned_down(tracker: Tracker, text: str) -> list[dict[str, Any]]:
         return [offered[n - 1]] if n <= len(offered) else []
     words = [w for w in ((found.group("which") or found.group("which2") or "").lower().split())
              if w not in _FILLER and len(w) > 2]
+    places = [_ORDINALS[w] for w in words if w in _ORDINALS]  # "not the second one"
+    if places:
+        n = places[0]
+        return [offered[n]] if -len(offered) <= n < len(offered) else []
     if words:
         named = [o for o in offered if all(re.search(rf"\b{re.escape(w)}", o.get("name", "").lower()) for w in words)]
         if named:

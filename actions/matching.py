@@ -203,7 +203,7 @@ def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[
         dispatcher.utter_message(response="utter_searching_near" if place else "utter_searching", location=place)
     offer(dispatcher, matches)
     offered = [{"id": m.service_id, "name": m.name, "how_to_join": m.how_to_join, "description": m.description,
-                "why": m.why} for m in matches]
+                "why": m.why, "cost": m.cost, "when": m.when} for m in matches]
     return [
         SlotSet("offered", offered),
         SlotSet("shown_ids", exclude + [m.service_id for m in matches]),
@@ -258,12 +258,24 @@ class ActionMatchDetails(TimedAction):
 
 
 def details_text(item: dict[str, Any]) -> str:
-    """Name, description and how to join in at most two SMS segments; the description gives way."""
+    """Name, description, when, cost and how to join in at most two SMS segments; the description
+    gives way. The cost is always said: "the second one sounds good but is it free?" is answered."""
+    facts = " ".join(f"{fact.rstrip('.')}." for fact in (item.get("when"), _cost_words(item.get("cost"))) if fact)
+    join = item.get("how_to_join") or ""
     description = (item.get("description") or "").strip()
-    room = max(60, 306 - len(item["name"]) - len(item.get("how_to_join") or "") - 3)
+    room = max(60, 306 - len(item["name"]) - len(join) - len(facts) - 4)
     if len(description) > room:
         description = description[: room - 3].rsplit(" ", 1)[0] + "..."
-    return f"{item['name']}: {description} {item.get('how_to_join') or ''}".strip()
+    return " ".join(f"{item['name']}: {description} {facts} {join}".split())
+
+
+def _cost_words(cost: str | None) -> str:
+    """"Free", "Cost: £4 per session", "Pay as you feel": the cost as a short sentence."""
+    if not cost:
+        return ""
+    if cost.lower() == "free" or not any(ch.isdigit() for ch in cost):
+        return cost[:1].upper() + cost[1:]
+    return f"Cost: {cost}"
 
 
 class ActionChooseMatch(TimedAction):

@@ -65,7 +65,11 @@ _FREE_ONLY = re.compile(
     r"|\bno cost\b|\bcan'?t (?:afford|pay)\b|\bcannot (?:afford|pay)\b|\bnothing that costs\b|\bfor free\b",
     re.IGNORECASE,
 )
-_CLOSER = re.compile(r"\b(closer|nearer|near(er)? to (me|home)|not (so|as|too) far|too far)\b", re.IGNORECASE)
+_CLOSER = re.compile(
+    r"\b(closer|nearer|near(er)? to (me|home)|not (so|as|too) far|too far|miles away|(cant|can'?t|cannot) get (that|so|as) far"
+    r"|round the corner|on my doorstep|more local)\b",
+    re.IGNORECASE,
+)
 
 
 # Said in passing (not in answer to "anything I should know?"), days count only when named in
@@ -81,6 +85,7 @@ _DAY_SAID = {
     "weekend": r"week ?ends?",
     "weekdays": r"week ?days?|during the week|mon(day)? to fri(day)?",
 }
+_TIME_WORD = re.compile(r"\b(?:mornings?|afternoons?|evenings?|nights?)\b", re.IGNORECASE)
 _BARE_AM_PM = re.compile(r"(?<!\d)(?<!\d )\b(?:am|pm)\b", re.IGNORECASE)
 
 
@@ -170,6 +175,11 @@ class ValidateSlotMappings(ValidationAction):
         # "week on wednesday" as a check-in time, "go every tuesday" as a goal: not a new search limit
         if (tracker.active_loop or {}).get("name") in QUIET_FORMS:
             return {"time_of_day": previous_value(tracker, "time_of_day")}
+        text = _typed(tracker)
+        if value is not None and text is not None and _TIME_WORD.search(text):
+            # The model hears "mornings" in "an afternoon one instead? i cant do mornings": the
+            # message read as a whole says which time is wanted and which is turned down.
+            return {"time_of_day": when_in_passing(text).time_of_day or previous_value(tracker, "time_of_day")}
         return {"time_of_day": value}
 
     def validate_max_miles(

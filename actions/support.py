@@ -15,11 +15,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction, channel_of, db, person_for, working_hours
 from actions.privacy import share_question_due
+from actions.slot_validation import NEED_TEXT_MAX
+from actions.understanding import read_needs
 from bot.dialogue.contract import Signal, signal_payload
 from bot.policy.erasure import forget_person
 from bot.policy.hours import handoff_requested
 from bot.records.handoffs import has_open_handoff, request_handoff
+from bot.records.people import keep_what_matters
 from bot.statuses import HandoffReason
+from bot.text.sms_text import to_gsm7
 
 MAX_FALLBACKS = 2
 
@@ -122,6 +126,26 @@ def not_introduced_yet(tracker: Tracker) -> bool:
                    for e in tracker.events or [])
 
 
+def needs_heard_anyway(tracker: Tracker) -> list[dict[str, Any]] | None:
+    """While the needs question is open, the slot events for needs our own reading finds in a message
+    the model could not place (kept in the person's words, with consent), or None."""
+    if (tracker.active_loop or {}).get("name") != "needs_form" or tracker.get_slot("requested_slot") != "needs":
+        return None
+    text = (tracker.latest_message.get("text") or "").strip()
+    if not text or text.startswith("/"):
+        return None
+    needs = read_needs(text).needs
+    if not needs:
+        return None
+    words = " ".join(to_gsm7(text).split())[:NEED_TEXT_MAX]
+    if tracker.get_slot("consent_given"):
+        with db() as session:
+            person = person_for(session, tracker)
+            if person is not None:
+                keep_what_matters(session, person, words, needs)
+    return [SlotSet("needs", needs), SlotSet("need_text", words), SlotSet("fallback_count", 0)]
+
+
 class ActionFallback(TimedAction):
     """Rephrase once; on the second miss in a row, offer a person instead of guessing again."""
 
@@ -134,6 +158,11 @@ class ActionFallback(TimedAction):
             # are and the consent question, never "Sorry, I did not get that" first.
             dispatcher.utter_message(response="utter_intro")
             return [FollowupAction("consent_form")]
+        heard = needs_heard_anyway(tracker)
+        if heard is not None:
+            # The model was unsure, but the words name a need ("lost me mam, is there a berevement
+            # group"): take it, and the needs form goes on to the next question, with no "Sorry".
+            return heard
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count >= MAX_FALLBACKS:
             dispatcher.utter_message(response="utter_offer_person")

@@ -142,17 +142,21 @@ def _inside(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
     return all(i in covered for i in range(span[0], span[1]))
 
 
-def _library_reading(text: str) -> tuple[set[str], set[str], bool]:
-    """(refused needs, misread needs, mobility aid) from the directory's reader of the same words.
+def _library_reading(text: str) -> tuple[set[str], set[str], bool, list[str]]:
+    """(refused needs, misread needs, mobility aid, its needs) from the directory's reader of the same words.
 
     community_directory.request_text reads the message for kinds and for who an activity is
     for; its refusals and misreadings are added to the ones read here, so the needs kept and the
-    matcher's reading of the person's words never disagree.
+    matcher's reading of the person's words never disagree. Its needs, when it found a named kind
+    (spelled however: "berevement group"), stand in when no need word was found here.
     """
     reading = read_request(text)
     excluded = {n for n in reading.excluded_needs if n in NEED_KEYS}
     misread = {n for n in reading.misread_needs if n in NEED_KEYS}
-    return excluded, misread, reading.about_person.mobility in ("walking_aid", "wheelchair")
+    # a kind named, or someone it is for ("my 8 year old"), not just a word like "work"
+    named_kinds = reading.needs if reading.kinds or reading.for_someone_else else []
+    return (excluded, misread, reading.about_person.mobility in ("walking_aid", "wheelchair"),
+            [n for n in named_kinds if n in NEED_KEYS])
 
 
 def without_refusals(text: str) -> str:
@@ -185,20 +189,25 @@ def read_needs(text: str, entities: Iterable[Mapping[str, Any]] = ()) -> NeedsHe
     masked = _blank(text, context + refusals)
     named = needs_in_text(masked)
     refused = needs_in_text(_blank(text, context + _outside(refusals, len(text)))) if refusals else []
-    lib_excluded, lib_misread, lib_mobility = _library_reading(text)
+    lib_excluded, lib_misread, lib_mobility, lib_needs = _library_reading(text)
     # A need both turned down and asked for in one message ("not a carer, but a carers break") stays.
     excluded = (set(refused) - set(named)) | lib_excluded
 
     found: list[str] = []
+    spans_given = False  # the model marked a need span (it may map to nothing: "have one")
     for entity in entities:
         if entity.get("entity") != "need":
             continue
+        spans_given = True
         start, end = entity.get("start"), entity.get("end")
         if isinstance(start, int) and isinstance(end, int) and _inside((start, end), context + refusals):
             continue
         value = str(entity.get("value") or "")
         found += [value] if value in NEED_KEYS else needs_in_text(_blank(value, _context_spans(value)))
     needs = [n for n in dict.fromkeys(found + named) if n not in excluded and n not in lib_misread]
+    if not needs and not spans_given:
+        # no need word and no need span from the model, but a kind named: "lost me mam, is there a berevement group"
+        needs = [n for n in lib_needs if n not in excluded]
     if not needs and _YOUNG_PERSON.search(text):
         needs = ["loneliness"]  # "anything for my lad, hes 14": youth groups, which are for meeting others
     mobility = lib_mobility or bool(_MOBILITY_AID.search(text))

@@ -6,7 +6,8 @@ data/activity_kinds.yml, so adding the way people say a thing is an edit to one 
 
 Reading is forgiving on purpose, because people text: apostrophes are ignored ("mens shed"),
 a plural "s" is allowed, a dropped final g is put back ("knittin"), and a word one letter
-away from a vocabulary word ("bereavment", "choire") is read as that word. Phrases that use
+away from a vocabulary word ("bereavment", "choire") is read as that word, and an "-er" written
+for a spoken "-a" ("zumber") as the "-a" word. Phrases that use
 activity words for something else ("walking stick", "a walker", "walking distance") are
 taken out before reading, so they never name a kind.
 """
@@ -24,11 +25,12 @@ from community_directory.needs import NEED_KEYS
 
 KINDS_FILE = Path(__file__).parent / "data" / "activity_kinds.yml"
 
-# Activity words used for something else: a mobility aid, a distance, a time of day.
+# Activity words used for something else: a mobility aid, a distance, a time of day, "running out".
 NOT_ACTIVITY = re.compile(
     r"\b(walking (stick|sticks|frame|aid|distance)|(a|my|his|her|the|uses|use|with) (walker|zimmer)"
     r"|zimmer frame|(after|before|at|for) (lunch|dinner)( ?time)?|lunch ?time|dinner ?time"
-    r"|(after|before|at|from) work|back at work|(no|low|any|the|of|full of|lots of) energy|sign (up|in))\b"
+    r"|(after|before|at|from) work|back at work|(no|low|any|the|of|full of|lots of) energy|sign (up|in)"
+    r"|(running|run|ran|runs) (out|low|late|short|around|round|about)|running (a|the|my|me) )\b"
 )
 # Common words a typo must never be "corrected" away from.
 _KEEP_AS_WRITTEN = frozenset({
@@ -37,6 +39,17 @@ _KEEP_AS_WRITTEN = frozenset({
     "sheds", "shred", "where", "there", "these", "those", "their", "worse", "worst", "walker", "works",
     "worked", "working", "place", "plays", "cards", "chart", "chair", "chain", "shape", "class", "glass",
     "grass", "cross",
+    # ordinary words one letter from an activity word, found in residents' texts ("hopeless" is not
+    # "homeless", "medication" not "meditation", "conservation" not "conversation")
+    "alone", "along", "chest", "talking", "taking", "point", "points", "conservation", "table", "tables", "pains",
+    "cares", "letter", "letters", "backs", "stopping", "clear", "electrician", "hopeless", "bands", "cough",
+    "medication", "bleach", "bench", "clashes", "signing", "seeing", "stretching", "healthy", "banks", "beach",
+    "teach", "reach", "peach", "leach", "dancer", "gander", "garden", "warden", "harden", "pardon", "single",
+    "mingle", "jingle", "tinkle", "sprint", "spring", "string", "strong", "wrong", "prong", "thing", "things",
+    "think", "drink", "drinks", "stink", "sting", "swing", "bring", "being", "doing", "going",
+    "lonely", "lovely", "lively", "homely", "timely", "comely", "deaths", "depth", "death", "mental", "dental",
+    "rental", "chess", "walks", "talks", "talk", "balks", "books", "looks", "cooks", "hooks", "nooks", "rooks",
+    "woman", "tablets",
 })
 
 
@@ -139,6 +152,8 @@ def spell(word: str) -> str:
         return word
     if word.endswith("in") and word + "g" in vocabulary:
         return word + "g"  # dropped g: "knittin", "singin"
+    if word.endswith("er") and word[:-2] + "a" in vocabulary:
+        return word[:-2] + "a"  # written as said, with no r sounded: "zumber", "salser"
     limit = 2 if len(word) >= 9 else 1
     for candidate in sorted(vocabulary):
         if len(candidate) >= 5 and candidate[0] == word[0] and _close(word, candidate, limit):

@@ -66,6 +66,7 @@ from community_directory.models import (
 )
 from community_directory.needs import NEED_KEYS, get_need, needs_in_text
 from community_directory.person_facts import AboutPerson
+from community_directory.places import place_words
 from community_directory.referrals import current_load, record_referral
 from community_directory.schedules import describe, matching_sessions, read_schedules, wanted_days
 from community_directory.text_search import TextQuery, matching_rows, search_rows_matching
@@ -92,7 +93,7 @@ P_NOT_SAID = 0.45  # carers, parents, women, men
 P_LANGUAGE_GROUP = 0.2  # a language community or English class, no language said
 P_DEMANDING = 0.45  # walking, running, football, dancing, for limited mobility
 P_EXCLUDED_NEED = 0.35  # meets a need they said no to, as well as one they asked for
-P_AGE_NOT_SAID = 0.25  # for young people only, and no age said (most who text are adults)
+P_AGE_NOT_SAID = 0.8  # for young people only, no age said and no youth group asked for (most who text are adults)
 P_OFF_TOPIC = 0.25  # its name says it is for something else ("Job Club" for help with an iPad)
 
 _STOPWORDS = frozenset("""a an and are at be but by can do for from get go going group groups have i i'd i'm in
@@ -195,8 +196,11 @@ def _stem(word: str) -> str:
 
 
 def _tokens(text: str) -> list[str]:
+    """The person's words worth searching for: no stop words, and no words of place names, which
+    say where (the distance counts that), not what: "out the house" must not find "Red House"."""
     words = re.findall(r"[a-z][a-z']+", text.lower())
-    return [_stem(w) for w in dict.fromkeys(words) if len(w) >= 3 and w not in _STOPWORDS]
+    places = place_words()
+    return [_stem(w) for w in dict.fromkeys(words) if len(w) >= 3 and w not in _STOPWORDS and w not in places]
 
 
 @dataclass
@@ -372,7 +376,7 @@ def _rank_cheaply(candidates: list[_Candidate], asked: _Asked, located: bool, ma
         penalty = _audience_penalty(c.audience, asked)
         if penalty is None:
             continue
-        if asked.age is None and not asked.age_group:
+        if asked.age is None and not asked.age_group and "youth_club" not in asked.kinds:
             high = c.ages[1]
             if high is not None and high <= 25:
                 penalty += P_AGE_NOT_SAID

@@ -24,14 +24,21 @@ NEEDS: tuple[Need, ...] = (
                                              "lonley", "lonly", "loney", "mates", "meet new", "meet other", "meeting new", "meeting other",
                                              "make friends", "new friends", "someone to talk", "people to talk", "talk to people", "get out more",
                                              "get me out", "out and about", "natter", "meet some", "meet a few", "meet anyone", "meet folk",
-                                             "on me own", "by meself", "company for", "meet up", "meetup", "get together")),
+                                             "on me own", "by meself", "company for", "meet up", "meetup", "get together",
+                                             # stuck indoors, in dialect too ("stir crazy in the hoose")
+                                             "stir crazy", "cabin fever", "climbing the walls", "out the hoose", "out of the hoose",
+                                             "four walls", "sat in all day", "sits in all day", "bored",
+                                             # new to the area: nobody to meet yet
+                                             "new to the area", "new here", "new round here", "just moved", "moved here",
+                                             "moved up here", "dont know a soul", "don't know a soul")),
     Need("physical_activity", "getting active", ("walk", "exercise", "active", "fit", "sport", "swim", "dance", "yoga", "gym", "football", "keep fit",
                                                      # sports by name ("running" alone is also "running since 1990" in a listing)
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",
                                                      "netball", "rugby", "cricket", "tennis", "badminton", "golf", "boxing", "pilates", "zumba",
                                                      "tai chi", "aerobics", "climbing")),
-    Need("creative", "arts and crafts", ("art", "craft", "paint", "draw", "knit", "sew", "music", "sing", "choir", "write", "photo",
-                                           "pottery", "crochet", "guitar", "piano", "ukulele", "brass band", "drama", "poetry", "hobby", "hobbies")),
+    Need("creative", "arts and crafts", ("art", "craft", "paint", "draw", "knit", "sew", "music", "sing ", "singing", "singer", "sings ", "choir", "write", "photo",
+                                           "pottery", "crochet", "guitar", "piano", "ukulele", "brass band", "drama", "poetry", "hobby", "hobbies",
+                                           "creativ", "arty", "crafty", "making things", "make things", "woodwork")),
     Need("learning", "learning something new", ("learn", "course", "class", "study", "english", "reading", "maths", "history", "lecture",
                                                         "languages", "something new", "qualification", "esol")),
     Need("volunteering", "volunteering", ("volunteer", "help out", "give back", "charity shop",
@@ -43,21 +50,28 @@ NEEDS: tuple[Need, ...] = (
     Need("carers", "support for carers", ("carer", "caring", "look after", "looking after", "care for my", "care for me ", "care for him", "care for her", "care for our", "dementia", "respite")),
     Need("mental_wellbeing", "feeling better in yourself", ("stress", "anxious", "anxiety", "low", "depress", "worry", "mental", "wellbeing", "mood", "grief", "bereave",
                                                                "anxeity", "depresed", "cope", "coping", "fed up", "feeling down", "feel down",
-                                                               "down in the dumps", "panic attack", "nerves", "confidence", "drinking too much", "alcohol")),
-    Need("parenting", "parents and families", ("parent", "mum", "dad", "baby", "toddler", "kids", "children", "family")),
+                                                               "down in the dumps", "panic attack", "nerves", "confidence", "drinking too much", "alcohol",
+                                                               "proper down", "really down", "so down", "bit down", "very down",
+                                                               "dead down", "been down", "drink too much", "drink a bit too much",
+                                                               "drinking a lot", "on the drink", "hit the bottle")),
+    Need("parenting", "parents and families", ("parent", "mum", "dad", "baby", "toddler", "kids", "children", "family",
+                                                "families", "bairn", "grandkid", "grandchild", "grandbairn", "little ones", "mams ",
+                                                "young mam", "new mam", "single mam")),
     Need("employment", "work and jobs", ("job", "work", "employ", "cv", "interview", "career", "unemploy")),
     Need("digital_skills", "computers and phones", ("computer", "internet", "online", "digital", "laptop", "tablet", "smartphone", "email", "ipad",
                                                                 "cumputer", "use my phone", "use a phone", "using my phone", "smart phone", "whatsapp",
                                                                 "zoom", "facetime", "video call")),
-    Need("outdoors", "gardening and outdoors", ("garden", "allotment", "outdoor", "nature", "grow", "the park", "a park", "parks", "country park", "parkland", "conservation", "beach")),
+    Need("outdoors", "gardening and outdoors", ("garden", "allotment", "outdoor", "nature", "grow", "the park", "a park", "parks", "country park", "parkland", "conservation", "beach", "fishing")),
     Need("faith_culture", "faith and culture groups", ("church", "mosque", "temple", "faith", "pray", "culture", "community centre", "heritage", "gurdwara")),
 )
 
 NEED_KEYS: frozenset[str] = frozenset(n.key for n in NEEDS)
 _BY_KEY = {n.key: n for n in NEEDS}
-# Keywords are word-start stems: "art" finds "artist" but not "start".
+# Keywords are word-start stems: "art" finds "artist" but not "start". One that ends in a space is a
+# whole word ("sing " is not "single"), at the end of the text too.
 _PATTERNS = {
-    n.key: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in n.keywords) + ")")
+    n.key: re.compile(r"\b(?:" + "|".join(re.escape(k.rstrip()) + (r"\b" if k.endswith(" ") else "")
+                                           for k in n.keywords) + ")")
     for n in NEEDS
 }
 

@@ -56,3 +56,13 @@ def find_place(text: str) -> Place | None:
             name, lat, lon = _PLACES[key]
             return Place(name, lat, lon)
     return None
+
+
+def place_words() -> frozenset[str]:
+    """Every word of every area name ("red", "house", "castle"): said with a place, they are about
+    where, not what, so text relevance leaves them out ("get out the house" is no Red House group)."""
+    return _PLACE_WORDS
+
+
+_PLACE_WORDS = frozenset(w for key in _PLACES for w in key.split()) | frozenset(
+    w for name, _, _ in _PLACES.values() for w in _CLEAN.sub(" ", name.lower().replace("-", " ")).split())

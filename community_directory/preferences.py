@@ -35,6 +35,19 @@ _ACCESS: dict[str, str] = {
 _ANY = re.compile(r"\b(any ?(day|time|when)|anytime|whenever|don'?t mind|not fussed|no preference)\b", re.I)
 
 
+# "i cant do mornings", "not evenings": a time turned down is not the time wanted.
+_NOT_TIME = re.compile(r"\b(?:cant|can'?t|cannot|can not|dont|don'?t|do not|not|no|never|wont|won'?t|hate)"
+                       r"(?:\s+(?:do|manage|make|go|get|out|at|in|on|the|any|really|like|want|during))*\s+$")
+
+
+def _time_wanted(lowered: str) -> str | None:
+    """The time of day asked for: the first one named that is not turned down ("an afternoon one
+    instead? i cant do mornings" is the afternoon)."""
+    said = sorted((m.start(), name) for name, pattern in _TIMES.items() for m in re.finditer(rf"\b({pattern})", lowered))
+    wanted = [name for start, name in said if not _NOT_TIME.search(lowered[max(0, start - 30):start])]
+    return wanted[0] if wanted else None
+
+
 @dataclass
 class Preferences:
     days: list[str] = field(default_factory=list)
@@ -57,10 +70,7 @@ def preferences_in_text(text: str) -> Preferences:
             found.days.append(day)
     if "weekdays" in found.days and "monday" in found.days and "friday" in found.days:
         found.days = ["weekdays"]  # "monday to friday"
-    for name, pattern in _TIMES.items():
-        if re.search(rf"\b({pattern})", lowered):
-            found.time_of_day = name
-            break
+    found.time_of_day = _time_wanted(lowered)
     found.free_only = bool(re.search(_FREE, lowered))
     found.access = [name for name, pattern in _ACCESS.items() if re.search(pattern, lowered)]
     return found

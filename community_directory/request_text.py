@@ -42,35 +42,40 @@ _NOT_A_REFUSAL = re.compile(r"\b(not working|not in work|out of work|cant work|c
                             r"|not got (any|many|a lot of) (friends|mates)|dont have (any|many) (friends|mates)"
                             r"|dont get out|dont see anyone|never see anyone|never go out|cant afford)\b")
 
-_MALE = {"dad", "father", "grandad", "granddad", "grandpa", "husband", "son", "brother", "uncle", "partner_he",
+_MALE = {"dad", "father", "grandad", "granddad", "grandpa", "husband", "hubby", "son", "brother", "uncle", "partner_he",
          "fella", "boyfriend", "nephew", "grandson"}
-_FEMALE = {"mum", "mam", "mom", "mother", "nan", "nana", "nanna", "gran", "grandma", "granny", "wife", "daughter",
+_FEMALE = {"mum", "mam", "mom", "mother", "nan", "nana", "nanna", "gran", "grandma", "granny", "wife", "missus", "daughter",
            "sister", "auntie", "aunt", "girlfriend", "niece", "granddaughter"}
 # Grown-ups an activity may be for. Children are left out: "for my kids" is a parent's need.
 _OTHERS = (_MALE | _FEMALE | {"partner", "friend", "neighbour", "neighbor"}) - {"son", "daughter", "grandson",
                                                                               "granddaughter", "nephew", "niece"}
 _RELATION = "|".join(sorted(_OTHERS - {"partner_he"}, key=len, reverse=True))
 # "for my dad", "my mam wants", "my husband needs", "taking my nan", "my dad hes 84"
-_FOR_OTHER = re.compile(rf"\b(for|taking|take|bring|help|helping|get|getting) (my|our|me) ({_RELATION})s?\b"
-                        rf"|\b(?:my|me|our|the) ({_RELATION}) (wants|needs|would|is|hes|shes|gets|could|likes|loves|used|has|hasnt"
+_FOR_OTHER = re.compile(rf"\b(for|taking|take|bring|help|helping|get|getting) (my|our|me|wor) ({_RELATION})s?\b"
+                        rf"|\b(?:my|me|our|wor|the) ({_RELATION}) (wants|needs|would|is|hes|shes|gets|could|likes|loves|used|has|hasnt"
                         rf"|sits|does|doesnt|cant|can|got|wont|keeps|misses|never|only)\b"
-                        rf"|\b(?:something|summat|owt|anything|company|somewhere|a group|groups?) for (him|her)\b")
+                        rf"|\b(?:something|summat|owt|anything|company|somewhere|a group|groups?) for (him|her)\b"
+                        # "my dad's 79", "my neighbour's a widower" (apostrophes are dropped: "dads 79")
+                        rf"|\b(?:my|me|our|wor) ({_RELATION})s? (?:a|an|\d{{2,3}})\b")
 # A relation named in passing ("my dad", "our lass") is a person, not a parenting need.
-_RELATION_WORDS = re.compile(rf"\b(my|our|his|her|me) ({_RELATION})s?\b")
+_RELATION_WORDS = re.compile(rf"\b(my|our|his|her|me|wor) ({_RELATION})s?\b")
 # A child or teenager with an age ("my lad hes 14", "my daughter is 15"): the activity is for them.
 _CHILDREN = {"lad": "male", "son": "male", "boy": "male", "grandson": "male", "nephew": "male", "lass": "female",
              "daughter": "female", "girl": "female", "granddaughter": "female", "niece": "female", "kid": None,
              "teenager": None, "teen": None, "bairn": None, "child": None}
-_CHILD_AGED = re.compile(rf"\b(?:my|me|our) ({'|'.join(_CHILDREN)})s?\b(?:\s+\w+){{0,4}}?\s+"
+_CHILD_AGED = re.compile(rf"\b(?:my|me|our|wor) ({'|'.join(_CHILDREN)})s?\b(?:\s+\w+){{0,4}}?\s+"
                          r"(?:(?:hes|he is|shes|she is|is|aged|age|who is|whos|thats)\s+)?(\d{1,2})\b(?!\s*(?:quid|pound|mile|min|hour))")
 # Someone close has died: "me dad passed", "lost my wife", "since my husband died". A bereavement,
 # and about the person texting (not an activity for the one who died).
+# A child's age said as "my 2 year old", "me 18 month old", "our 3yo".
+_CHILD_YEARS = re.compile(r"\b(?:my|me|our|wor) (\d{1,2}) ?(years?|yrs?|months?|weeks?|yo|mo)(?: old)?\b")
 _DEATH = r"(?:died|passed|passed away|passed on|has passed|has died|went|is gone|was taken)"
-_BEREAVED = re.compile(rf"\b(?:my|me|our|the) (?:late )?({_RELATION}|son|daughter|child|baby|bairn)s? (?:\w+ ){{0,2}}?{_DEATH}\b"
-                       rf"|\blost (?:my|me|our|the) ({_RELATION}|son|daughter|child|baby|bairn)\b"
+_BEREAVED = re.compile(rf"\b(?:my|me|our|wor|the) (?:late )?({_RELATION}|son|daughter|child|baby|bairn)s? (?:\w+ ){{0,2}}?{_DEATH}\b"
+                       rf"|\blost (?:my|me|our|wor|the) ({_RELATION}|son|daughter|child|baby|bairn)\b"
                        r"|\b(?:death of|funeral|since (?:he|she) (?:died|passed))\b")
 _SELF_GENDER = re.compile(r"\b(?:im|i am|as) an? (man|woman|bloke|lad|lass|guy|gent|fella|lady|girl|mum|mam|dad)\b")
 _MALE_WORDS = {"man", "bloke", "lad", "guy", "gent", "fella", "dad"}
+_RELATION_AGE = re.compile(rf"\b(?:{_RELATION})s?,? (?:is |who is |aged )?(\d{{2,3}})\b(?! (?:quid|pounds?|miles?|mins?|minutes|hours))")
 _THEIR_AGE = re.compile(r"\b(?:hes|he is|shes|she is|theyre|they are|aged|age)\s+(\d{1,3})\b")
 _YEARS_OLD = re.compile(r"\b(\d{1,3})\s*(?:years? old|yrs? old|yo)\b")
 _MY_AGE = re.compile(r"\b(?:im|i am|i turned|i will be|ill be)\s+(\d{1,3})\b"
@@ -88,11 +93,15 @@ _WALKING_AID = re.compile(r"\b((a|my|his|her|the|uses|use|with|on) (walker|zimme
                           r"|crutches|rollator)\b")
 _LIMITED = re.compile(r"\b(bad (knee|knees|hip|hips|back|legs?|feet)|cant walk (far|much|very far)"
                       r"|arthritis|bad on (his|her|my) feet|not (very )?mobile|mobility)\b")
-# Said about circumstances, not needs: "partners back at work", "after work", "from work".
+# Said about circumstances, not needs: "partners back at work", "after work", "from work",
+# "just moved here for work" (why they are here, not a job wanted), "me marriage broke up" (not skint).
 _CIRCUMSTANCE = re.compile(r"\b((cant|can not|cannot|how to|how do i|dont know how to|get it to|make it) work"
                            r"( it| the| this| that| my| out)?"
                            r"|(back )?at work|after work|before work|from work|finish work|off work"
-                           r"|works (nights|days|shifts|full time|part time)|have one|had one)\b")
+                           r"|works (nights|days|shifts|full time|part time)|have one|had one"
+                           r"|(moved|came|come|relocated|here|up|down|over) (here |up |down |over )?for (work|a job|my job|the job"
+                           r"|his job|her job|their job)"
+                           r"|broke (up|down|into|my|me|his|her|the|our|it))\b")
 _LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speaks|speak|in) (arabic|polish|kurdish|farsi|urdu|bengali"
                        r"|punjabi|romanian|portuguese|chinese|mandarin|cantonese|tigrinya|turkish|somali|ukrainian"
                        r"|russian|lithuanian|latvian|slovak|czech|spanish|french)\b"
@@ -171,7 +180,7 @@ def _person(lowered: str, for_other: bool, relation: str | None) -> AboutPerson:
             about.gender = "male"
         elif relation in _FEMALE:
             about.gender = "female"
-        age = _THEIR_AGE.search(lowered) or _YEARS_OLD.search(lowered)
+        age = _THEIR_AGE.search(lowered) or _YEARS_OLD.search(lowered) or _RELATION_AGE.search(lowered)
         if age:
             about.age = int(age.group(1))
     else:
@@ -213,9 +222,21 @@ def _person(lowered: str, for_other: bool, relation: str | None) -> AboutPerson:
     return about
 
 
+# Words that ask for help as a parent, even when a child is named ("parenting support for me and my lad").
+_PARENTING_ASKED = re.compile(r"\b(parenting|as a (parent|mum|mam|dad)|for (me and|us and) (my|me|our)|with (my|me|our) "
+                              r"(kids|children|bairns|son|daughter|lad|lass))\b")
 _SESSION_WORDS = re.compile(r"\b(class|classes|course|courses|lesson|lessons|session|sessions)\b")
 # "I care for my dad", "im looking after me mam": the person is a carer, whoever they care for.
 _I_CARE = re.compile(r"\b(?:i|im|i'm|i am|ive been|i've been)\s+(?:a\s+)?(?:care for|caring for|look after|looking after|carer)\b")
+
+
+# Said about the one texting, after naming someone else: "i want summat for me", "i just want a hobby".
+_FOR_ME = re.compile(r"\b(?:for|just for) (?:me|myself|meself)\b(?! and)"
+                     r"|\b(?:i|im|i am) (?:just )?(?:want|need|fancy|would like|after|looking for) (?:a |some )?"
+                     r"(?:hobby|something|summat|somewhere|to get out|to meet)\b(?! (?:for|to take) (?:him|her|them|my|me))")
+_FOR_THEM = re.compile(r"\b(?:for|get|take|bring|help|with) (?:him|her|them)\b")
+_HE_WORDS = {"he", "hes", "him", "his", "widower"}
+_THEIR_GENDER = re.compile(r"\b(he|hes|him|his|widower|she|shes|her|widow)\b")
 
 
 def read_request(text: str) -> RequestReading:
@@ -226,6 +247,8 @@ def read_request(text: str) -> RequestReading:
     relation_match = _FOR_OTHER.search(lowered)
     if relation_match and bereaved and relation_match.start() >= bereaved.start() and relation_match.end() <= bereaved.end():
         relation_match = None  # "my partner has died": about the one texting
+    if relation_match and not relation_match.group(1) and _FOR_ME.search(lowered) and not _FOR_THEM.search(lowered):
+        relation_match = None  # "my wife has dementia ... i want summat for me": for the one texting
     reading.for_someone_else = bool(relation_match)
     if relation_match:
         reading.relation = next((g for g in relation_match.groups()[2:] if g), None) or None
@@ -233,8 +256,13 @@ def read_request(text: str) -> RequestReading:
             reading.relation = None
     reading.about_person = _person(lowered, reading.for_someone_else, reading.relation)
     if relation_match and reading.relation is None and reading.about_person.gender is None:
-        pronoun = relation_match.groups()[-1]  # "company for her"
+        pronoun = relation_match.groups()[5]  # "company for her"
         reading.about_person.gender = {"him": "male", "her": "female"}.get(pronoun or "")
+    if reading.for_someone_else and reading.about_person.gender is None:
+        # "my neighbours a widower, he never goes out": the words about them say which
+        said = _THEIR_GENDER.search(lowered[relation_match.start():] if relation_match else lowered)
+        if said:
+            reading.about_person.gender = "male" if said.group(1) in _HE_WORDS else "female"
     child = _CHILD_AGED.search(lowered)
     if (not reading.for_someone_else or reading.relation is None) and child and 4 <= int(child.group(2)) <= 17:
         # "anything for my lad hes 14": for the lad, who is 14 (the sender is a parent, not the one going)
@@ -242,6 +270,18 @@ def read_request(text: str) -> RequestReading:
         about = _person(lowered, True, None)
         about.age, about.gender = int(child.group(2)), _CHILDREN[child.group(1)]
         reading.about_person = about
+    little = None
+    aged = _CHILD_YEARS.search(lowered)
+    if aged and not reading.for_someone_else:
+        # "somethin for me 2 year old": the 2 is the child's age, not the sender's
+        years = 0 if (aged.group(2) or "").startswith(("month", "week", "mo")) else int(aged.group(1))
+        if years < 5:
+            little = reading.about_person = _person(_CHILD_YEARS.sub(" ", lowered), False, None)
+            little.is_parent = True
+        elif years < 18:
+            reading.for_someone_else, reading.relation = True, "child"
+            reading.about_person = _person(_CHILD_YEARS.sub(" ", lowered), True, None)
+            reading.about_person.age = years
 
     positive: list[str] = []
     for clause in _clauses(text):
@@ -269,14 +309,37 @@ def read_request(text: str) -> RequestReading:
     # so "painting or crafts" stays arts and crafts rather than also "meeting people".
     if bereaved and "bereavement" not in reading.excluded_kinds and "bereavement" not in reading.kinds:
         reading.kinds.append("bereavement")
-    if (reading.for_someone_else and reading.about_person.age is not None and 11 <= reading.about_person.age < 18
-            and "parenting" not in needs_in_text(kept)
-            and "youth_club" not in reading.excluded_kinds and not {"youth_club", "baby_group"} & set(reading.kinds)):
+    # A child or teenager is the one going ("my son's 12, anything for kids his age"): "kids" says who
+    # it is for, not a parent's need, and groups for parents (a dads' group, stay and play) are not for them.
+    # A child under 11 goes with a parent: family groups, not baby groups once they are at school.
+    child_age = reading.about_person.age if reading.for_someone_else else None
+    for_child = (child_age is not None and child_age < 18 and not _PARENTING_ASKED.search(kept)
+                 and "baby_group" not in reading.kinds)
+    school_child = for_child and child_age is not None and child_age < 11
+    if school_child:
+        reading.about_person.is_parent = True
+        if (child_age or 0) >= 5:
+            reading.excluded_kinds += [k for k in ("baby_group",) if k not in reading.excluded_kinds]
+            reading.kinds = [k for k in reading.kinds if k != "baby_group"]
+        for_child = False
+    if for_child:
+        reading.about_person.is_parent = False
+        reading.excluded_kinds += [k for k in ("baby_group", "dads_group") if k not in reading.excluded_kinds]
+        reading.kinds = [k for k in reading.kinds if k not in ("baby_group", "dads_group")]
+    young_self = not reading.for_someone_else and 11 <= (reading.about_person.age or 0) < 18  # "im 16 and bored"
+    if ((for_child or young_self) and 11 <= (reading.about_person.age or 0)
+            and "youth_club" not in reading.excluded_kinds and "youth_club" not in reading.kinds):
         reading.kinds.append("youth_club")  # a teenager: groups for young people first, whatever the need
+    if little is not None and "baby_group" not in reading.excluded_kinds and "baby_group" not in reading.kinds:
+        reading.kinds.append("baby_group")  # a baby or toddler with their parent
     kind_needs = [n for k in reading.kinds for n in get_kind(k).needs]
     # "tai chi classes" is tai chi, not a learning need: words for any kind of session say nothing
     # about the need once a kind is named.
     said_needs = needs_in_text(_SESSION_WORDS.sub(" ", kept) if reading.kinds else kept)
+    if for_child:
+        said_needs = [n for n in said_needs if n != "parenting"]
+    if school_child and not said_needs and not reading.kinds:
+        said_needs = ["parenting"]  # "anything for my 8 year old": something to do together
     reading.needs = list(dict.fromkeys(said_needs or kind_needs))
     if _I_CARE.search(lowered) and reading.about_person.is_carer is not False and "carers" not in reading.needs:
         reading.needs.append("carers")

@@ -127,3 +127,20 @@ def test_a_first_message_nobody_understood_still_gets_the_introduction():
     assert not_introduced_yet(tracker("alright"))
     assert not not_introduced_yet(tracker("alright", events=[{"event": "action", "name": "utter_intro"}]))
     assert not not_introduced_yet(tracker("alright", consent_given=False))
+
+
+def test_been_to_that_named_one_turns_it_down():
+    from actions.corrections import options_turned_down
+
+    offered = [{"id": "c", "name": "Castletown Coffee Morning"}, {"id": "h", "name": "Hastings Hill Coffee Morning"}]
+    text = "been to that castletown one already, owt else?"
+    assert [o["id"] for o in options_turned_down(tracker(text, offered=offered), text)] == ["c"]
+    assert options_turned_down(tracker("i have been to the doctor", offered=offered), "i have been to the doctor") == []
+
+
+def test_not_the_second_one_turns_down_the_second():
+    from actions.corrections import options_turned_down
+
+    offered = [{"id": "a", "name": "Roker Art Club"}, {"id": "b", "name": "Hendon Art Club"}, {"id": "c", "name": "X"}]
+    for text, ids in (("not the second one", ["b"]), ("not the last one", ["c"]), ("not the hendon one", ["b"])):
+        assert [o["id"] for o in options_turned_down(tracker(text, offered=offered), text)] == ids, text

@@ -67,3 +67,15 @@ def test_it_has_to_be_free_said_with_the_need_limits_the_search() -> None:
     assert build_request(conversation("yoga or summat like that but it has to be free im skint"), exclude=[]).free_only
     assert not build_request(conversation("im free on tuesdays, something to get me out"), exclude=[]).free_only
     assert build_request(conversation("i use a wheelchair"), exclude=[]).access == ["wheelchair"]
+
+
+def test_details_of_one_match_say_when_and_what_it_costs() -> None:
+    from actions.matching import details_text
+
+    item = {"name": "Pallion Gentle Yoga", "description": "Slow, gentle yoga for beginners. " * 12,
+            "how_to_join": "Just turn up, no need to book.", "cost": "£4 per session", "when": "Mondays 10:30am-11:30am"}
+    text = details_text(item)
+    assert "Cost: £4 per session." in text and "Mondays 10:30am-11:30am." in text
+    assert text.endswith("Just turn up, no need to book.") and count_segments(text).segments <= 2 and is_gsm7(text)
+    assert "Free." in details_text({**item, "cost": "Free"})
+    assert details_text({"name": "X", "description": "A group.", "how_to_join": "Call."}) == "X: A group. Call."

@@ -140,3 +140,22 @@ def test_a_day_said_for_the_check_in_or_the_goal_is_not_a_search_limit():
                         entities=[{"entity": "day", "value": "wednesday"}], before={"days": ["weekend"]},
                         now={"days": ["wednesday"]}))
     assert slots["days"] == ["weekend"]
+
+
+def test_the_time_the_model_heard_in_a_refusal_gives_way_to_the_time_wanted():
+    text = "can it be an afternoon one instead? i cant do mornings"
+    start = text.index("mornings")
+    entity = {"entity": "time_of_day", "value": "morning", "start": start, "end": start + 8}
+    slots = run(tracker(text, intent="inform_availability", entities=[entity], now={"time_of_day": "morning"}))
+    assert slots["time_of_day"] == "afternoon"
+    slots = run(tracker("mornings", intent="inform_availability",
+                        entities=[{"entity": "time_of_day", "value": "morning", "start": 0, "end": 8}],
+                        now={"time_of_day": "morning"}))
+    assert slots["time_of_day"] == "morning"
+
+
+def test_other_ways_of_asking_for_closer_tighten_the_circle():
+    for text in ("thats miles away", "i cant get that far", "owt more local?"):
+        slots = run(tracker(text, intent="request_different", before={"location": "Roker", "needs": ["creative"]}))
+        assert slots.get("max_miles") == 2.0, text
+    assert "max_miles" not in run(tracker("i walk miles every day", before={"needs": ["physical_activity"]}))

@@ -101,3 +101,9 @@ def test_skint_as_the_reason_it_must_be_free_is_not_a_money_need():
 def test_a_child_with_no_need_named_is_somewhere_to_meet_others():
     assert read_needs("anything for my lad hes 14, just sits in his room on the xbox all day").needs == ["loneliness"]
     assert read_needs("me mam is 78").needs == []
+
+
+def test_a_kind_named_with_a_typo_gives_its_need_when_no_need_word_is_there():
+    assert read_needs("lost me mam last month, is there a berevement group").needs == ["mental_wellbeing"]
+    assert read_needs("is there any zumber classes near roker").needs == ["physical_activity"]
+    assert read_needs("how does this work").needs == []

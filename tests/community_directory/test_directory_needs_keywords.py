@@ -19,3 +19,11 @@ def test_new_stems_do_not_fire_inside_other_words_or_everyday_phrases():
     assert needs_in_text("the bus is running late") == []  # "running club", not "running"
     assert needs_in_text("my sister will come with me") == []
     assert needs_in_text("can you phone me back") == []
+
+
+def test_stuck_indoors_in_dialect_and_wanting_something_creative():
+    assert "loneliness" in needs_in_text("am gannin stir crazy in the hoose")
+    assert "loneliness" in needs_in_text("climbing the walls stuck in these four walls")
+    assert needs_in_text("maybe something creative") == ["creative"]
+    assert "creative" in needs_in_text("i miss making things, woodwork mostly")
+    assert needs_in_text("he is a stirring sort of fella") == []

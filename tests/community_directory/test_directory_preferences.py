@@ -39,3 +39,17 @@ def test_any_day_is_an_answer_without_limits():
 def test_ordinary_words_are_not_read_as_days_or_money():
     heard = preferences_in_text("I just want to meet some people and feel better")
     assert not heard.narrows
+
+
+@pytest.mark.parametrize(
+    ("text", "time_of_day"),
+    [
+        ("can it be an afternoon one instead? i cant do mornings", "afternoon"),
+        ("i dont go out at night, mornings pls", "morning"),
+        ("not evenings, mornings are best", "morning"),
+        ("i cant do mornings", None),
+        ("no problem, afternoons are good", "afternoon"),
+    ],
+)
+def test_a_time_turned_down_is_not_the_time_wanted(text, time_of_day):
+    assert preferences_in_text(text).time_of_day == time_of_day

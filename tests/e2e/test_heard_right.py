@@ -107,3 +107,30 @@ def test_after_forget_me_the_web_chat_follows_the_new_conversation(stack, phone)
     everything = phone.client.get("/chat/api/messages", params={"after": 0}).json()["messages"]
     ids = [m["id"] for m in everything]
     assert len(ids) == len(set(ids)) and any("not a doctor" in m["text"] for m in everything)
+
+
+def test_the_second_one_sounds_good_but_is_it_free_is_told_what_it_costs(stack, phone):
+    assert names(matches_for(phone, "yoga", "hendon"))
+    replies = phone.say("the second one sounds good but is it free?")
+    assert any("£" in t or "Free." in t for t in replies), replies  # every yoga near Hendon costs something
+
+
+def test_an_afternoon_one_instead_of_mornings_changes_the_search(stack, phone):
+    assert names(matches_for(phone, "health walks", "hendon"))
+    replies = phone.say("can it be an afternoon one instead? i cant do mornings")
+    shown = listed(replies)
+    assert shown and not any("am-" in t for t in shown), shown
+
+
+def test_a_kind_spelled_wrong_in_a_message_about_a_death_is_heard_not_met_with_sorry(stack, phone):
+    phone.say("hi")
+    phone.say("yes")
+    replies = phone.say("lost me mam last month, is there a berevement group")
+    assert not any(t.startswith("Sorry") for t in replies), replies
+    if not listed(replies):
+        replies = phone.say("thorney close")
+    if any("anything I should know" in t for t in replies):
+        replies = phone.say("no")
+    shown = names(replies)
+    assert shown and "bereavement" in shown[0].lower(), shown
+    assert "mental_wellbeing" in (kept_for(stack, phone).person.needs or [])

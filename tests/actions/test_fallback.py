@@ -1,0 +1,43 @@
+"""A message the model could not place (nlu_fallback) is still read for needs in the needs form."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.support import ActionFallback
+
+
+def tracker(text: str, *, loop: str | None = "needs_form", requested: str | None = "needs", **slots: object) -> Tracker:
+    return Tracker(
+        sender_id="t",
+        slots={"requested_slot": requested, "consent_given": False, **slots},
+        latest_message={"text": text, "intent": {"name": "nlu_fallback"}, "entities": []},
+        events=[{"event": "action", "name": "consent_form"}, {"event": "user", "text": text}],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": loop} if loop else {},
+        latest_action_name="action_listen",
+    )
+
+
+def run(t: Tracker) -> tuple[list[dict], dict]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionFallback().perform(dispatcher, t, {"responses": {}}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_a_need_the_model_could_not_place_is_heard_without_a_sorry():
+    text = "lost me mam last month, is there a berevement group"
+    messages, slots = run(tracker(text))
+    assert messages == []
+    assert slots["needs"] == ["mental_wellbeing"] and slots["need_text"] == text
+
+
+def test_words_with_no_need_still_get_the_rephrase_and_outside_the_needs_question_too():
+    messages, slots = run(tracker("bleurgh"))
+    assert [m.get("response") for m in messages] == ["utter_default"] and "needs" not in slots
+    messages, slots = run(tracker("is there a berevement group", requested="location"))
+    assert [m.get("response") for m in messages] == ["utter_default"] and "needs" not in slots
