@@ -1,6 +1,6 @@
 # One entry point. `make run` and `make test` are the two commands in the README.
 .PHONY: run test lint typecheck bench bench-sms bench-nlu bench-directory bench-scenarios bench-crisis bench-followups setup lock-app lock-rasa clean
-.PHONY: run-scaled bench-scaled bench-soak
+.PHONY: run-scaled bench-scaled bench-soak bench-overhead
 
 run: setup
 	.venv/app/bin/python -m bot.cli run
@@ -24,7 +24,11 @@ bench: setup
 	PYTHONPATH=. .venv/app/bin/python -m bench.run
 
 bench-sms: setup
-	PYTHONPATH=. .venv/app/bin/python -m bench.sms
+	PYTHONPATH=. .venv/app/bin/python -m bench.sms $(ARGS)
+
+# The app's own CPU per web chat and SMS turn, Rasa replaced by an instant fake (load-independent).
+bench-overhead: setup
+	PYTHONPATH=. .venv/app/bin/python -m bench.overhead $(ARGS)
 
 bench-scaled: setup
 	bash scripts/system_deps.sh
