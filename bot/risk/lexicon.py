@@ -37,7 +37,7 @@ _PLACEHOLDER = re.compile(r"<([a-z_]+)>")
 _NON_WORD = re.compile(r"[^a-z0-9~ ]+")
 _SPACES = re.compile(r" {2,}")
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
-_OD_D = re.compile(r"\bod'?e?d\b")
+_OD_D = re.compile(r"\bod(?:'e?d|ed)\b")  # od'd, od'ed, oded; not "odd" ("80 odd", "odd jobs"); "odd on" is a phrase below
 _TENS = {"20", "30", "40", "50", "60"}
 # Dropped-g endings ("hitin", "cuttin", "endin"): only mapped onto "-ing" words the risk lines use,
 # and never for these ordinary words ending in "in".

@@ -169,3 +169,13 @@ def test_lexicon_refuses_unknown_category_and_duplicate_ids() -> None:
 )
 def test_normalisation_reads_text_speak_dialect_and_typos(lexicon: Lexicon, raw: str, normalised: str) -> None:
     assert lexicon.normalise(raw) == normalised
+
+
+def test_odd_is_not_an_overdose_but_text_speak_for_one_still_is():
+    """"od'd", "oded" and "odd on" are text-speak for overdosed; plain "odd" is an ordinary word
+    ("shes 80 odd", "odd jobs") and once made a neighbour's age an overdose."""
+    lexicon = default_lexicon()
+    assert lexicon.normalise("shes 80 odd and housebound") == "shes 80 odd and housebound"
+    assert lexicon.normalise("that was odd") == "that was odd"
+    for said in ("i od'd last night", "i oded", "she odd on her tablets"):
+        assert "overdosed" in lexicon.normalise(said), said
