@@ -117,7 +117,6 @@ class Gateway:
         self._disk_sync = disk_sync or _nothing_to_sync
         self._notice_version = notice_version  # PRIVACY_NOTICE_VERSION; None: never ask about a change
         self._settled: dict[str, asyncio.Event] = {}
-        self._on_current_notice: set[str] = set()  # people whose yes answered PRIVACY_NOTICE_VERSION
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = False
 
@@ -324,8 +323,7 @@ class Gateway:
             risky = inbound.precheck == Precheck.RISK
             # Only someone who had said yes before this turn, and not been asked about this notice,
             # can be due the question (a yes given in this turn answers the current notice).
-            notice_possible = (person.consent_to_keep is True and person.notice_asked_version != self._notice_version
-                               and person.id not in self._on_current_notice)
+            notice_possible = person.consent_to_keep is True and person.notice_asked_version != self._notice_version
             # Handed to Rasa before (by this process or one that died): Rasa may have taken the turn
             # and only its answer been lost. Otherwise mark it now, before it is handed over.
             tried_before = inbound.attempts > 0 or inbound.processed_at is not None
@@ -393,13 +391,8 @@ class Gateway:
             address = session.get(ChannelAddress, address_id)
             person = address.person if address is not None else None
             if (person is None or person.conversation_id != conversation_id or person.consent_to_keep is not True
-                    or person.notice_asked_version == self._notice_version):
-                return reply
-            if not notice_due(session, person.id, self._notice_version):
-                # Their yes answers this notice; any later yes will too, so never look again.
-                if len(self._on_current_notice) > 100_000:
-                    self._on_current_notice.clear()
-                self._on_current_notice.add(person.id)
+                    or person.notice_asked_version == self._notice_version
+                    or not notice_due(session, person.id, self._notice_version)):
                 return reply
         try:
             asked = await self._rasa.trigger_intent(conversation_id, NOTICE_INTENT)
