@@ -15,7 +15,7 @@ test:
 
 # Both also run at the start of `make test` (settings in pyproject.toml).
 lint: setup
-	.venv/app/bin/ruff check bot actions community_directory nlu_components tests bench scripts
+	.venv/app/bin/ruff check bot actions community_directory tests bench scripts
 
 typecheck: setup
 	.venv/app/bin/mypy bot actions community_directory

@@ -14,7 +14,7 @@ export PYTHONPATH="$PWD"
 export TF_CPP_MIN_LOG_LEVEL=3
 
 echo "==> ruff (lint)"
-.venv/app/bin/ruff check bot actions community_directory nlu_components tests bench scripts
+.venv/app/bin/ruff check bot actions community_directory tests bench scripts
 
 echo "==> mypy (type check)"
 .venv/app/bin/mypy bot actions community_directory

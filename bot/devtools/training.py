@@ -1,7 +1,6 @@
 """Training the Rasa model only when its inputs changed.
 
-The fingerprint covers config.yml, the domain, the training data and the project's own NLU
-components (nlu_components/, whose code is part of the trained model); the model file is named
+The fingerprint covers config.yml, the domain and the training data; the model file is named
 after it, so an unchanged project reuses the model without starting Rasa at all.
 """
 
@@ -16,14 +15,14 @@ from bot.config import PROJECT_ROOT
 
 RASA_BIN = PROJECT_ROOT / ".venv" / "rasa" / "bin" / "rasa"
 MODELS_DIR = PROJECT_ROOT / "models"
-TRAINING_INPUTS = ("config.yml", "domain", "data", "nlu_components")
+TRAINING_INPUTS = ("config.yml", "domain", "data")
 
 
 def fingerprint(root: Path = PROJECT_ROOT) -> str:
     digest = hashlib.sha256()
     for name in TRAINING_INPUTS:
         path = root / name
-        # __pycache__ is written when Rasa imports nlu_components; it must not change the fingerprint
+        # never __pycache__ (not an input)
         files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
         for file in files:
             digest.update(str(file.relative_to(root)).encode())

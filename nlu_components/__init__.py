@@ -1,1 +1,0 @@
-"""Custom Rasa NLU components, loaded by Rasa from the project root (config.yml names them)."""
