@@ -85,7 +85,8 @@ class Capabilities:
     delivered_on_send: bool = False
     # True: nothing goes over a network; the recipient reads queued messages from the outbox
     # itself (the web chat page). "Sending" only settles them, so the outbox settles a batch in one
-    # transaction, in order, without a lease or a call to the sender (bot/gateway/outbox.py).
+    # transaction, in order, without a lease or a claim per message (bot/gateway/outbox.py); the
+    # channel's sender is still handed each one, and must not go over a network.
     read_from_outbox: bool = False
     # True: someone who opted out and then writes in danger may still get the safety reply (they
     # are looking at the chat). False for SMS: carrier rules forbid texting a number after STOP.
