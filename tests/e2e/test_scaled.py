@@ -318,12 +318,6 @@ def test_a_turn_rasa_took_whose_answer_was_lost_is_answered_from_its_store_not_t
     assert _user_turns(scaled.tracker_url, conversation_id) == turns  # and Rasa did not take the text again
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Diagnosed (session 4): turns taken twice after a lost answer (fixed: answered from the tracker "
-           "store), action calls lost on closing keep-alive connections (fixed: actions/server.py), waits too "
-           "short under load (raised). Not yet seen green on the shared machine; remove once it passes 3 runs.",
-)
 def test_killing_an_app_process_and_a_rasa_server_mid_run_loses_nothing_and_sends_nothing_twice(
     scaled: ScaledStack, fake: FakeTwilio,
 ) -> None:
