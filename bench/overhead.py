@@ -9,8 +9,9 @@ outbox and sweeper polling) is measured first and taken off.
 
 Paths: web chat (the page's POST until its reply) and SMS (a signed webhook from the fake Twilio
 until both reply parts reach the fake phone, with Twilio's status callbacks, two per part, coming
-back as they do in production). Options: --turns N (default 300), --profile DIR (the app runs
-under bot/devtools/profiling.py: its stacks and every SQL statement's time, by caller).
+back as they do in production). Options: --turns N (default 300), --only webchat|sms (one path,
+so a profile shows that path alone), --profile DIR (the app runs under bot/devtools/profiling.py:
+its stacks and every SQL statement's time, by caller; PROFILE_CLOCK=cpu samples on CPU time).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def measure(pid: int, turn: Callable[[], float], turns: int) -> tuple[float, lis
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--turns", type=int, default=300)
+    parser.add_argument("--only", choices=["webchat", "sms"], default=None)
     parser.add_argument("--profile", type=Path, default=None)
     args = parser.parse_args()
     rasa = FakeRasa()
@@ -77,29 +79,31 @@ def main() -> None:
         )
         stack.wait_ready("app")
         pid = stack.services["app"].process.pid
-        with httpx.Client(base_url=app_url, timeout=30) as client:
-            client.get("/chat")
+        if args.only != "sms":
+            with httpx.Client(base_url=app_url, timeout=30) as client:
+                client.get("/chat")
 
-            def webchat_turn() -> float:
+                def webchat_turn() -> float:
+                    started = time.perf_counter()
+                    r = client.post("/chat/api/messages", json={"text": "hello", "client_id": uuid.uuid4().hex},
+                                    headers={"X-Webchat": "1"})
+                    r.raise_for_status()
+                    assert len(r.json()["messages"]) == len(REPLY)
+                    return (time.perf_counter() - started) * 1000
+
+                results["web chat"] = measure(pid, webchat_turn, args.turns)
+
+        if args.only != "webchat":
+            number = "+447700900123"
+
+            def sms_turn() -> float:
+                before = len(twilio.received(number))
                 started = time.perf_counter()
-                r = client.post("/chat/api/messages", json={"text": "hello", "client_id": uuid.uuid4().hex},
-                                headers={"X-Webchat": "1"})
-                r.raise_for_status()
-                assert len(r.json()["messages"]) == len(REPLY)
+                assert twilio.text_in(number, "hello").status_code == 200
+                assert twilio.wait_received(number, before + len(REPLY), 30)
                 return (time.perf_counter() - started) * 1000
 
-            results["web chat"] = measure(pid, webchat_turn, args.turns)
-
-        number = "+447700900123"
-
-        def sms_turn() -> float:
-            before = len(twilio.received(number))
-            started = time.perf_counter()
-            assert twilio.text_in(number, "hello").status_code == 200
-            assert twilio.wait_received(number, before + len(REPLY), 30)
-            return (time.perf_counter() - started) * 1000
-
-        results["SMS"] = measure(pid, sms_turn, args.turns)
+            results["SMS"] = measure(pid, sms_turn, args.turns)
     finally:
         stack.stop()
         rasa.server.stop()

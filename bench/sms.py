@@ -41,6 +41,12 @@ SCRIPT = ["hi", "1", "I would like to meet people", "SR2 8PN", "no", "1", "ok", 
 ACCOUNT, TOKEN, OUR_NUMBER = "AC" + "0" * 32, "bench-auth-token-0123456789", "+447700900000"
 PAUSE = 0.3  # a resident's pause after a reply: lets the rest of the turn's parts arrive first
 WAIT = 60.0  # a reply later than this counts as unanswered
+# Rasa's REST channel is the baseline, so its wait is not cut short: a REST request that gave up
+# at 60 s took that resident's remaining texts out of the burst, which lightened the load on the
+# others and left only the quicker waits in its figures (at 200 residents, 75 gave up, and REST
+# looked faster than it was). It waits this long instead, and the texts it answered after WAIT
+# are counted and printed.
+REST_WAIT = 600.0
 
 
 def sms_resident(fake: FakeTwilio, number: str, out: list[float], errors: list[str]) -> None:
@@ -59,8 +65,8 @@ def sms_resident(fake: FakeTwilio, number: str, out: list[float], errors: list[s
 
 def rest_resident(rasa_url: str, database_url: str, out: list[float]) -> None:
     """The same script straight to Rasa's REST channel, as the gateway would send it (bench/rest_baseline.py)."""
-    resident = RestResident(rasa_url, database_url, timeout=WAIT)
-    with httpx.Client(timeout=WAIT) as client:
+    resident = RestResident(rasa_url, database_url, timeout=REST_WAIT)
+    with httpx.Client(timeout=REST_WAIT) as client:
         for text in SCRIPT:
             out.append(resident.send(client, text))
             time.sleep(PAUSE)
@@ -164,6 +170,8 @@ def main() -> None:
     total = args.residents * len(SCRIPT) * args.rounds
     print(f"\nSMS path benchmark: {args.residents} residents x {len(SCRIPT)} texts, all at once, {args.rounds} round(s)")
     print(f"  answered: {len(sms.values)}/{total} over SMS, errors: {len(errors)} {sorted(set(errors))}")
+    late = sum(1 for v in rest.values if v > WAIT * 1000)
+    print(f"  Rasa REST: {len(rest.values)}/{total} answered, {late} of them after more than {WAIT:.0f} s")
     print(f"  {'path':<28}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'msg/s':>7}{'worst mean':>11}{'longest':>9}")
     print(sms.row())
     print(rest.row())

@@ -51,6 +51,13 @@ BATCH = 64
 LOCAL_LOOK_SECONDS = 5.0
 _LOCAL_WAITING = threading.Event()
 _LOCAL_WAITING.set()
+# The other channels' due messages are claimed when this process has queued one (`_SEND_WAITING`),
+# after a round that claimed something (the next part of a reply is now its address's head), and
+# at least this often whatever happened (retries falling due, other processes' messages). So a web
+# chat turn, which queues only web chat messages, costs no claim round.
+CLAIM_LOOK_SECONDS = 0.5
+_SEND_WAITING = threading.Event()
+_SEND_WAITING.set()
 # Clock slack when asking a provider what it accepted since an attempt began.
 FIND_SENT_SLACK = timedelta(minutes=1)
 
@@ -95,6 +102,8 @@ def enqueue_all(
     session.flush()
     if registry.capabilities(address.channel).read_from_outbox:
         _LOCAL_WAITING.set()
+    else:
+        _SEND_WAITING.set()
     return messages
 
 
@@ -117,6 +126,7 @@ class OutboxWorker:
         self._max_attempts = max_attempts
         self._wake = asyncio.Event()
         self._next_local_look = 0.0
+        self._next_claim_look = 0.0
         self._stopping = False
 
     def notify(self) -> None:
@@ -125,7 +135,7 @@ class OutboxWorker:
     async def run(self) -> None:
         while not self._stopping:
             try:
-                sent_any = await self.send_due()
+                sent_any = await self.send_due(always_claim=False)
             except Exception:  # keep the loop alive; the message stays queued
                 log_event("outbox_loop_error", level=logging.ERROR)
                 sent_any = False
@@ -140,10 +150,19 @@ class OutboxWorker:
         self._stopping = True
         self._wake.set()
 
-    async def send_due(self) -> bool:
-        """Claim and send the due head message of each address; True if anything was attempted."""
+    async def send_due(self, *, always_claim: bool = True) -> bool:
+        """Claim and send the due head message of each address; True if anything was attempted.
+
+        `always_claim=False` (the worker's own loop) skips the claim round when this process has
+        queued nothing to send since an empty round less than CLAIM_LOOK_SECONDS ago."""
         settled = await self.settle_read_from_outbox()
+        now_mono = time.monotonic()
+        if not always_claim and not _SEND_WAITING.is_set() and now_mono < self._next_claim_look:
+            return settled > 0  # nothing queued to send by this process since an empty claim round
+        _SEND_WAITING.clear()
         claimed = self.claim_due()
+        # After an empty round wait for news or the next look; after a full one look again at once.
+        self._next_claim_look = now_mono + CLAIM_LOOK_SECONDS if not claimed else 0.0
         if not claimed:
             return settled > 0
         if self._disk_sync is not None:
