@@ -9,8 +9,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.channels import sms_status
 from bot.channels.sms_status import later_status
-from bot.models import DeliveryEvent, OutboundMessage
+from bot.db import session_factory
+from bot.gateway.outbox import enqueue
+from bot.models import DeliveryEvent, Handoff, OutboundMessage
+from bot.records.people import get_or_create_address
 from tests.channels.helpers import RunningApp, wait_for
 from tests.fakes.twilio import FakeTwilio
 
@@ -121,3 +125,19 @@ def test_a_callback_for_a_message_we_never_sent_is_kept_unlinked(app: RunningApp
 )
 def test_status_order(current: str, reported: str, expected: str) -> None:
     assert later_status(current, reported) == expected
+
+
+def test_sent_and_delivered_reports_for_a_known_message_are_kept_and_move_it_forward(database_url, session):
+    """The common callbacks (no rule applies): each one kept, linked, and the status only moves on."""
+    address = get_or_create_address(session, "sms", RESIDENT)
+    reply = enqueue(session, address, "A reply", kind="reply")
+    reply.status, reply.provider_id = "sent", "SM-reply"
+    session.commit()
+    sessions = session_factory(database_url)
+    for reported in ("sent", "delivered", "sent"):  # the last overtaken on the way: it moves nothing back
+        assert sms_status.record_callback(sessions, "SM-reply", reported, None) == reply.id
+    session.expire_all()
+    assert session.get(OutboundMessage, reply.id).status == "delivered"
+    events = session.scalars(select(DeliveryEvent).where(DeliveryEvent.outbound_id == reply.id)).all()
+    assert sorted(e.status for e in events) == ["delivered", "sent", "sent"]
+    assert session.scalars(select(Handoff)).all() == []
