@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.channels.base import Capabilities, ChannelDefinition, ChannelSender
 from bot.config import Settings
@@ -77,8 +78,9 @@ async def send_message(body: SendBody, request: Request) -> dict[str, Any]:
     if not accepted.duplicate:
         gateway.schedule(accepted.address_id)
     await gateway.wait_settled(accepted.inbound_id, timeout=request.app.state.settings.rasa_timeout_seconds + 5)
-    replies = _messages(request, accepted.address_id, after=0, reply_to=accepted.inbound_id)
-    latest = _latest(request, accepted.address_id)
+    with request.app.state.sessions() as session:  # one session for both reads: this is every turn
+        replies = _messages(session, accepted.address_id, after=0, reply_to=accepted.inbound_id)
+        latest = _latest(session, accepted.address_id)
     await gateway.synced()  # what the page shows is on disk first (an urgent flag raised with it, too)
     return {"duplicate": accepted.duplicate, "messages": replies, "latest": latest}
 
@@ -89,42 +91,37 @@ async def poll_messages(request: Request, after: int = 0) -> dict[str, Any]:
     if chat_id is None:
         return {"messages": []}
     with request.app.state.sessions() as session:
-        address = session.scalar(
-            select(ChannelAddress).where(ChannelAddress.channel == Channel.WEBCHAT, ChannelAddress.address == chat_id)
+        address_id = session.scalar(
+            select(ChannelAddress.id).where(ChannelAddress.channel == Channel.WEBCHAT, ChannelAddress.address == chat_id)
         )
-        address_id = address.id if address else None
-    if not address_id:
-        return {"messages": [], "latest": 0}
-    # "latest" lets the page notice that numbering started again ("forget me" deletes the old
-    # messages), so it asks from the start instead of waiting for numbers it has already passed.
-    return {"messages": _messages(request, address_id, after=after), "latest": _latest(request, address_id)}
+        if not address_id:
+            return {"messages": [], "latest": 0}
+        # "latest" lets the page notice that numbering started again ("forget me" deletes the old
+        # messages), so it asks from the start instead of waiting for numbers it has already passed.
+        return {"messages": _messages(session, address_id, after=after), "latest": _latest(session, address_id)}
 
 
-def _latest(request: Request, address_id: str) -> int:
+def _latest(session: Session, address_id: str) -> int:
     """The highest message number for this chat now (0 when there are none)."""
-    with request.app.state.sessions() as session:
-        latest = session.scalar(
-            select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == address_id)
-        )
-        return int(latest or 0)
+    latest = session.scalar(select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == address_id))
+    return int(latest or 0)
 
 
-def _messages(request: Request, address_id: str, *, after: int, reply_to: str | None = None) -> list[dict[str, Any]]:
-    with request.app.state.sessions() as session:
-        query = select(OutboundMessage).where(
-            OutboundMessage.address_id == address_id,
-            OutboundMessage.status.in_((OutboundStatus.QUEUED, OutboundStatus.DELIVERED)),
-        )
-        if reply_to is not None:
-            query = query.where(OutboundMessage.in_reply_to == reply_to)
-        else:
-            query = query.where(OutboundMessage.sequence > after)
-        rows = session.scalars(query.order_by(OutboundMessage.sequence))
-        return [
-            {"id": m.id, "seq": m.sequence, "text": m.body, "kind": m.kind, "options": m.options or [],
-             "segments": m.segments}
-            for m in rows
-        ]
+def _messages(session: Session, address_id: str, *, after: int, reply_to: str | None = None) -> list[dict[str, Any]]:
+    query = select(OutboundMessage).where(
+        OutboundMessage.address_id == address_id,
+        OutboundMessage.status.in_((OutboundStatus.QUEUED, OutboundStatus.DELIVERED)),
+    )
+    if reply_to is not None:
+        query = query.where(OutboundMessage.in_reply_to == reply_to)
+    else:
+        query = query.where(OutboundMessage.sequence > after)
+    rows = session.scalars(query.order_by(OutboundMessage.sequence))
+    return [
+        {"id": m.id, "seq": m.sequence, "text": m.body, "kind": m.kind, "options": m.options or [],
+         "segments": m.segments}
+        for m in rows
+    ]
 
 
 # Behaves like an SMS phone: numbered options, segments counted (the page shows them); the page
