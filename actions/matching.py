@@ -21,6 +21,7 @@ PAGE = 3
 # Said when a correction changes the search ("the debt one, not energy", "owt closer to hendon?"),
 # so the reply to it never reads exactly like the one before.
 SEARCH_CHANGED = "OK, I will look again with that."
+STILL_THE_BEST = "I looked again. These still fit best."
 WIDER_MILES = 10.0
 _DIGIT = re.compile(r"\b(\d{1,2})\b")
 _WORDS = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "last": -1}
@@ -45,6 +46,35 @@ REQUEST_SLOTS = ("kinds", "excluded_needs", "excluded_kinds")
 def resident_text(tracker: Tracker) -> str:
     """The person's own messages in this search, oldest first (button payloads left out), so
     kinds, refusals and "for my dad" said in any turn reach the matcher."""
+    return ". ".join(resident_texts(tracker))
+
+
+# A change of mind about what to do: "actually id rather do something arty", "forget exercise,
+# is there a lunch club instead". What they asked for before it is no longer wanted.
+_CHANGE_OF_MIND = re.compile(
+    r"^\s*(?:actually|no\b|nah\b|sorry|wait|hang on|on second thoughts?)|\bi meant\b|\binstead\b|\brather\b"
+    r"|\bchanged my mind\b|\bchange of plan\b|\bforget (?:that|the|about|it)\b|\bscrap that\b",
+    re.IGNORECASE,
+)
+
+
+_AS_WELL = re.compile(r"\b(?:also|as well|too)\b", re.IGNORECASE)  # "sorry, debt advice as well": one more
+
+
+def since_change_of_mind(texts: list[str]) -> str | None:
+    """The person's words from their latest change of mind on, when a later message changes what
+    they want (it names kinds or needs of its own); None when they never changed it."""
+    for n in range(len(texts) - 1, 0, -1):
+        text = texts[n]
+        if _CHANGE_OF_MIND.search(text) and not _AS_WELL.search(text):
+            heard = read_request(text)
+            if heard.kinds or heard.needs:
+                return ". ".join(texts[n:])
+    return None
+
+
+def resident_texts(tracker: Tracker) -> list[str]:
+    """The person's own messages in this search, oldest first, button payloads left out."""
     texts: list[str] = []
     for event in reversed(tracker.events or []):
         if event.get("event") == "action" and event.get("name") in SEARCH_RESETS:
@@ -56,7 +86,7 @@ def resident_text(tracker: Tracker) -> str:
     latest = (tracker.latest_message.get("text") or "").strip()
     if not texts and latest and not latest.startswith("/"):
         texts.append(latest)
-    return ". ".join(reversed(texts))
+    return list(reversed(texts))
 
 
 def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
@@ -79,12 +109,25 @@ def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
     for name in REQUEST_SLOTS:
         setattr(request, name, list(tracker.get_slot(name) or []))
     request.about_person = tracker.get_slot("about_person") or None
-    said = resident_text(tracker)
+    texts = resident_texts(tracker)
+    said = ". ".join(texts)
     # "it has to be free im skint", "i use a wheelchair" in any turn are limits, asked or not
     # (days and times are left to the slots: people change those, and the form keeps the latest).
     request.free_only = request.free_only or must_be_free(said)
     request.access = list(dict.fromkeys([*request.access, *preferences_in_text(said).access]))
-    return read_request(said).apply(request)
+    reading = read_request(said)  # who it is for and what they turned down, from every turn
+    changed = since_change_of_mind(texts)
+    if changed is not None:
+        # "yoga", then "actually id rather do something arty": what they want now is the art
+        now = read_request(changed)
+        reading.kinds, reading.needs, reading.text = now.kinds, now.needs, now.text
+        reading.excluded_kinds = list(dict.fromkeys([*reading.excluded_kinds, *now.excluded_kinds]))
+        reading.excluded_needs = [n for n in dict.fromkeys([*reading.excluded_needs, *now.excluded_needs])
+                                  if n not in now.needs]
+        if now.needs:
+            request.needs = [n for n in request.needs if n in now.needs] or list(now.needs)
+        request.kinds = [k for k in request.kinds if k in now.kinds]
+    return reading.apply(request)
 
 
 def describe(n: int, match: Match) -> str:
@@ -198,7 +241,12 @@ def search(dispatcher: CollectingDispatcher, tracker: Tracker, *, exclude: list[
     if not matches:
         say_none_found(dispatcher, tracker, request, shown_before=bool(exclude))
         return [SlotSet("has_matches", bool(exclude)), SlotSet("offered", [])]
-    if not exclude:
+    same = [m.service_id for m in matches] == [o.get("id") for o in tracker.get_slot("offered") or []]
+    if not exclude and same:
+        # Asked again in other words ("its the debt one i meant"), and these still fit best: say so,
+        # so the answer does not read as if the message went unheard.
+        dispatcher.utter_message(text=STILL_THE_BEST)
+    elif not exclude:
         place = tracker.get_slot("location")
         dispatcher.utter_message(response="utter_searching_near" if place else "utter_searching", location=place)
     offer(dispatcher, matches)

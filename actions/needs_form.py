@@ -81,7 +81,7 @@ class ValidateNeedsForm(FormValidationAction):
         postcode = postcode_in(text)
         if postcode:
             return {"location": postcode}
-        if tracker.get_slot("requested_slot") == "location" and find_place(text):
+        if tracker.get_slot("requested_slot") == "location" and find_place(text, fuzzy=True):
             return {"location": text}
         return {}
 
@@ -123,7 +123,7 @@ class ValidateNeedsForm(FormValidationAction):
                             "imd_decile": found.imd_decile}
                 dispatcher.utter_message(text=found.message or "Sorry, I could not find that postcode. Please check it and send it again.")
                 return {"location": None}
-        place = find_place(text)
+        place = find_place(text, fuzzy=True)  # the answer to "where?": "milfield" is Millfield
         if place is not None:
             return {"location": place.name, "lat": place.lat, "lon": place.lon}
         dispatcher.utter_message(response="utter_location_not_found")

@@ -22,10 +22,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.understanding import read_needs
+from actions.understanding import read_needs, without_refusals
 from bot.text.sms_text import to_gsm7
-from community_directory.places import find_place
+from community_directory.places import find_place, names_only_the_city
 from community_directory.preferences import Preferences, preferences_in_text
+from community_directory.request_text import read_request
 
 # Messages about the conversation, not about what matters ("how does this work?" is no job).
 NOT_ABOUT_NEEDS = frozenset(
@@ -57,11 +58,15 @@ QUIET_FORMS = frozenset({"goal_form", "checkin_form"})
 CLOSER_MILES = 2.0
 NO_TRANSPORT_MILES = 1.5  # as community_directory.matching: walking distance
 NEED_TEXT_MAX = 300
-READ_HERE = ("needs", "need_text", "access", "days", "time_of_day", "cost", "location", "lat", "lon", "max_miles")
-# Free only, said in passing: "it has to be free", "cant afford much" (but "im free on tuesdays" is a day).
+READ_HERE = ("needs", "need_text", "access", "days", "time_of_day", "cost", "location", "lat", "lon", "max_miles",
+             "age_group")
+# Free only, said in passing: "it has to be free", "cant afford much" (but "im free on tuesdays" is a day,
+# and so is "me only free day": when they are free, not what it costs).
+_FREE_TIME = (r"(?!\s+(?:day|days|time|on|at|in|from|after|before|most|all|every|mornings?|afternoons?|evenings?"
+              r"|nights?|weekends?|this|next|tomorrow|today|then)\b)")
 _FREE_ONLY = re.compile(
-    r"\b(?:has to be|have to be|must be|needs to be|need to be|got to be|only|has 2 be|gotta be)\s+free\b"
-    r"|\bfree\s+(?:only|ones?|things|stuff)\b"
+    r"\b(?:has to be|have to be|must be|needs to be|need to be|got to be|only|has 2 be|gotta be)\s+free\b" + _FREE_TIME
+    + r"|\bfree\s+(?:only|ones?|things|stuff)\b"
     r"|\bno cost\b|\bcan'?t (?:afford|pay)\b|\bcannot (?:afford|pay)\b|\bnothing that costs\b|\bfor free\b",
     re.IGNORECASE,
 )
@@ -85,7 +90,7 @@ _DAY_SAID = {
     "weekend": r"week ?ends?",
     "weekdays": r"week ?days?|during the week|mon(day)? to fri(day)?",
 }
-_TIME_WORD = re.compile(r"\b(?:mornings?|afternoons?|evenings?|nights?)\b", re.IGNORECASE)
+_TIME_WORD = re.compile(r"\b(?:mornings?|afternoons?|evenings?|nights?|day ?times?)\b", re.IGNORECASE)
 _BARE_AM_PM = re.compile(r"(?<!\d)(?<!\d )\b(?:am|pm)\b", re.IGNORECASE)
 
 
@@ -150,6 +155,11 @@ class ValidateSlotMappings(ValidationAction):
     ) -> dict[str, Any]:
         return {}
 
+    async def extract_age_group(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {}  # the model's entity, checked in validate_age_group
+
     # Slots read by an extract_ method are valid as extracted; these say so (and keep the SDK quiet).
     def validate_need_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -167,7 +177,27 @@ class ValidateSlotMappings(ValidationAction):
         # "week on wednesday" as a check-in time, "go every tuesday" as a goal: not a new search limit
         if (tracker.active_loop or {}).get("name") in QUIET_FORMS:
             return {"days": previous_value(tracker, "days")}
-        return {"days": value}
+        values = value if isinstance(value, list) else [value] if value else []
+        known = [str(v).lower() for v in values if str(v).lower() in _DAY_SAID]
+        text = _typed(tracker)
+        if len(known) < len(values) and text is not None:
+            # The model marks "day" in "me only free day" as a day: the days the words name stand
+            known = list(dict.fromkeys(known + when_in_passing(text).days))
+        return {"days": known or previous_value(tracker, "days")}
+
+    def validate_age_group(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A bare number the model took for an age ("had him 14 year") counts only when the words
+        say it is someone's age ("hes 14", "im 72")."""
+        text = _typed(tracker)
+        spans = _entities(tracker, "age_group")
+        numbers = [e for e in spans if isinstance(e.get("start"), int)
+                   and str((text or "")[e["start"]:e.get("end", e["start"])]).strip().isdigit()]
+        if value is not None and text is not None and numbers and len(numbers) == len(spans):
+            if read_request(text).about_person.age is None:
+                return {"age_group": previous_value(tracker, "age_group")}
+        return {"age_group": value}
 
     def validate_time_of_day(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -304,10 +334,9 @@ class ValidateSlotMappings(ValidationAction):
             or _entities(tracker, "postcode")
         ):
             return {}
-        place = find_place(text)
+        place = find_place(without_refusals(text))  # "i meant roker not pallion" is Roker
         # "anything in Sunderland?" is everywhere, not a move to the city's middle
-        everywhere = place is not None and place == find_place("sunderland") and "centre" not in text.lower()
-        if place is None or everywhere or place.name == tracker.get_slot("location"):
+        if place is None or names_only_the_city(text) or place.name == tracker.get_slot("location"):
             return {}
         return {"location": place.name, "lat": place.lat, "lon": place.lon}
 
@@ -315,7 +344,12 @@ class ValidateSlotMappings(ValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A place name is placed at once; postcodes are checked by the needs form."""
-        place = find_place(str(value or ""))
+        text = _typed(tracker)
+        # The message read as a whole says which place, when it names one outside a refusal:
+        # "sorry i meant roker not pallion" is Roker, whichever of the two the model kept.
+        place = find_place(without_refusals(text)) if text else None
+        if place is None or names_only_the_city(without_refusals(text or "")):
+            place = find_place(str(value or ""), fuzzy=True)  # the model heard it as a place: "silksworh"
         if place is None:
             return {}
         return {"location": place.name, "lat": place.lat, "lon": place.lon}

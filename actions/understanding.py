@@ -45,6 +45,9 @@ _NOT_A_NEED = [
         r"\b(?:he|she|they|partner|husband|wife|hubby|fella|missus)(?:'?s| is| has| was)?\s+(?:gone\s+|went\s+)?"
         r"(?:back\s+)?(?:to|at|in)\s+work\b"
     ),
+    # who someone is or was: "a learning disability" is no course, "dad worked in the shipyards" no job
+    r"\blearning\s+(?:disabilit\w*|difficult\w*|disabled)\b",
+    r"\b(?:worked|used\s+to\s+work)\b",
     # "how does this work", "that would work"
     r"\b(?:does|do|did|would|will|should|could)\s+(?:this|that|it)\s+work\b",
     r"\b(?:this|that|it)\s+(?:works|worked)\b",
@@ -62,7 +65,8 @@ _NOT_A_NEED_RES = [re.compile(p, re.IGNORECASE) for p in _NOT_A_NEED]
 # A refusal: the need words after it, to the end of the clause, are what the person does NOT want.
 _REFUSAL = re.compile(
     r"\b(?:"
-    r"(?:i'?m|im|i am|am)\s+not\s+(?:really\s+)?(?:a|an)\b"
+    r"(?:i'?m|im|i am|am)\s+not\s+(?:really\s+)?(?:a|an|one\s+for|the\s+type|the\s+sort|a\s+fan\s+of|big\s+on)\b"
+    r"|can'?t\s+be\s+doing\s+with"
     r"|not\s+(?:after|looking\s+for|wanting|interested\s+in|into|bothered\s+(?:about|with)|fussed\s+(?:about|on|with)|"
     r"needing|asking\s+(?:about|for)|on\s+about)"
     r"|(?:don'?t|dont|do not|doesn'?t|does not|didn'?t)\s+(?:want|need|fancy|mean)(?!\s+to\s+(?:be|feel|sit|stay))"

@@ -126,8 +126,9 @@ def _vocabulary() -> frozenset[str]:
     return frozenset(w for kind in load_kinds() for phrase in kind.said for w in phrase.split())
 
 
-def _close(a: str, b: str, limit: int) -> bool:
-    """Damerau-Levenshtein distance (adjacent swaps count one) at most `limit`."""
+def within_edits(a: str, b: str, limit: int) -> bool:
+    """Damerau-Levenshtein distance (adjacent swaps count one) at most `limit`: how far a typed
+    word may be from a known one ("bereavment", "silksworh") and still be read as it."""
     if abs(len(a) - len(b)) > limit:
         return False
     previous2: list[int] = []
@@ -156,7 +157,7 @@ def spell(word: str) -> str:
         return word[:-2] + "a"  # written as said, with no r sounded: "zumber", "salser"
     limit = 2 if len(word) >= 9 else 1
     for candidate in sorted(vocabulary):
-        if len(candidate) >= 5 and candidate[0] == word[0] and _close(word, candidate, limit):
+        if len(candidate) >= 5 and candidate[0] == word[0] and within_edits(word, candidate, limit):
             return candidate
     return word
 

@@ -102,7 +102,10 @@ things to want was what where with would you your just really help find looking 
 hello hiya hey yes yeah yep not good lol pls thanks ta ok okay alright""".split())
 
 
-_GENTLE = re.compile(r"\b(gentl|balanc|wobbl|frail|steady on)")  # stemmed words, as _Asked.words holds them
+# Stemmed words, as _Asked.words holds them: asked for gentle, or a long-term condition that makes
+# running and football a poor first offer ("ive got copd and get out of breath").
+_GENTLE = re.compile(r"\b(gentl|balanc|wobbl|frail|steady on|copd|emphysema|breath|asthma|arthrit|fibromyalg"
+                     r"|heart (condit|problem|attack|failur)|angina|chronic|long covid|poorly chest|bad chest)")
 
 
 @dataclass

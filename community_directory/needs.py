@@ -30,7 +30,11 @@ NEEDS: tuple[Need, ...] = (
                                              "four walls", "sat in all day", "sits in all day", "bored",
                                              # new to the area: nobody to meet yet
                                              "new to the area", "new here", "new round here", "just moved", "moved here",
-                                             "moved up here", "dont know a soul", "don't know a soul")),
+                                             "moved up here", "dont know a soul", "don't know a soul",
+                                             # time to fill, and being with others in other words
+                                             "sociable", "socialis", "socializ", "see a soul", "something to fill", "summat to fill",
+                                             "fill my time", "fill me time", "fill the time", "fill my days", "fill me days",
+                                             "fill the days", "fill my evenings", "fill me evenings", "fill the evenings")),
     Need("physical_activity", "getting active", ("walk", "exercise", "active", "fit", "sport", "swim", "dance", "yoga", "gym", "football", "keep fit",
                                                      # sports by name ("running" alone is also "running since 1990" in a listing)
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",
@@ -38,7 +42,10 @@ NEEDS: tuple[Need, ...] = (
                                                      "tai chi", "aerobics", "climbing")),
     Need("creative", "arts and crafts", ("art", "craft", "paint", "draw", "knit", "sew", "music", "sing ", "singing", "singer", "sings ", "choir", "write", "photo",
                                            "pottery", "crochet", "guitar", "piano", "ukulele", "brass band", "drama", "poetry", "hobby", "hobbies",
-                                           "creativ", "arty", "crafty", "making things", "make things", "woodwork")),
+                                           "creativ", "arty", "crafty", "making things", "make things", "woodwork",
+                                           # hands-on, in other words (a men's shed, a garden group)
+                                           "something practical", "summat practical", "owt practical", "hands on", "with my hands",
+                                           "with me hands", "fixing things", "fix things", "making stuff", "tinkering")),
     Need("learning", "learning something new", ("learn", "course", "class", "study", "english", "reading", "maths", "history", "lecture",
                                                         "languages", "something new", "qualification", "esol")),
     Need("volunteering", "volunteering", ("volunteer", "help out", "give back", "charity shop",
@@ -53,7 +60,12 @@ NEEDS: tuple[Need, ...] = (
                                                                "down in the dumps", "panic attack", "nerves", "confidence", "drinking too much", "alcohol",
                                                                "proper down", "really down", "so down", "bit down", "very down",
                                                                "dead down", "been down", "drink too much", "drink a bit too much",
-                                                               "drinking a lot", "on the drink", "hit the bottle")),
+                                                               "drinking a lot", "on the drink", "hit the bottle",
+                                                               # grief said plainly, and staying off drink, drugs or gambling
+                                                               "in bits", "heartbroken", "heart broken", "off the drink", "off the booze",
+                                                               "off the drugs", "sober", "recovery", "addict", "gambling", "stopped drinking",
+                                                               "quit drinking", "given up drinking", "give up drinking", "given up the drink",
+                                                               "stopped the drink")),
     Need("parenting", "parents and families", ("parent", "mum", "dad", "baby", "toddler", "kids", "children", "family",
                                                 "families", "bairn", "grandkid", "grandchild", "grandbairn", "little ones", "mams ",
                                                 "young mam", "new mam", "single mam")),
@@ -61,7 +73,8 @@ NEEDS: tuple[Need, ...] = (
     Need("digital_skills", "computers and phones", ("computer", "internet", "online", "digital", "laptop", "tablet", "smartphone", "email", "ipad",
                                                                 "cumputer", "use my phone", "use a phone", "using my phone", "smart phone", "whatsapp",
                                                                 "zoom", "facetime", "video call")),
-    Need("outdoors", "gardening and outdoors", ("garden", "allotment", "outdoor", "nature", "grow", "the park", "a park", "parks", "country park", "parkland", "conservation", "beach", "fishing")),
+    Need("outdoors", "gardening and outdoors", ("garden", "allotment", "outdoor", "nature", "grow", "the park", "a park", "parks", "country park", "parkland", "conservation", "beach", "fishing",
+                                                "something practical", "summat practical", "owt practical", "hands on", "hands dirty", "fresh air")),
     Need("faith_culture", "faith and culture groups", ("church", "mosque", "temple", "faith", "pray", "culture", "community centre", "heritage", "gurdwara")),
 )
 

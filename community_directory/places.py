@@ -45,17 +45,66 @@ _PLACES: dict[str, tuple[str, float, float]] = {
     "high barnes": ("High Barnes", 54.8990, -1.4120), "grangetown": ("Grangetown", 54.8860, -1.3700),
     "tunstall": ("Tunstall", 54.8800, -1.3900), "herrington": ("Herrington", 54.8660, -1.4530),
 }
+# Landmarks people give instead of an area ("near the Minster"): the area they stand in, or their own
+# centre when they sit between areas.
+_LANDMARKS: dict[str, tuple[str, float, float]] = {
+    **{key: _PLACES["city centre"] for key in (
+        "minster", "sunderland minster", "the bridges", "bridges shopping centre", "keel square", "park lane",
+        "fawcett street", "high street west", "winter gardens", "mowbray park", "empire theatre", "the empire",
+        "sunderland museum", "city hall", "sunderland station", "central station")},
+    **{key: ("Monkwearmouth", 54.9150, -1.3820) for key in (
+        "stadium of light", "the stadium", "glass centre", "national glass centre", "st peters")},
+    **{key: _PLACES["roker"] for key in ("seafront", "sea front", "roker pier", "the pier")},
+    **{key: ("Sunderland Royal Hospital", 54.9040, -1.4150) for key in (
+        "royal hospital", "sunderland royal", "the royal", "kayll road")},
+}
 _CLEAN = re.compile(r"[^a-z ]+")
+FUZZY_FROM = 6  # names this long or longer may be misspelt by one letter ("milfield"), by two from 9
 
 
-def find_place(text: str) -> Place | None:
-    """The area named in the text, longest name first ("hetton le hole" before "hetton")."""
-    cleaned = " " + " ".join(_CLEAN.sub(" ", text.lower().replace("-", " ")).split()) + " "
+def _cleaned(text: str) -> str:
+    return " " + " ".join(_CLEAN.sub(" ", text.lower().replace("-", " ")).split()) + " "
+
+
+def find_place(text: str, *, fuzzy: bool = False) -> Place | None:
+    """The area named in the text, longest name first ("hetton le hole" before "hetton"), or a
+    landmark in it ("near the minster").
+
+    With `fuzzy` (for an answer to "where are you?", whose words are all about the place), a
+    name one letter out ("silksworh", "milfield", two for long names: "farringdun") is read
+    as the area; in passing, only names written in full count ("i play poker" is not Roker).
+    """
+    cleaned = _cleaned(text)
+    for names in (_PLACES, _LANDMARKS):
+        # "sunderland" last: "red house, sunderland" is Red House
+        for key in sorted(names, key=lambda k: (k == "sunderland", -len(k))):
+            if f" {key} " in cleaned:
+                name, lat, lon = names[key]
+                return Place(name, lat, lon)
+    return _misspelt_place(cleaned.split()) if fuzzy else None
+
+
+def _misspelt_place(words: list[str]) -> Place | None:
+    """The area whose name is closest to a run of these words, within one edit (two from nine letters)."""
+    from community_directory.kinds import within_edits
+
     for key in sorted(_PLACES, key=len, reverse=True):
-        if f" {key} " in cleaned:
-            name, lat, lon = _PLACES[key]
-            return Place(name, lat, lon)
+        size = len(key.split())
+        if len(key.replace(" ", "")) < FUZZY_FROM:
+            continue
+        limit = 2 if len(key) >= 9 else 1
+        for start in range(len(words) - size + 1):
+            said = " ".join(words[start:start + size])
+            if said[0] == key[0] and len(said) >= FUZZY_FROM - 1 and within_edits(said, key, limit):
+                name, lat, lon = _PLACES[key]
+                return Place(name, lat, lon)
     return None
+
+
+def names_only_the_city(text: str) -> bool:
+    """ "Anything in Sunderland?" is everywhere, not a move to the city's middle (but "Sunderland
+    city centre" and "near the Minster, Sunderland" are the middle)."""
+    return find_place(text) is not None and find_place(re.sub(r"sunderland", " ", text.lower())) is None
 
 
 def place_words() -> frozenset[str]:

@@ -25,7 +25,12 @@ _TIMES: dict[str, str] = {
     "morning": r"mornings?|am\b|before (lunch|dinner)",
     "afternoon": r"afternoons?|after (lunch|dinner)|pm\b",
     "evening": r"evenings?|nights?|after work|after tea",
+    # not the evening: "in the daytime", "i dont go out when its dark"
+    "daytime": r"day ?times?|during the day|in the day|while its light|before (?:it gets )?dark"
+               r"|(?:dont|don'?t|do not|never|wont|won'?t|cant|can'?t) go out (?:when|after|once|in the) (?:its |it is |it gets )?dark",
 }
+# Activity names with a time word in them say what, not when: "any coffee mornings?" is no limit.
+_NAMED_TIMES = re.compile(r"\bcoffee mornings?\b|\bnight ?out\b|\bgames nights?\b|\bquiz nights?\b")
 _FREE = r"\bfree\b|no cost|skint|can'?t (afford|pay)|no money|not pay|nothing that costs"
 _ACCESS: dict[str, str] = {
     "wheelchair": r"wheel ?chair|step[- ]?free|no steps|ramp",
@@ -43,7 +48,10 @@ _NOT_TIME = re.compile(r"\b(?:cant|can'?t|cannot|can not|dont|don'?t|do not|not|
 def _time_wanted(lowered: str) -> str | None:
     """The time of day asked for: the first one named that is not turned down ("an afternoon one
     instead? i cant do mornings" is the afternoon)."""
-    said = sorted((m.start(), name) for name, pattern in _TIMES.items() for m in re.finditer(rf"\b({pattern})", lowered))
+    lowered = _NAMED_TIMES.sub(lambda m: " " * len(m.group()), lowered)
+    # each time word whole ("nightmare" is no night), but "mornin" and "eves" are read as written
+    said = sorted((m.start(), name) for name, pattern in _TIMES.items()
+                  for m in re.finditer(rf"\b({pattern})(?![a-z])", lowered))
     wanted = [name for start, name in said if not _NOT_TIME.search(lowered[max(0, start - 30):start])]
     return wanted[0] if wanted else None
 
@@ -78,7 +86,8 @@ def preferences_in_text(text: str) -> Preferences:
 
 # Stricter than _FREE, for words said in passing in any turn: "im free on tuesdays" is a day.
 _MUST_BE_FREE = re.compile(
-    r"\b((has|have|got|needs?) to be free|free only|only free|free ones?|free stuff|free things?|for free"
+    r"\b((has|have|got|needs?) to be free|free only|only free(?! (day|days|time|on|at|in|after|mornings?|afternoons?|evenings?))"
+    r"|free ones?|free stuff|free things?|for free"
     r"|skint|cant afford|can'?t afford|no money|brassic|nothing that costs|cant pay|can'?t pay)\b"
 )
 

@@ -31,7 +31,9 @@ _NEGATION = re.compile(
     r"\b((i|im|i am|ive|i have|i do|i does|i would|id|ill) (not|never)\b|not (a|an|after|into|interested|looking"
     r"|bothered|keen|fussed on|for me|really into)\b|(i|we) (dont|do not|didnt|wont|would not|wouldnt) "
     r"(want|need|fancy|like|do|care for)\b|dont (want|need|fancy)\b|no more\b|rather not\b|nothing to do with"
-    r"|nothing (with|for|involving)\b|without\b|no thanks\b|(i|we) (hate|cant stand)\b|not\s*$)"
+    r"|nothing (with|for|involving)\b|without\b|no thanks\b|(i|we) (hate|cant stand)\b|not\s*$"
+    # "im not one for sitting in a circle", "not a fan of", "cant be doing with"
+    r"|not (really )?(one for|the type|the sort|a fan of|big on|a big fan of)\b|cant be doing with\b)"
 )
 # "no X" is a refusal only for these: "no money", "no friends", "no food" are needs, not refusals.
 _NO_THANKS = re.compile(r"\bno\s+(jobs?|work stuff|volunteering|carers|carer stuff|exercise|sport|groups? for kids"
@@ -70,8 +72,10 @@ _CHILD_AGED = re.compile(rf"\b(?:my|me|our|wor) ({'|'.join(_CHILDREN)})s?\b(?:\s
 # A child's age said as "my 2 year old", "me 18 month old", "our 3yo".
 _CHILD_YEARS = re.compile(r"\b(?:my|me|our|wor) (\d{1,2}) ?(years?|yrs?|months?|weeks?|yo|mo)(?: old)?\b")
 _DEATH = r"(?:died|passed|passed away|passed on|has passed|has died|went|is gone|was taken)"
-_BEREAVED = re.compile(rf"\b(?:my|me|our|wor|the) (?:late )?({_RELATION}|son|daughter|child|baby|bairn)s? (?:\w+ ){{0,2}}?{_DEATH}\b"
-                       rf"|\blost (?:my|me|our|wor|the) ({_RELATION}|son|daughter|child|baby|bairn)\b"
+# A pet is grieved for too: "me dog died last week, im in bits".
+_GRIEVED = rf"{_RELATION}|son|daughter|child|baby|bairn|dog|cat|pet|budgie|horse|puppy|kitten"
+_BEREAVED = re.compile(rf"\b(?:my|me|our|wor|the) (?:late )?({_GRIEVED})s? (?:\w+ ){{0,2}}?{_DEATH}\b"
+                       rf"|\blost (?:my|me|our|wor|the) ({_GRIEVED})\b"
                        r"|\b(?:death of|funeral|since (?:he|she) (?:died|passed))\b")
 _SELF_GENDER = re.compile(r"\b(?:im|i am|as) an? (man|woman|bloke|lad|lass|guy|gent|fella|lady|girl|mum|mam|dad)\b")
 _MALE_WORDS = {"man", "bloke", "lad", "guy", "gent", "fella", "dad"}
@@ -101,7 +105,12 @@ _CIRCUMSTANCE = re.compile(r"\b((cant|can not|cannot|how to|how do i|dont know h
                            r"|works (nights|days|shifts|full time|part time)|have one|had one"
                            r"|(moved|came|come|relocated|here|up|down|over) (here |up |down |over )?for (work|a job|my job|the job"
                            r"|his job|her job|their job)"
-                           r"|broke (up|down|into|my|me|his|her|the|our|it))\b")
+                           r"|broke (up|down|into|my|me|his|her|the|our|it)"
+                           # who someone is or was, not what they want: "a learning disability" is no
+                           # course, "me dad worked in the shipyards" no job wanted
+                           r"|learning (disabilit\w*|difficult\w*|disabled)|worked|used to work"
+                           # how far they can get, not a walk wanted
+                           r"|(within |in )?walking distance|walk(ing)? (there|to it)|bus ride)\b")
 _LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speaks|speak|in) (arabic|polish|kurdish|farsi|urdu|bengali"
                        r"|punjabi|romanian|portuguese|chinese|mandarin|cantonese|tigrinya|turkish|somali|ukrainian"
                        r"|russian|lithuanian|latvian|slovak|czech|spanish|french)\b"

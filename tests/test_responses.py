@@ -125,6 +125,7 @@ def code_texts() -> dict[str, str]:
         "choice corrected": f"OK, {_LONG['name']} then. {_LONG['how_to_join']}",
         "which one": "Which one? Reply with a number from 1 to 3.",
         "search changed": __import__("actions.matching", fromlist=["x"]).SEARCH_CHANGED,
+        "still the best": __import__("actions.matching", fromlist=["x"]).STILL_THE_BEST,
         "nothing shown yet": "I have not shown you any groups yet. Tell me what you would like to do.",
         "goal read back (longest kept)": f"So your goal is: {long_goal}. Is that right?",
         "handoff asked again": __import__("actions.support", fromlist=["x"]).handoff_already(WorkingHours()),

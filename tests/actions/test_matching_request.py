@@ -79,3 +79,26 @@ def test_details_of_one_match_say_when_and_what_it_costs() -> None:
     assert text.endswith("Just turn up, no need to book.") and count_segments(text).segments <= 2 and is_gsm7(text)
     assert "Free." in details_text({**item, "cost": "Free"})
     assert details_text({"name": "X", "description": "A group.", "how_to_join": "Call."}) == "X: A group. Call."
+
+
+def test_a_change_of_mind_replaces_what_was_asked_for_before() -> None:
+    tracker = conversation("yoga", "doxford", "no", "actually id rather do something arty",
+                           needs=["physical_activity", "creative"])
+    request = build_request(tracker, exclude=[])
+    assert request.kinds == ["art"]  # the yoga is no longer wanted
+    assert request.needs == ["creative"]
+
+
+def test_one_more_need_added_is_not_a_change_of_mind() -> None:
+    tracker = conversation("coffee morning", "hendon", "sorry, debt advice as well", needs=["loneliness", "money"])
+    request = build_request(tracker, exclude=[])
+    assert request.kinds == ["coffee_morning", "debt_advice"]
+    assert request.needs == ["loneliness", "money"]
+
+
+def test_a_change_of_mind_keeps_who_it_is_for() -> None:
+    tracker = conversation("exercise class for my mam shes 81", "red house", "forget exercise, a lunch club instead",
+                           needs=["physical_activity", "loneliness"])
+    request = build_request(tracker, exclude=[])
+    assert request.kinds == ["lunch_club"] and request.for_someone_else
+    assert request.about_person.age == 81

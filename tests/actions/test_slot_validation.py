@@ -159,3 +159,50 @@ def test_other_ways_of_asking_for_closer_tighten_the_circle():
         slots = run(tracker(text, intent="request_different", before={"location": "Roker", "needs": ["creative"]}))
         assert slots.get("max_miles") == 2.0, text
     assert "max_miles" not in run(tracker("i walk miles every day", before={"needs": ["physical_activity"]}))
+
+
+def test_a_place_turned_down_is_not_where_to_look():
+    text = "sorry i meant roker not pallion"
+    start = text.index("pallion")
+    ents = [{"entity": "place", "value": "Pallion", "start": start, "end": start + 7}]
+    slots = run(tracker(text, intent="request_different", entities=ents, before={"location": "Pallion"},
+                        now={"location": "Pallion"}))
+    assert slots["location"] == "Roker"
+
+
+def test_a_misspelt_place_the_model_heard_is_placed():
+    slots = run(tracker("silksworh", intent="inform_location", now={"location": "silksworh"}))
+    assert slots["location"] == "Silksworth"
+
+
+def test_free_day_is_a_day_not_a_cost():
+    text = "any coffee mornings on a wednesday? thats me only free day"
+    start = text.index("day", text.index("free"))
+    ents = [{"entity": "day", "value": "day", "start": start, "end": start + 3}]
+    slots = run(tracker(text, intent="inform_availability", entities=ents, now={"days": ["day"]}))
+    assert slots["days"] == ["wednesday"]
+    assert slots.get("cost") is None
+    assert slots.get("time_of_day") is None  # a coffee morning is what, not when
+
+
+def test_a_number_is_an_age_only_when_the_words_say_so():
+    text = "me dog died last week, had him 14 year, im in bits"
+    start = text.index("14")
+    ents = [{"entity": "age_group", "value": "young_people", "start": start, "end": start + 2}]
+    slots = run(tracker(text, intent="ask_details", entities=ents, now={"age_group": "young_people"}))
+    assert slots["age_group"] is None
+    text = "anything for my lad hes 14"
+    start = text.index("14")
+    ents = [{"entity": "age_group", "value": "young_people", "start": start, "end": start + 2}]
+    slots = run(tracker(text, entities=ents, now={"age_group": "young_people"}))
+    assert slots["age_group"] == "young_people"
+
+
+def test_daytime_only_is_a_time_of_day():
+    slots = run(tracker("something for my anxiety but it has to be in the daytime, i dont go out when its dark"))
+    assert slots["time_of_day"] == "daytime"
+
+
+def test_a_nightmare_is_no_evening():
+    slots = run(tracker("something social, but the buses are a nightmare"))
+    assert slots.get("time_of_day") is None

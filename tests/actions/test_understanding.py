@@ -107,3 +107,23 @@ def test_a_kind_named_with_a_typo_gives_its_need_when_no_need_word_is_there():
     assert read_needs("lost me mam last month, is there a berevement group").needs == ["mental_wellbeing"]
     assert read_needs("is there any zumber classes near roker").needs == ["physical_activity"]
     assert read_needs("how does this work").needs == []
+
+
+def test_a_learning_disability_is_who_they_are_not_a_course():
+    heard = read_needs("my brother has a learning disability, hes 30, is there anything sociable he could go to")
+    assert heard.needs == ["loneliness"]
+
+
+def test_where_someone_worked_is_no_job_wanted():
+    heard = read_needs("me dad worked in the shipyards, i love finding out about the old days on the river")
+    assert "employment" not in heard.needs and "learning" in heard.needs
+
+
+def test_not_one_for_a_talking_group_is_a_refusal():
+    text = "been a bit low but im not one for sitting in a circle talking about feelings. something practical"
+    heard = read_needs(text)
+    assert {"creative", "outdoors", "mental_wellbeing"} <= set(heard.needs)
+
+
+def test_a_pet_that_died_is_a_bereavement():
+    assert read_needs("me dog died last week, had him 14 year. is there owt for that").needs == ["mental_wellbeing"]

@@ -6,6 +6,8 @@ judged the way a link worker would: what must and must not be in the top three.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from directory_testing import TODAY
 from sqlalchemy import update
@@ -350,3 +352,45 @@ def test_feelings_and_circumstances_said_plainly() -> None:
     assert "mental_wellbeing" in low.needs and "money" not in low.needs
     assert read_request("is there owt for young mams").needs == ["parenting"]
     assert read_request("help with housing, not debt").kinds == ["housing_advice"]
+
+
+def test_a_long_term_condition_gets_gentle_activity_first(demo_session: Session) -> None:
+    matches = top(demo_session, "Farringdon", "ive got copd and get out of breath easy, but the nurse wants me to keep a bit active")
+    assert not any("Running" in m.name or "Football" in m.name for m in matches), names(matches)
+    assert "Farringdon Chair-Based Exercise" in names(matches)
+
+
+def test_a_man_who_turns_down_a_talking_group_gets_something_practical(demo_session: Session) -> None:
+    said = ("im a bloke, 52, been feeling a bit low lately but im not one for sitting in a circle talking about "
+            "feelings. something practical")
+    assert read_request(said).excluded_kinds == ["mental_health_group"]
+    matches = top(demo_session, "Red House", said)
+    assert "Red House Men's Shed" in names(matches)
+    assert not any("Peer Support" in m.name or "Wellbeing" in m.name for m in matches), names(matches)
+
+
+def test_grief_for_a_pet_finds_a_bereavement_group(demo_session: Session) -> None:
+    said = "me dog died last week, had him 14 year, im in bits. is there owt for that"
+    assert read_request(said).kinds == ["bereavement"]
+    assert "Bereavement" in top(demo_session, "Seaburn", said)[0].name
+
+
+def test_other_words_for_photography_and_history(demo_session: Session) -> None:
+    assert kinds_in_text("got a new camera, want to go out taking pics") == ["photography"]
+    said = "me dad worked in the shipyards, i love finding out about the old days on the river"
+    assert read_request(said).kinds == ["history"] and "employment" not in read_request(said).needs
+    assert top(demo_session, "Southwick", said)[0].name == "Southwick Heritage Group"
+
+
+def test_walking_distance_is_how_far_not_a_walk(demo_session: Session) -> None:
+    said = "something social, but it has to be walking distance i dont drive"
+    assert read_request(said).needs == ["loneliness"]
+    matches = top(demo_session, "Southwick", said)
+    assert not any("Walk" in m.name for m in matches), names(matches)
+    assert matches[0].name == "Southwick Friendship Group"
+
+
+def test_daytime_only_leaves_out_the_evening_groups(demo_session: Session) -> None:
+    matches = top(demo_session, "Thorney Close", "something for my anxiety", time_of_day="daytime")
+    starts_in_the_evening = re.compile(r"\b(?:[5-9]|1[01])(?::\d\d)?pm-")
+    assert matches and not any(starts_in_the_evening.search(m.when) for m in matches), [m.when for m in matches]

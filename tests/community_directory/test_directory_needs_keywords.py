@@ -27,3 +27,14 @@ def test_stuck_indoors_in_dialect_and_wanting_something_creative():
     assert needs_in_text("maybe something creative") == ["creative"]
     assert "creative" in needs_in_text("i miss making things, woodwork mostly")
     assert needs_in_text("he is a stirring sort of fella") == []
+
+
+def test_other_words_for_company_grief_recovery_and_hands_on_things():
+    assert needs_in_text("is there anything sociable he could go to") == ["loneliness"]
+    assert needs_in_text("the evenings are the hardest, need something to fill them") == ["loneliness"]
+    assert needs_in_text("me dog died, im in bits") == ["mental_wellbeing"]
+    assert "mental_wellbeing" in needs_in_text("ive been off the drink 3 month now")
+    assert "mental_wellbeing" in needs_in_text("i stopped drinking in may and want to stay sober")
+    assert needs_in_text("something practical") == ["creative", "outdoors"]
+    assert needs_in_text("want to get me hands dirty") == ["outdoors"]
+    assert needs_in_text("fill in the forms for me") == []  # filling forms is no time to fill

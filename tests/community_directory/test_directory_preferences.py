@@ -53,3 +53,36 @@ def test_ordinary_words_are_not_read_as_days_or_money():
 )
 def test_a_time_turned_down_is_not_the_time_wanted(text, time_of_day):
     assert preferences_in_text(text).time_of_day == time_of_day
+
+
+@pytest.mark.parametrize(
+    ("text", "time_of_day"),
+    [
+        ("it has to be in the daytime", "daytime"),
+        ("i dont go out when its dark", "daytime"),
+        ("during the day please", "daytime"),
+        ("the buses are a nightmare", None),  # no night in a nightmare
+        ("any coffee mornings near me", None),  # what, not when
+        ("coffee mornings, but afternoons suit me", "afternoon"),
+        ("evenings are the hardest", "evening"),
+    ],
+)
+def test_daytime_and_words_that_only_look_like_times(text, time_of_day):
+    assert preferences_in_text(text).time_of_day == time_of_day
+
+
+def test_a_free_day_is_not_free_only():
+    from community_directory.preferences import must_be_free
+
+    assert not must_be_free("thats me only free day")
+    assert not must_be_free("only free on mondays")
+    assert must_be_free("only free ones please")
+
+
+def test_daytime_keeps_sessions_before_the_evening():
+    from datetime import time
+
+    from community_directory.schedules import TIME_WINDOWS
+
+    start, end = TIME_WINDOWS["daytime"]
+    assert start <= time(14, 0) < end and not start <= time(18, 30) < end

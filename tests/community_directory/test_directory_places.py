@@ -1,0 +1,37 @@
+"""Area names as residents write them: misspelt in an answer, landmarks, and the city as a whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from community_directory.places import find_place, names_only_the_city
+
+
+@pytest.mark.parametrize(("said", "area"), [
+    ("silksworh", "Silksworth"), ("milfield", "Millfield"), ("farringdun", "Farringdon"), ("hendn", "Hendon"),
+    ("thorny close", "Thorney Close"), ("castleton", "Castletown"), ("springwel", "Springwell"),
+    ("im in southwik", "Southwick"),
+])
+def test_a_misspelt_area_in_an_answer_is_read_as_the_area(said: str, area: str) -> None:
+    found = find_place(said, fuzzy=True)
+    assert found is not None and found.name == area
+    assert find_place(said) is None  # in passing, only names written in full count
+
+
+@pytest.mark.parametrize("said", ["i play poker", "london", "the house is quiet", "hello", "yes please", "no"])
+def test_ordinary_words_are_no_misspelt_area(said: str) -> None:
+    assert find_place(said, fuzzy=True) is None
+
+
+def test_landmarks_stand_for_their_area() -> None:
+    assert find_place("anything near the minster").name == "Sunderland city centre"
+    assert find_place("by the stadium of light").name == "Monkwearmouth"
+    assert find_place("near the royal hospital").name == "Sunderland Royal Hospital"
+
+
+def test_the_city_named_with_an_area_is_the_area() -> None:
+    assert find_place("red house, sunderland").name == "Red House"
+    assert names_only_the_city("anything in sunderland?")
+    assert not names_only_the_city("sunderland city centre")
+    assert not names_only_the_city("near the minster in sunderland")
+    assert not names_only_the_city("hendon")
