@@ -48,6 +48,7 @@ _NOT_A_NEED = [
     # who someone is or was: "a learning disability" is no course, "dad worked in the shipyards" no job
     r"\blearning\s+(?:disabilit\w*|difficult\w*|disabled)\b",
     r"\b(?:worked|used\s+to\s+work)\b",
+    r"\bno\s+(?:family|kids|children|bairns)\b",  # "no family nearby": who they have, not a parenting need
     # "how does this work", "that would work"
     r"\b(?:does|do|did|would|will|should|could)\s+(?:this|that|it)\s+work\b",
     r"\b(?:this|that|it)\s+(?:works|worked)\b",

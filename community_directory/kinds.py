@@ -50,6 +50,8 @@ _KEEP_AS_WRITTEN = frozenset({
     "lonely", "lovely", "lively", "homely", "timely", "comely", "deaths", "depth", "death", "mental", "dental",
     "rental", "chess", "walks", "talks", "talk", "balks", "books", "looks", "cooks", "hooks", "nooks", "rooks",
     "woman", "tablets",
+    # one letter from "heating", "lecky", "pictures", "feelings"
+    "hearing", "heading", "healing", "beating", "seating", "lucky", "picture", "feeling",
 })
 
 

@@ -32,7 +32,9 @@ NEEDS: tuple[Need, ...] = (
                                              "new to the area", "new here", "new round here", "just moved", "moved here",
                                              "moved up here", "dont know a soul", "don't know a soul",
                                              # time to fill, and being with others in other words
-                                             "sociable", "socialis", "socializ", "see a soul", "something to fill", "summat to fill",
+                                             "sociable", "socialis", "socializ", "see a soul", "pals ", "pal ", "buddies",
+                                             "dont get out", "don't get out", "never get out", "not getting out", "cant get out",
+                                             "new to sunderland", "new in sunderland", "new in town", "not from round here", "just moved to", "something to fill", "summat to fill",
                                              "fill my time", "fill me time", "fill the time", "fill my days", "fill me days",
                                              "fill the days", "fill my evenings", "fill me evenings", "fill the evenings")),
     Need("physical_activity", "getting active", ("walk", "exercise", "active", "fit", "sport", "swim", "dance", "yoga", "gym", "football", "keep fit",
@@ -50,11 +52,17 @@ NEEDS: tuple[Need, ...] = (
                                                         "languages", "something new", "qualification", "esol")),
     Need("volunteering", "volunteering", ("volunteer", "help out", "give back", "charity shop",
                                              "volunt", "volenteer", "something useful", "make a difference", "litter pick")),
-    Need("money", "money, debt and benefits", ("money", "debt", "benefit", "bills", "universal credit", "pip", "budget", "loan", "arrears", "skint", "broke")),
+    Need("money", "money, debt and benefits", ("money", "debt", "benefit", "bills", "universal credit", "pip", "budget", "loan", "arrears", "skint", "broke",
+                                                  # heating and forms, in residents' words
+                                                  "leccy", "lecky", "heating", "heat the house", "heat me house", "heat my house",
+                                                  "gas bill", "electric bill", "the meter", "prepayment", "warm space", "warm hub",
+                                                  "filling in forms", "fill in forms", "form filling", "forms filled", "allowance",
+                                                  "pension credit", "council tax", "sanction")),
     Need("food", "food", ("food", "hungry", "meal", "food bank", "pantry", "cook", "eat")),
     Need("housing", "housing", ("housing", "home", "rent", "landlord", "evict", "homeless", "damp", "council house",
                                    "mould", "mold")),
-    Need("carers", "support for carers", ("carer", "caring", "look after", "looking after", "care for my", "care for me ", "care for him", "care for her", "care for our", "dementia", "respite")),
+    Need("carers", "support for carers", ("carer", "caring", "look after", "looking after", "care for my", "care for me ", "care for him", "care for her", "care for our", "dementia", "respite",
+                                             "alzheimer", "do everything for him", "do everything for her")),
     Need("mental_wellbeing", "feeling better in yourself", ("stress", "anxious", "anxiety", "low", "depress", "worry", "mental", "wellbeing", "mood", "grief", "bereave",
                                                                "anxeity", "depresed", "cope", "coping", "fed up", "feeling down", "feel down",
                                                                "down in the dumps", "panic attack", "nerves", "confidence", "drinking too much", "alcohol",
@@ -63,7 +71,7 @@ NEEDS: tuple[Need, ...] = (
                                                                "drinking a lot", "on the drink", "hit the bottle",
                                                                # grief said plainly, and staying off drink, drugs or gambling
                                                                "in bits", "heartbroken", "heart broken", "off the drink", "off the booze",
-                                                               "off the drugs", "sober", "recovery", "addict", "gambling", "stopped drinking",
+                                                               "off the drugs", "sober", "recovery", "addict", "gambling", "stay clean", "staying clean", "stopped drinking",
                                                                "quit drinking", "given up drinking", "give up drinking", "given up the drink",
                                                                "stopped the drink")),
     Need("parenting", "parents and families", ("parent", "mum", "dad", "baby", "toddler", "kids", "children", "family",
@@ -74,8 +82,11 @@ NEEDS: tuple[Need, ...] = (
                                                                 "cumputer", "use my phone", "use a phone", "using my phone", "smart phone", "whatsapp",
                                                                 "zoom", "facetime", "video call")),
     Need("outdoors", "gardening and outdoors", ("garden", "allotment", "outdoor", "nature", "grow", "the park", "a park", "parks", "country park", "parkland", "conservation", "beach", "fishing",
-                                                "something practical", "summat practical", "owt practical", "hands on", "hands dirty", "fresh air")),
-    Need("faith_culture", "faith and culture groups", ("church", "mosque", "temple", "faith", "pray", "culture", "community centre", "heritage", "gurdwara")),
+                                                "something practical", "summat practical", "owt practical", "hands on", "hands dirty", "fresh air",
+                                                "bird", "wildlife")),
+    Need("faith_culture", "faith and culture groups", ("church", "mosque", "temple", "faith", "pray", "culture", "community centre", "heritage", "gurdwara",
+                                                            "refugee", "asylum", "my own language", "my language", "my country",
+                                                            "people from my", "polish", "kurdish", "arabic", "ukrainian", "romanian")),
 )
 
 NEED_KEYS: frozenset[str] = frozenset(n.key for n in NEEDS)

@@ -81,7 +81,17 @@ def find_place(text: str, *, fuzzy: bool = False) -> Place | None:
             if f" {key} " in cleaned:
                 name, lat, lon = names[key]
                 return Place(name, lat, lon)
-    return _misspelt_place(cleaned.split()) if fuzzy else None
+    if fuzzy:
+        return _misspelt_place(cleaned.split())
+    # In passing, a misspelt name counts only where a place is said to be: "a mens shed near silksworh"
+    for match in _WHERE.finditer(cleaned):
+        found = _misspelt_place(match.group(1).split())
+        if found is not None:
+            return found
+    return None
+
+
+_WHERE = re.compile(r"\b(?:near|nr|in|round|around|roond|by|from|live in|living in|lives in)\s+([a-z]+(?:\s+[a-z]+)?)")
 
 
 def _misspelt_place(words: list[str]) -> Place | None:

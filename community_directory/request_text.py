@@ -110,7 +110,8 @@ _CIRCUMSTANCE = re.compile(r"\b((cant|can not|cannot|how to|how do i|dont know h
                            # course, "me dad worked in the shipyards" no job wanted
                            r"|learning (disabilit\w*|difficult\w*|disabled)|worked|used to work"
                            # how far they can get, not a walk wanted
-                           r"|(within |in )?walking distance|walk(ing)? (there|to it)|bus ride)\b")
+                           r"|(within |in )?walking distance|walk(ing)? (there|to it)|bus ride"
+                           r"|no (family|kids|children|bairns))\b")
 _LANGUAGE = re.compile(r"\b(?:i speak|we speak|(?:he|she) speaks|speaks|speak|in) (arabic|polish|kurdish|farsi|urdu|bengali"
                        r"|punjabi|romanian|portuguese|chinese|mandarin|cantonese|tigrinya|turkish|somali|ukrainian"
                        r"|russian|lithuanian|latvian|slovak|czech|spanish|french)\b"

@@ -10,7 +10,7 @@ from community_directory.places import find_place, names_only_the_city
 @pytest.mark.parametrize(("said", "area"), [
     ("silksworh", "Silksworth"), ("milfield", "Millfield"), ("farringdun", "Farringdon"), ("hendn", "Hendon"),
     ("thorny close", "Thorney Close"), ("castleton", "Castletown"), ("springwel", "Springwell"),
-    ("im in southwik", "Southwick"),
+    ("southwik", "Southwick"),
 ])
 def test_a_misspelt_area_in_an_answer_is_read_as_the_area(said: str, area: str) -> None:
     found = find_place(said, fuzzy=True)
@@ -35,3 +35,10 @@ def test_the_city_named_with_an_area_is_the_area() -> None:
     assert not names_only_the_city("sunderland city centre")
     assert not names_only_the_city("near the minster in sunderland")
     assert not names_only_the_city("hendon")
+
+
+def test_in_passing_a_misspelt_area_counts_where_a_place_is_said_to_be() -> None:
+    assert find_place("is there a mens shed near silksworh").name == "Silksworth"
+    assert find_place("my mam lives in farringdun").name == "Farringdon"
+    for said in ("im in bits", "in debt", "at home in pain", "near the shops"):
+        assert find_place(said) is None, said
