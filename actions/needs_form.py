@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import db, person_for
 from actions.matching import PAGE, build_request, constraint_slots_set
-from actions.understanding import read_needs
+from actions.understanding import names_a_kind, read_needs
 from bot.records.people import keep_what_matters
 from community_directory.matching import find_matches
 from community_directory.needs import NEED_KEYS, needs_in_text
@@ -67,7 +67,8 @@ class ValidateNeedsForm(FormValidationAction):
 
     async def extract_needs(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = tracker.latest_message.get("text") or ""
-        if text.startswith("/") or tracker.latest_message.get("intent", {}).get("name") in NOT_ABOUT_NEEDS:
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        if text.startswith("/") or (intent in NOT_ABOUT_NEEDS and not names_a_kind(text, intent)):
             return {}
         # Read as a whole: "not after a job" drops jobs, "for my dad" is no dads' group.
         entities = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == "need"]

@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.understanding import read_needs, without_refusals
+from actions.understanding import names_a_kind, read_needs, without_refusals
 from bot.text.sms_text import to_gsm7
 from community_directory.places import find_place, names_only_the_city
 from community_directory.preferences import Preferences, preferences_in_text
@@ -115,7 +115,11 @@ def _typed(tracker: Tracker) -> str | None:
 
 
 def _about_needs(tracker: Tracker) -> bool:
-    return tracker.latest_message.get("intent", {}).get("name") not in NOT_ABOUT_NEEDS
+    intent = tracker.latest_message.get("intent", {}).get("name")
+    if intent not in NOT_ABOUT_NEEDS:
+        return True
+    # "hiya, any knit groups?" read as a greeting still names what they want
+    return names_a_kind(tracker.latest_message.get("text") or "", intent)
 
 
 def _entities(tracker: Tracker, name: str) -> list[dict[str, Any]]:

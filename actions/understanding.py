@@ -164,6 +164,16 @@ def _library_reading(text: str) -> tuple[set[str], set[str], bool, list[str]]:
             [n for n in named_kinds if n in NEED_KEYS])
 
 
+# Intents the model gives to a message that may still name what they want: "yes please, a lunch
+# club for me mam" (affirm), "hiya, any knit groups?" (greet), "no, just a coffee morning" (deny).
+SOFT_INTENTS = frozenset({"greet", "affirm", "deny", "thanks", "chitchat", "out_of_scope"})
+
+
+def names_a_kind(text: str, intent: str | None) -> bool:
+    """Whether a message the model read as small talk names a kind of activity all the same."""
+    return intent in SOFT_INTENTS and bool(read_request(text or "").kinds)
+
+
 def without_refusals(text: str) -> str:
     """The text with what it turns down blanked out: "the debt one, not energy" -> "the debt one,"."""
     return " ".join(_blank(text or "", _refusal_spans(text or "")).split())

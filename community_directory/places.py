@@ -44,6 +44,17 @@ _PLACES: dict[str, tuple[str, float, float]] = {
     "east end": ("East End", 54.9060, -1.3700), "deptford": ("Deptford", 54.9080, -1.4000),
     "high barnes": ("High Barnes", 54.8990, -1.4120), "grangetown": ("Grangetown", 54.8860, -1.3700),
     "tunstall": ("Tunstall", 54.8800, -1.3900), "herrington": ("Herrington", 54.8660, -1.4530),
+    # smaller neighbourhoods and estates people name (approximate centres), and names run together
+    "plains farm": ("Plains Farm", 54.8830, -1.4130), "leechmere": ("Leechmere", 54.8760, -1.3820),
+    "gilley law": ("Gilley Law", 54.8740, -1.4000), "humbledon": ("Humbledon", 54.8930, -1.4060),
+    "ford estate": ("Ford Estate", 54.8990, -1.4300), "south hylton": ("South Hylton", 54.9060, -1.4470),
+    "north hylton": ("North Hylton", 54.9170, -1.4520), "carley hill": ("Carley Hill", 54.9290, -1.4000),
+    "sunniside": ("Sunniside", 54.9060, -1.3780), "bishopwearmouth": ("Bishopwearmouth", 54.9040, -1.3900),
+    "seaburn dene": ("Seaburn Dene", 54.9330, -1.3850), "whitburn": ("Whitburn", 54.9530, -1.3690),
+    "cleadon": ("Cleadon", 54.9500, -1.4000), "hendon valley": ("Hendon", 54.8975, -1.3700),
+    "redhouse": ("Red House", 54.9330, -1.4110), "thorneyclose": ("Thorney Close", 54.8800, -1.4300),
+    "townend farm": ("Town End Farm", 54.9350, -1.4250), "townend": ("Town End Farm", 54.9350, -1.4250),
+    "castle town": ("Castletown", 54.9230, -1.4360), "pennywell estate": ("Pennywell", 54.8970, -1.4450),
 }
 # Landmarks people give instead of an area ("near the Minster"): the area they stand in, or their own
 # centre when they sit between areas.

@@ -206,3 +206,8 @@ def test_daytime_only_is_a_time_of_day():
 def test_a_nightmare_is_no_evening():
     slots = run(tracker("something social, but the buses are a nightmare"))
     assert slots.get("time_of_day") is None
+
+
+def test_a_greeting_that_names_a_kind_keeps_the_words():
+    slots = run(tracker("hiya, any knit groups round here?", intent="greet"))
+    assert slots["need_text"] == "hiya, any knit groups round here?"

@@ -127,3 +127,12 @@ def test_not_one_for_a_talking_group_is_a_refusal():
 
 def test_a_pet_that_died_is_a_bereavement():
     assert read_needs("me dog died last week, had him 14 year. is there owt for that").needs == ["mental_wellbeing"]
+
+
+def test_small_talk_that_names_a_kind_is_still_about_what_they_want():
+    from actions.understanding import names_a_kind
+
+    assert names_a_kind("hiya, any knit groups?", "greet")
+    assert names_a_kind("yes please, a lunch club for me mam", "affirm")
+    assert not names_a_kind("yes", "affirm") and not names_a_kind("hiya", "greet")
+    assert not names_a_kind("how does this work", "help")  # help is never a need

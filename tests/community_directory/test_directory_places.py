@@ -42,3 +42,9 @@ def test_in_passing_a_misspelt_area_counts_where_a_place_is_said_to_be() -> None
     assert find_place("my mam lives in farringdun").name == "Farringdon"
     for said in ("im in bits", "in debt", "at home in pain", "near the shops"):
         assert find_place(said) is None, said
+
+
+def test_smaller_neighbourhoods_and_names_run_together() -> None:
+    assert find_place("plains farm").name == "Plains Farm"
+    assert find_place("redhouse").name == "Red House" and find_place("in castle town").name == "Castletown"
+    assert find_place("me health is going downhill") is None
