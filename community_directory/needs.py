@@ -34,6 +34,7 @@ NEEDS: tuple[Need, ...] = (
                                              # time to fill, and being with others in other words
                                              "sociable", "socialis", "socializ", "see a soul", "pals ", "pal ", "buddies",
                                              "dont get out", "don't get out", "never get out", "not getting out", "cant get out",
+                                             "to get out and", "get out a bit", "get out now and then",
                                              "new to sunderland", "new in sunderland", "new in town", "not from round here", "just moved to", "something to fill", "summat to fill",
                                              "fill my time", "fill me time", "fill the time", "fill my days", "fill me days",
                                              "fill the days", "fill my evenings", "fill me evenings", "fill the evenings")),

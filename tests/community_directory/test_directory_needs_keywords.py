@@ -38,3 +38,8 @@ def test_other_words_for_company_grief_recovery_and_hands_on_things():
     assert needs_in_text("something practical") == ["creative", "outdoors"]
     assert needs_in_text("want to get me hands dirty") == ["outdoors"]
     assert needs_in_text("fill in the forms for me") == []  # filling forms is no time to fill
+
+
+def test_getting_out_for_company_is_not_getting_out_of_debt():
+    assert needs_in_text("id like to get out a bit, i have fibromyalgia") == ["loneliness"]
+    assert needs_in_text("i want to get out of debt") == ["money"]
