@@ -179,3 +179,60 @@ def test_odd_is_not_an_overdose_but_text_speak_for_one_still_is():
     assert lexicon.normalise("that was odd") == "that was odd"
     for said in ("i od'd last night", "i oded", "she odd on her tablets"):
         assert "overdosed" in lexicon.normalise(said), said
+
+
+# Session 6 lines (from bot/risk/data/dev_session6*.yml, never from a check or evaluation set).
+SESSION6_FIRES = [
+    ("nobody needs to worry about me after tomorrow", "S69"),
+    ("ready to leave this world", "S70"),
+    ("i'm going to finish myself off tonight", "S71"),
+    ("he wants to go to sleep forever", "S71"),
+    ("i'll be six feet under by friday", "S72"),
+    ("im going to step off the platform when the express comes through", "S73"),
+    ("my husband says hell put me in hospital next time", "A40"),
+    ("hes going to break my legs", "A40"),
+    ("my daughter took an overdose at school today", "O02"),
+    ("i used to self harm and now ive started again this week", "H01"),
+]
+SESSION6_CANCELLED = [
+    ("my husband will kill me if i spend more", "C140"),
+    ("shes going to murder me for forgetting the milk", "C140"),
+    ("nobody hits me, i just get lonely", "C141"),
+    ("i dont self harm, i just worry a lot", "C142"),
+    ("i had a blood clot in my leg in the summer", "C143"),
+    ("putting my affairs in order for my power of attorney", "C144"),
+    ("i have a prescription for 100 tablets of metformin", "C145"),
+    ("i dont feel suicidal", "C146"),
+    ("never self harmed in my life", "C146"),
+    ("i carry an epipen", "C147"),
+    ("he hasnt threatened me, he just shouts at the telly", "C148"),
+]
+# The same shapes with real risk: the session 6 cancels must not swallow these.
+SESSION6_STILL_RISK = [
+    "he will kill me if i leave",
+    "my dad will kill me if i dont give him money",
+    "i dont self harm but i want to",
+    "i dont feel suicidal but i want to die",
+    "he hasnt hit me until tonight",
+    "we have an epipen but its not working",
+    "i have to use an epipen now",
+    "putting my affairs in order",
+    "im not hurting myself but i want to",
+]
+
+
+@pytest.mark.parametrize("text,line_id", SESSION6_FIRES)
+def test_session6_risk_lines_fire(lexicon: Lexicon, text: str, line_id: str) -> None:
+    assert line_id in {hit.line.id for hit in lexicon.scan(text).risks}
+
+
+@pytest.mark.parametrize("text,line_id", SESSION6_CANCELLED)
+def test_session6_harmless_shapes_are_cancelled(lexicon: Lexicon, text: str, line_id: str) -> None:
+    scan = lexicon.scan(text)
+    assert not scan.risks, [h.line.id for h in scan.risks]
+    assert line_id in {hit.line.id for hit in scan.cancels}
+
+
+@pytest.mark.parametrize("text", SESSION6_STILL_RISK)
+def test_session6_cancels_leave_real_risk_alone(lexicon: Lexicon, text: str) -> None:
+    assert lexicon.scan(text).risks
