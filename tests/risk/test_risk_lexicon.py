@@ -193,6 +193,9 @@ SESSION6_FIRES = [
     ("hes going to break my legs", "A40"),
     ("my daughter took an overdose at school today", "O02"),
     ("i used to self harm and now ive started again this week", "H01"),
+    ("can you die from taking all your antidepressants", "S74"),
+    ("i think i took too much of my morphine", "O40"),
+    ("my friend has taken a full blister of her sleeping pills", "O40"),
 ]
 SESSION6_CANCELLED = [
     ("my husband will kill me if i spend more", "C140"),
@@ -206,6 +209,8 @@ SESSION6_CANCELLED = [
     ("never self harmed in my life", "C146"),
     ("i carry an epipen", "C147"),
     ("he hasnt threatened me, he just shouts at the telly", "C148"),
+    ("got my tablets lined up in the pill box for the week", None),
+    ("i have decided today is the day i start running", None),
 ]
 # The same shapes with real risk: the session 6 cancels must not swallow these.
 SESSION6_STILL_RISK = [
@@ -218,6 +223,7 @@ SESSION6_STILL_RISK = [
     "i have to use an epipen now",
     "putting my affairs in order",
     "im not hurting myself but i want to",
+    "got the tablets lined up on the table and a glass of water",
 ]
 
 
@@ -227,10 +233,11 @@ def test_session6_risk_lines_fire(lexicon: Lexicon, text: str, line_id: str) -> 
 
 
 @pytest.mark.parametrize("text,line_id", SESSION6_CANCELLED)
-def test_session6_harmless_shapes_are_cancelled(lexicon: Lexicon, text: str, line_id: str) -> None:
+def test_session6_harmless_shapes_are_cancelled(lexicon: Lexicon, text: str, line_id: str | None) -> None:
     scan = lexicon.scan(text)
     assert not scan.risks, [h.line.id for h in scan.risks]
-    assert line_id in {hit.line.id for hit in scan.cancels}
+    if line_id is not None:  # None: an exception inside a risk line, not a cancel line
+        assert line_id in {hit.line.id for hit in scan.cancels}
 
 
 @pytest.mark.parametrize("text", SESSION6_STILL_RISK)
