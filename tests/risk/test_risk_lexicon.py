@@ -194,12 +194,17 @@ SESSION6_FIRES = [
     ("my daughter took an overdose at school today", "O02"),
     ("i used to self harm and now ive started again this week", "H01"),
     ("can you die from taking all your antidepressants", "S74"),
+    ("its the end of the road for me, i am going", "S75"),
     ("i think i took too much of my morphine", "O40"),
     ("my friend has taken a full blister of her sleeping pills", "O40"),
 ]
 SESSION6_CANCELLED = [
     ("my husband will kill me if i spend more", "C140"),
     ("shes going to murder me for forgetting the milk", "C140"),
+    ("my mams going to kill me, i lost my keys again", "C140"),
+    ("i use an epipen, had a bad reaction in 2020", "C147"),
+    ("my son was nipped by a dog last year and is scared of them now", "C149"),
+    ("my lips are purple from the blackberries", None),
     ("nobody hits me, i just get lonely", "C141"),
     ("i dont self harm, i just worry a lot", "C142"),
     ("i had a blood clot in my leg in the summer", "C143"),
@@ -224,6 +229,9 @@ SESSION6_STILL_RISK = [
     "putting my affairs in order",
     "im not hurting myself but i want to",
     "got the tablets lined up on the table and a glass of water",
+    "he is going to kill me i lost the baby",
+    "ill be gone by morning",
+    "his lips are purple",
 ]
 
 
