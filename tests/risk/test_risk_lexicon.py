@@ -205,6 +205,9 @@ SESSION6_CANCELLED = [
     ("i use an epipen, had a bad reaction in 2020", "C147"),
     ("my son was nipped by a dog last year and is scared of them now", "C149"),
     ("my lips are purple from the blackberries", None),
+    ("this traffic will be the end of me", "C150"),
+    ("i never said i wanted to die, i said i was tired of the weather", "C151"),
+    ("ive had chest pains checked and its acid reflux", "C152"),
     ("nobody hits me, i just get lonely", "C141"),
     ("i dont self harm, i just worry a lot", "C142"),
     ("i had a blood clot in my leg in the summer", "C143"),
@@ -232,6 +235,7 @@ SESSION6_STILL_RISK = [
     "he is going to kill me i lost the baby",
     "ill be gone by morning",
     "his lips are purple",
+    "i never said i wanted to die but i do",
 ]
 
 
