@@ -317,6 +317,18 @@ def details_text(item: dict[str, Any]) -> str:
     return " ".join(f"{item['name']}: {description} {facts} {join}".split())
 
 
+# "the second one sounds good but is it free?", "ill take that one, how much is it": a choice that
+# also asks what it costs (the model may read it as the choice alone) gets the answer with it.
+_ASKS_COST = re.compile(r"\b(?:free|cost|costs|how much|price|pay|charge|money|fee)\b", re.IGNORECASE)
+
+
+def chosen_text(item: dict[str, Any], said: str) -> str:
+    """The confirmation of a choice, with the cost when the person asked about it."""
+    cost = _cost_words(item.get("cost")) if _ASKS_COST.search(said) else ""
+    facts = f"{cost.rstrip('.')}. " if cost else ""
+    return f"Great choice: {item['name']}. {facts}{item['how_to_join']}"
+
+
 def _cost_words(cost: str | None) -> str:
     """"Free", "Cost: £4 per session", "Pay as you feel": the cost as a short sentence."""
     if not cost:
@@ -340,7 +352,7 @@ class ActionChooseMatch(TimedAction):
             person = person_for(session, tracker)
             consent = bool(person and person.consent_to_keep)
         events: list[dict[str, Any]] = [SlotSet("chosen_service_id", item["id"]), SlotSet("chosen_service_name", item["name"])]
-        dispatcher.utter_message(text=f"Great choice: {item['name']}. {item['how_to_join']}")
+        dispatcher.utter_message(text=chosen_text(item, tracker.latest_message.get("text") or ""))
         if not consent:
             dispatcher.utter_message(response="utter_chosen_no_consent")
             return events + [FollowupAction("action_listen")]

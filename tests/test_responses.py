@@ -122,6 +122,8 @@ def code_texts() -> dict[str, str]:
         "match details": details_text({"name": _LONG["name"], "description": _LONG["description"],
                                        "how_to_join": _LONG["how_to_join"]}),
         "match chosen": f"Great choice: {_LONG['name']}. {_LONG['how_to_join']}",
+        "match chosen, cost asked": __import__("actions.matching", fromlist=["x"]).chosen_text(
+            {**_LONG, "cost": "£4.50 per session, first one free"}, "ill take it but how much is it"),
         "choice corrected": f"OK, {_LONG['name']} then. {_LONG['how_to_join']}",
         "which one": "Which one? Reply with a number from 1 to 3.",
         "search changed": __import__("actions.matching", fromlist=["x"]).SEARCH_CHANGED,

@@ -12,6 +12,7 @@ were not used to write it.
 from __future__ import annotations
 
 import random
+import re
 from itertools import product
 from pathlib import Path
 
@@ -206,9 +207,31 @@ def _negatives(rng: random.Random) -> dict[str, list[str]]:
     }
 
 
+# The evaluation sets the generator must never write into training data: a template can happen to
+# produce one of their lines word for word (one did), and the detector would be tested on it.
+EVALUATION_SETS = sorted((Path(__file__).resolve().parents[2] / "tests" / "safety").glob("crisis_eval*.yml"))
+
+
+def _loose(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
+
+
+def _evaluation_lines() -> set[str]:
+    lines: set[str] = set()
+    for path in EVALUATION_SETS:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for section in ("must_flag", "must_not_flag"):
+            for messages in (data.get(section) or {}).values():
+                lines.update(_loose(m) for m in messages or [])
+    return lines
+
+
 def build(seed: int = SEED) -> dict:
     rng = random.Random(seed)
-    return {"must_flag": _positives(rng), "must_not_flag": _negatives(rng)}
+    data = {"must_flag": _positives(rng), "must_not_flag": _negatives(rng)}
+    held_out = _evaluation_lines()
+    return {section: {category: [m for m in messages if _loose(m) not in held_out] for category, messages in groups.items()}
+            for section, groups in data.items()}
 
 
 def main() -> int:

@@ -102,3 +102,12 @@ def test_a_change_of_mind_keeps_who_it_is_for() -> None:
     request = build_request(tracker, exclude=[])
     assert request.kinds == ["lunch_club"] and request.for_someone_else
     assert request.about_person.age == 81
+
+
+def test_a_choice_that_asks_what_it_costs_is_told_the_cost() -> None:
+    from actions.matching import chosen_text
+
+    yoga = {"name": "Pallion Gentle Yoga", "cost": "£3 per session", "how_to_join": "Just turn up, no need to book."}
+    assert "Cost: £3 per session." in chosen_text(yoga, "the second one sounds good but is it free?")
+    assert "£" not in chosen_text(yoga, "the second one please")  # not asked: the short confirmation
+    assert "Free." in chosen_text({**yoga, "cost": "free"}, "ill take that one, how much is it")
