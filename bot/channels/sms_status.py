@@ -54,9 +54,9 @@ def record_callback(sessions: sessionmaker[Session], sid: str, reported: str, er
                 select(OutboundMessage.id, OutboundMessage.status)
                 .where(OutboundMessage.channel == Channel.SMS, OutboundMessage.provider_id == sid)
             ).first()
-            if row is None or _rules_apply(later_status(row.status, reported), error_code):
+            new = later_status(row.status, reported) if row is not None else None
+            if row is None or new is None or _rules_apply(new, error_code):
                 break
-            new = later_status(row.status, reported)
             changed = new == row.status or session.execute(
                 update(OutboundMessage).where(OutboundMessage.id == row.id, OutboundMessage.status == row.status)
                 .values(status=new).execution_options(synchronize_session=False)

@@ -141,7 +141,7 @@ class OutboxWorker:
                 sent_any = False
             if not sent_any:
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=0.5)
+                    await asyncio.wait_for(self._wake.wait(), timeout=CLAIM_LOOK_SECONDS)
                 except asyncio.TimeoutError:
                     pass
                 self._wake.clear()
