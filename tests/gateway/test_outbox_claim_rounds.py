@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import session_factory
@@ -36,6 +37,13 @@ def _queue(sessions: sessionmaker, channel: str, number: str, body: str) -> None
     with sessions() as session:
         enqueue(session, get_or_create_address(session, channel, number), body)
         session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _long_look_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A look interval no slow machine outlasts between two steps of a test (a CI run once took more
+    than the real 0.5 s between two rounds, and the second round rightly looked)."""
+    monkeypatch.setattr(outbox, "CLAIM_LOOK_SECONDS", 600.0)
 
 
 def test_a_web_chat_reply_costs_no_claim_round_but_a_text_is_claimed_at_once(sqlite_url: str) -> None:
