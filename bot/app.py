@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             person_locks=person_locks, sweep_grace_seconds=SWEEP_GRACE_SECONDS if person_locks.shared else 0.0,
             disk_sync=disk_sync,
             notice_version=settings.privacy_notice_version,
+            holding_after_seconds=settings.holding_reply_seconds,
         )
         app.state.settings, app.state.sessions, app.state.gateway_sessions = settings, sessions, gateway_sessions
         app.state.gateway, app.state.outbox = gateway, outbox

@@ -30,6 +30,8 @@ import httpx
 
 from bot.dialogue.contract import read_reply
 
+CONNECT_TIMEOUT_SECONDS = 5.0
+
 
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer in time or answered with an error; the message stays pending."""
@@ -119,8 +121,10 @@ class RasaClient:
         self._base = self._urls[0]
         self._turns = {url: Turns(concurrency) for url in self._urls}
         connections = concurrency * len(self._urls) + 2  # and the readiness checks
+        # A server that does not even take the connection is down (its conversations move on)
+        # long before a busy one has finished a turn.
         self._client = httpx.AsyncClient(
-            timeout=timeout, transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_SECONDS)), transport=transport,
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         )
         self._recheck_seconds = recheck_seconds

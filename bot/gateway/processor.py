@@ -8,7 +8,9 @@
 4. Anything else goes to Rasa; its replies are rendered for the channel and put in the outbox,
    and the signals actions sent (bot/dialogue/contract.py) are applied by the policy rules.
 If Rasa is down, the person gets one holding reply and the message stays pending, in order,
-until the sweeper finds Rasa back. The sweeper also pre-checks anything a restart left unchecked.
+until the sweeper finds Rasa back. If Rasa is only slow (HOLDING_REPLY_SECONDS), they get the same
+holding reply while the app goes on waiting for the answer (up to RASA_TIMEOUT_SECONDS).
+The sweeper also pre-checks anything a restart left unchecked.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ class Gateway:
         notice_version: str | None = None,
         taken_turn: Callable[[str, str], list[dict[str, Any]] | None] | None = None,
         turn_in_progress: Callable[[str], bool] | None = None,
+        holding_after_seconds: float | None = None,
     ) -> None:
         self._sessions = sessions
         self._rasa = rasa
@@ -110,6 +113,9 @@ class Gateway:
         self._taken_turn = taken_turn
         # conversation id -> some Rasa server may still be taking a turn of it (dialogue/lock_store.py)
         self._turn_in_progress = turn_in_progress
+        # HOLDING_REPLY_SECONDS: a turn still unanswered this long gets the holding reply while the
+        # wait goes on (None: only when Rasa is given up on).
+        self._holding_after = holding_after_seconds
         self._person_locks = person_locks or PersonLocks()  # in-process only, unless given a PostgreSQL one
         self._sweep_grace = sweep_grace_seconds
         # Awaited before telling anyone a commit happened, when `sessions` commit without an fsync
@@ -338,7 +344,9 @@ class Gateway:
         try:
             reply = self._already_taken(conversation_id, inbound_id) if tried_before else None
             if reply is None:
-                reply = await self._rasa.send(conversation_id, rasa_text, contract.metadata(channel, inbound_id))
+                reply = await self._wait_with_holding_reply(
+                    inbound_id, self._rasa.send(conversation_id, rasa_text, contract.metadata(channel, inbound_id)),
+                )
         except RasaUnavailable as exc:
             self._on_rasa_down(inbound_id, str(exc))
             return False
@@ -404,6 +412,41 @@ class Gateway:
             actions_ms=reply.actions_ms + asked.actions_ms, timings=reply.timings + asked.timings,
             signals=reply.signals + asked.signals, queued_ms=reply.queued_ms + asked.queued_ms,
         )
+
+    async def _wait_with_holding_reply(self, inbound_id: str, turn: Awaitable[RasaReply]) -> RasaReply:
+        """Wait for Rasa's answer; if it is slow, the person gets the holding reply meanwhile.
+
+        Under a burst a turn can wait its turn and then take seconds at a busy Rasa. Giving up then
+        would only make Rasa take the turn again later (more work for a server already behind), so
+        the app goes on waiting, up to RASA_TIMEOUT_SECONDS, and tells the person once that their
+        message is in hand. A web chat page waiting for this message is answered with that reply and
+        picks up the real one when it polls.
+        """
+        if self._holding_after is None:
+            return await turn
+        task = asyncio.ensure_future(turn)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self._holding_after)
+            if not done:
+                self._send_holding_reply(inbound_id)
+            return await task
+        finally:
+            task.cancel()  # only if we were cancelled ourselves: a finished task ignores it
+
+    def _send_holding_reply(self, inbound_id: str) -> None:
+        """The holding reply, once until the person is answered (holding_reply_sent_at)."""
+        with self._sessions() as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            if inbound is None:
+                return
+            address = session.get(ChannelAddress, inbound.address_id)
+            assert address is not None
+            if address.person.holding_reply_sent_at is None:
+                enqueue(session, address, texts.HOLDING, kind=MessageKind.HOLDING, in_reply_to=inbound.id)
+                address.person.holding_reply_sent_at = utcnow()
+            session.commit()
+        self._outbox.notify()
+        self._release(inbound_id)
 
     def _already_taken(self, conversation_id: str, inbound_id: str) -> RasaReply | None:
         """The reply to a turn Rasa already took for this message, read from its tracker store."""
@@ -479,14 +522,8 @@ class Gateway:
             if inbound is None:
                 return
             inbound.attempts += 1
-            address = session.get(ChannelAddress, inbound.address_id)
-            assert address is not None
-            if address.person.holding_reply_sent_at is None:
-                enqueue(session, address, texts.HOLDING, kind=MessageKind.HOLDING, in_reply_to=inbound.id)
-                address.person.holding_reply_sent_at = utcnow()
             session.commit()
-        self._outbox.notify()
-        self._release(inbound_id)
+        self._send_holding_reply(inbound_id)
         log_event("rasa_unavailable", level=logging.WARNING, inbound_id=inbound_id, reason=reason)
 
     def _on_crash(self, inbound_id: str) -> bool:

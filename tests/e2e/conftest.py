@@ -46,7 +46,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, model_path: Path, fake_twili
     fake_twilio.public_url = fake_twilio.app_url = f"http://127.0.0.1:{port}"
     running = start_demo_stack(
         tmp_path_factory.mktemp("e2e"), model_path, port,
-        RASA_RETRY_SECONDS="0.5", RASA_TIMEOUT_SECONDS="20", PUBLIC_URL=fake_twilio.public_url,
+        # The tests read exact replies, so "one moment" only after 20 s (it was when the app gave up
+        # on Rasa; now the app waits on for the answer, which the page picks up when it polls).
+        RASA_RETRY_SECONDS="0.5", RASA_TIMEOUT_SECONDS="60", HOLDING_REPLY_SECONDS="20", PUBLIC_URL=fake_twilio.public_url,
         TWILIO_ACCOUNT_SID=TWILIO_ACCOUNT, TWILIO_AUTH_TOKEN=TWILIO_TOKEN, TWILIO_FROM_NUMBER=OUR_NUMBER,
         TWILIO_API_BASE=fake_twilio.url,
         # A safety text failing this long raises a flag: 5 s stands for the default 10 minutes.

@@ -9,7 +9,8 @@ one if an app is gone, as a proxy would); replies come back through each app's r
 First 200 residents text at once; then, in a second wave, one app process and one Rasa server are
 SIGKILLed mid-run. Judged at the phones and checked against the database: every text stored once
 and answered once, the answers in the order the texts were sent, every reply handed to Twilio
-exactly once (at most one "one moment" holding reply each while a Rasa server went away).
+exactly once (a "one moment" holding reply at most once per slow or interrupted spell: never two
+without an answer between them).
 
 A kill cuts turns off at any point, including after Rasa saved a turn and before its answer was
 stored; and on a loaded machine a turn can outlast the app's wait and still be saved. Sent again,
@@ -170,7 +171,8 @@ def _check_every_conversation(scaled: ScaledStack, fake: FakeTwilio, residents: 
         assert [m.body for m in outbound] == phone  # exactly what reached the phone, in order
         sids = [s.sid for s in fake.sent if s.to == resident.number]
         assert sorted(m.provider_id or "" for m in outbound) == sorted(sids) and len(set(sids)) == len(sids)
-        assert phone.count(texts.HOLDING) <= 1
+        holding_twice = [a for a, b in zip(phone, phone[1:], strict=False) if a == b == texts.HOLDING]
+        assert not holding_twice and phone.count(texts.HOLDING) <= len(SCRIPT)  # once per slow spell
         answers = [m for m in outbound if m.kind != "holding"]
         batches = [[m.body or "" for m in answers if m.in_reply_to == i.id] for i in inbound]
         assert [body for batch in batches for body in batch] == [m.body for m in answers]  # in text order
@@ -260,9 +262,10 @@ def test_200_residents_over_two_apps_and_two_rasa_servers_are_each_answered_once
     time.sleep(2)  # nothing more may arrive: a duplicate would show up as an extra text
     assert [len(fake.received(n)) for n in numbers] == settled
     seen = _check_every_conversation(scaled, fake, residents)
-    # Both Rasa servers were up throughout: no turn found a server down. A holding reply goes out only
-    # when a turn outlasts the app's wait (RASA_TIMEOUT_SECONDS), as it can on a loaded machine, and
-    # then at most one each (checked above); the turn is then answered from Rasa's store, not taken twice.
+    # Both Rasa servers were up throughout: no turn found a server down. A holding reply goes out when
+    # a turn is slow (HOLDING_REPLY_SECONDS), as it can be on a loaded machine, once per slow spell
+    # (checked above); a turn that outlasts the app's wait (RASA_TIMEOUT_SECONDS) is then answered
+    # from Rasa's store, not taken twice.
     reasons = _rasa_unavailable_reasons(scaled)
     assert set(reasons) <= {"ReadTimeout", "turn still in progress"}, reasons
     waits = [w for r in residents for w in r.waits]
