@@ -146,6 +146,21 @@ def needs_heard_anyway(tracker: Tracker) -> list[dict[str, Any]] | None:
     return [SlotSet("needs", needs), SlotSet("need_text", words), SlotSet("fallback_count", 0)]
 
 
+# A one-word answer to the consent question, whatever the model made of it ("y" is short enough
+# for its confidence to fall under the fallback threshold): the question offers 1 Yes / 2 No.
+_CONSENT_ANSWERS = {"y": True, "yes": True, "yeah": True, "yep": True, "yes please": True, "1": True,
+                    "n": False, "no": False, "nope": False, "no thanks": False, "2": False}
+
+
+def consent_answer_anyway(tracker: Tracker) -> list[dict[str, Any]] | None:
+    """While the consent question is open, the slot event for a plain yes or no the model could not place."""
+    if (tracker.active_loop or {}).get("name") != "consent_form" or tracker.get_slot("requested_slot") != "consent_given":
+        return None
+    text = " ".join((tracker.latest_message.get("text") or "").lower().strip(" .!").split())
+    answer = _CONSENT_ANSWERS.get(text)
+    return None if answer is None else [SlotSet("consent_given", answer)]
+
+
 class ActionFallback(TimedAction):
     """Rephrase once; on the second miss in a row, offer a person instead of guessing again."""
 
@@ -158,6 +173,9 @@ class ActionFallback(TimedAction):
             # are and the consent question, never "Sorry, I did not get that" first.
             dispatcher.utter_message(response="utter_intro")
             return [FollowupAction("consent_form")]
+        answered = consent_answer_anyway(tracker)
+        if answered is not None:
+            return answered  # the consent form goes on as if the model had read it
         heard = needs_heard_anyway(tracker)
         if heard is not None:
             # The model was unsure, but the words name a need ("lost me mam, is there a berevement

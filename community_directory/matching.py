@@ -44,6 +44,7 @@ from community_directory.kinds import corrected, get_kind, kind_keys, kinds_of_n
 from community_directory.listing_facts import (
     age_fit,
     first_sentence,
+    hearing_loop,
     how_to_join,
     languages_offered,
     normalise_language,
@@ -126,7 +127,7 @@ class MatchRequest:
     days: list[str] = field(default_factory=list)  # "monday".."sunday", "weekend", "weekdays"
     time_of_day: str | None = None  # morning | afternoon | evening
     free_only: bool = False
-    access: list[str] = field(default_factory=list)  # wheelchair | mobility | no_transport
+    access: list[str] = field(default_factory=list)  # wheelchair | mobility | no_transport | hearing
     age: int | None = None
     age_group: str | None = None  # young_people | adults | older_people
     language: str | None = None  # "arabic", "ar", ...
@@ -184,7 +185,7 @@ class _Candidate:
     text_score: float = 0.0  # share of the person's words in its text (name counts double)
     rough: float = 0.0
     final: float = 0.0
-    facts: Any = None  # (Cost, wheelchair, AgeFit, speaks the language), from _score_details
+    facts: Any = None  # (Cost, wheelchair, AgeFit, speaks the language, hearing loop), from _score_details
 
 
 def _stem(word: str) -> str:
@@ -290,6 +291,7 @@ def find_matches(
     days = wanted_days(req.days)
     # The most the details can add for this request: bounds when reading more cannot help.
     bonus_max = W_FREE + (W_ACCESS if access & {"wheelchair", "mobility"} else 0.0) + (
+        W_ACCESS if "hearing" in access else 0.0) + (
         W_AGE if asked.age is not None or asked.age_group else 0.0) + (W_LANGUAGE if asked.language else 0.0)
     # (W_LANGUAGE is counted whenever a language is named, even English, which earns none: harmless)
     language = asked.language
@@ -662,8 +664,13 @@ class _Context:
         return bool(self.access & {"wheelchair", "mobility"})
 
     @property
+    def needs_hearing_loop(self) -> bool:
+        return "hearing" in self.access
+
+    @property
     def wants(self) -> _Wants:
-        return _Wants(schedules=bool(self.days or self.req.time_of_day), access=self.needs_step_free,
+        return _Wants(schedules=bool(self.days or self.req.time_of_day),
+                      access=self.needs_step_free or self.needs_hearing_loop,
                       languages=self.language is not None)
 
 
@@ -698,10 +705,13 @@ def _score_details(session: Session, chunk: list[_Candidate], ctx: _Context) -> 
         bonus = W_FREE if cost.free else 0.0
         if ctx.needs_step_free and located:
             bonus += W_ACCESS if wheelchair else -UNKNOWN_ACCESS_PENALTY
+        loop = ctx.needs_hearing_loop and located and hearing_loop(d.access_texts)
+        if loop:
+            bonus += W_ACCESS  # hard of hearing: a hall with a hearing loop first
         bonus += W_AGE if fit.targeted else 0.0
         bonus += W_LANGUAGE if speaks else 0.0
         c.final = c.rough + bonus
-        c.facts = (cost, wheelchair, fit, speaks)
+        c.facts = (cost, wheelchair, fit, speaks, loop)
         kept.append(c)
     return kept
 
@@ -716,7 +726,7 @@ def _to_matches(session: Session, chosen: list[_Candidate], ctx: _Context) -> li
     for c in chosen:
         d = details[c.service_id]
         service = d.service
-        cost, wheelchair, fit, speaks = c.facts
+        cost, wheelchair, fit, speaks, loop = c.facts
         located = c.location_id is not None
         sessions = read_schedules(d.schedules, ctx.today)
         reasons: list[str] = []
@@ -736,6 +746,7 @@ def _to_matches(session: Session, chosen: list[_Candidate], ctx: _Context) -> li
         if cost.free:
             reasons.append("free" if cost.text == "Free" else cost.text.lower())
         for extra, wanted in (("step-free access", ctx.needs_step_free and located and wheelchair),
+                              ("hearing loop", loop),
                               (fit.label, fit.targeted and fit.label),
                               (f"{(ctx.language or '').title()} spoken", speaks and ctx.language)):
             if wanted and extra:

@@ -37,7 +37,13 @@ NEEDS: tuple[Need, ...] = (
                                              "to get out and", "get out a bit", "get out now and then",
                                              "new to sunderland", "new in sunderland", "new in town", "not from round here", "just moved to", "something to fill", "summat to fill",
                                              "fill my time", "fill me time", "fill the time", "fill my days", "fill me days",
-                                             "fill the days", "fill my evenings", "fill me evenings", "fill the evenings")),
+                                             "fill the days", "fill my evenings", "fill me evenings", "fill the evenings",
+                                             # groups for people like them: deaf or hard of hearing, LGBT+
+                                             "deaf", "hard of hearin", "hearing aid", "bsl ", "sign language",
+                                             "lgbt", "gay ", "lesbian", "queer", "bisexual", "transgender", "trans ",
+                                             "non binary", "nonbinary",
+                                             # somewhere warm to sit, with others
+                                             "warm space", "warm hub", "warm place", "warm room", "somewhere warm")),
     Need("physical_activity", "getting active", ("walk", "exercise", "active", "fit", "sport", "swim", "dance", "yoga", "gym", "football", "keep fit",
                                                      # sports by name ("running" alone is also "running since 1990" in a listing)
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",
@@ -56,7 +62,7 @@ NEEDS: tuple[Need, ...] = (
     Need("money", "money, debt and benefits", ("money", "debt", "benefit", "bills", "universal credit", "pip", "budget", "loan", "arrears", "skint", "broke",
                                                   # heating and forms, in residents' words
                                                   "leccy", "lecky", "heating", "heat the house", "heat me house", "heat my house",
-                                                  "gas bill", "electric bill", "the meter", "prepayment", "warm space", "warm hub",
+                                                  "gas bill", "electric bill", "the meter", "prepayment",
                                                   "filling in forms", "fill in forms", "form filling", "forms filled", "allowance",
                                                   "pension credit", "council tax", "sanction")),
     Need("food", "food", ("food", "hungry", "meal", "food bank", "pantry", "cook", "eat")),

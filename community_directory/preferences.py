@@ -36,6 +36,8 @@ _ACCESS: dict[str, str] = {
     "wheelchair": r"wheel ?chair|step[- ]?free|no steps|ramp",
     "mobility": r"walking (stick|frame)|zimmer|mobility|can'?t walk (far|much)|bad (legs?|knees?|hips?)",
     "no_transport": r"no (car|transport|bus)|don'?t drive|can'?t drive|walking distance|on foot",
+    # hard of hearing or deaf: a venue with a hearing loop suits better
+    "hearing": r"hard of hearin|\bdeaf|hearing aids?\b|\bbsl\b|sign language|hearing loop|cant hear|can'?t hear",
 }
 _ANY = re.compile(r"\b(any ?(day|time|when)|anytime|whenever|don'?t mind|not fussed|no preference)\b", re.I)
 

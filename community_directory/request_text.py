@@ -67,6 +67,9 @@ _CHILDREN = {"lad": "male", "son": "male", "boy": "male", "grandson": "male", "n
              "teenager": None, "teen": None, "bairn": None, "child": None}
 _CHILD_AGED = re.compile(rf"\b(?:my|me|our|wor) ({'|'.join(_CHILDREN)})s?\b(?:\s+\w+){{0,4}}?\s+"
                          r"(?:(?:hes|he is|shes|she is|is|aged|age|who is|whos|thats)\s+)?(\d{1,2})\b(?!\s*(?:quid|pound|mile|min|hour))")
+# The same said with no "my": "grandson is 10 n bored", "grandsons 10" (apostrophes are dropped).
+_CHILD_AGED_BARE = re.compile(rf"\b({'|'.join(_CHILDREN)})s?\s+(?:(?:is|hes|shes|whos|aged|age|just turned|turned)\s+)?"
+                              r"(\d{1,2})\b(?!\s*(?:quid|pound|mile|min|hour|o ?clock|am|pm))")
 # Someone close has died: "me dad passed", "lost my wife", "since my husband died". A bereavement,
 # and about the person texting (not an activity for the one who died).
 # A child's age said as "my 2 year old", "me 18 month old", "our 3yo".
@@ -273,7 +276,7 @@ def read_request(text: str) -> RequestReading:
         said = _THEIR_GENDER.search(lowered[relation_match.start():] if relation_match else lowered)
         if said:
             reading.about_person.gender = "male" if said.group(1) in _HE_WORDS else "female"
-    child = _CHILD_AGED.search(lowered)
+    child = _CHILD_AGED.search(lowered) or _CHILD_AGED_BARE.search(lowered)
     if (not reading.for_someone_else or reading.relation is None) and child and 4 <= int(child.group(2)) <= 17:
         # "anything for my lad hes 14": for the lad, who is 14 (the sender is a parent, not the one going)
         reading.for_someone_else, reading.relation = True, child.group(1)
@@ -348,8 +351,10 @@ def read_request(text: str) -> RequestReading:
     said_needs = needs_in_text(_SESSION_WORDS.sub(" ", kept) if reading.kinds else kept)
     if for_child:
         said_needs = [n for n in said_needs if n != "parenting"]
-    if school_child and not said_needs and not reading.kinds:
-        said_needs = ["parenting"]  # "anything for my 8 year old": something to do together
+    if school_child and not reading.kinds and not [n for n in said_needs if n != "loneliness"]:
+        # "anything for my 8 year old", "grandson is 10 n bored": something to do together, and
+        # "bored" there is the child's, so family groups rather than adults' social groups
+        said_needs = ["parenting"]
     reading.needs = list(dict.fromkeys(said_needs or kind_needs))
     if _I_CARE.search(lowered) and reading.about_person.is_carer is not False and "carers" not in reading.needs:
         reading.needs.append("carers")

@@ -41,3 +41,14 @@ def test_words_with_no_need_still_get_the_rephrase_and_outside_the_needs_questio
     assert [m.get("response") for m in messages] == ["utter_default"] and "needs" not in slots
     messages, slots = run(tracker("is there a berevement group", requested="location"))
     assert [m.get("response") for m in messages] == ["utter_default"] and "needs" not in slots
+
+
+def test_a_plain_yes_or_no_to_the_consent_question_is_taken_without_a_sorry():
+    for said, given in (("y", True), ("Yes.", True), ("1", True), ("n", False), ("no thanks", False)):
+        messages, slots = run(tracker(said, loop="consent_form", requested="consent_given", consent_given=None))
+        assert messages == [] and slots == {"consent_given": given}, said
+    # anything else still gets the rephrase, and a "y" outside the consent question is no consent
+    messages, slots = run(tracker("y not", loop="consent_form", requested="consent_given", consent_given=None))
+    assert [m.get("response") for m in messages] == ["utter_default"] and "consent_given" not in slots
+    messages, slots = run(tracker("y", consent_given=None))
+    assert "consent_given" not in slots

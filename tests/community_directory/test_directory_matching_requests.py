@@ -394,3 +394,45 @@ def test_daytime_only_leaves_out_the_evening_groups(demo_session: Session) -> No
     matches = top(demo_session, "Thorney Close", "something for my anxiety", time_of_day="daytime")
     starts_in_the_evening = re.compile(r"\b(?:[5-9]|1[01])(?::\d\d)?pm-")
     assert matches and not any(starts_in_the_evening.search(m.when) for m in matches), [m.when for m in matches]
+
+
+# -- branch heard7: hearing, LGBT+, a grandchild's age, heating, work ----------------------------
+
+
+def test_hard_of_hearing_is_meeting_people_at_a_hall_with_a_hearing_loop(demo_session: Session) -> None:
+    from community_directory.preferences import preferences_in_text
+
+    said = "my husband is hard of hearing, is there anything suitable for him"
+    assert read_request(said).needs == ["loneliness"]
+    assert preferences_in_text(said).access == ["hearing"]
+    assert preferences_in_text("is there a deaf club, i use bsl").access == ["hearing"]
+    assert preferences_in_text("something near the hearing centre").access == []
+    plain = top(demo_session, "Roker", said)
+    looped = top(demo_session, "Roker", said, access=["hearing"])
+    assert looped and all("hearing loop" in m.reasons for m in looped), [m.reasons for m in looped]
+    assert not any("hearing loop" in m.reasons for m in plain)
+
+
+def test_deaf_and_lgbt_groups_are_ways_of_meeting_people() -> None:
+    for said in ("is there a deaf club or owt with sign language", "any lgbt groups round here",
+                 "im gay n just moved here", "any lgbtq+ meet ups"):
+        assert read_request(said).needs == ["loneliness"], said
+    assert "loneliness" not in read_request("i need transport to the hospital").needs
+
+
+def test_a_grandchilds_age_said_without_my_is_still_the_childs(demo_session: Session) -> None:
+    for said in ("grandson is 10 n bored stiff, whats on", "our grandsons 10, whats on for him"):
+        reading = read_request(said)
+        assert reading.for_someone_else and reading.about_person.age == 10, said
+        assert reading.needs == ["parenting"], said  # "bored" is the child's: family groups, not adults' ones
+    matches = top(demo_session, "Southwick", "grandson is 10 n bored stiff, whats on")
+    assert matches and not any("Over-60s" in m.name or "Youth" in m.name or "Baby" in m.name for m in matches), names(matches)
+    assert read_request("the bus is 10 mins away").about_person.age is None
+
+
+def test_no_heating_is_energy_help_then_a_warm_place(demo_session: Session) -> None:
+    matches = top(demo_session, "Grindon", "the heatings broke n its freezin, i cant afford to get it fixed")
+    assert "Energy" in matches[0].name, names(matches)
+    assert read_request("is there a warm space i can go to in the day").kinds == ["warm_space"]
+    warm = top(demo_session, "Millfield", "is there a warm space i can go to in the day")
+    assert warm and not any("Debt" in m.name for m in warm), names(warm)
