@@ -255,3 +255,47 @@ def test_session6_harmless_shapes_are_cancelled(lexicon: Lexicon, text: str, lin
 @pytest.mark.parametrize("text", SESSION6_STILL_RISK)
 def test_session6_cancels_leave_real_risk_alone(lexicon: Lexicon, text: str) -> None:
     assert lexicon.scan(text).risks
+
+
+# Session 7 lines (written for these tests, not taken from a check or evaluation set).
+SESSION7_FIRES = [
+    ("how high does the bridge need to be to not survive", "S76"),
+    ("i wouldnt survive the fall from there", "S76"),
+    ("if owt happens to me tell me mam i love her", "S77"),
+    ("if anything happens look after the dog for us", "S77"),
+    ("her mams steaming drunk with the baby at home", "K33"),
+    ("he's off his head with the kids in the car", "K33"),
+    ("he wont let me go to my mams", "A07"),
+]
+SESSION7_CANCELLED = [
+    ("what a suicidal backpass from our keeper", "C154"),
+    ("a lad got stabbed in tonights episode of the drama", "C153"),
+    ("did ye see the episode about the woman who neglects her dog", "C80"),
+    ("my mam wont let me go to the sleepover", None),
+    ("if anything happens while im away make sure the plants get watered", None),
+    ("how high does a cake have to be to win", None),
+]
+SESSION7_STILL_RISK = [
+    "what a suicidal backpass, i feel suicidal myself",
+    "a lad got stabbed in tonights episode and i want to stab myself",
+    "my husband wont let me go to the party or see my friends",
+    "if anything happens to me tell my mam i tried",
+]
+
+
+@pytest.mark.parametrize("text,line_id", SESSION7_FIRES)
+def test_session7_risk_lines_fire(lexicon: Lexicon, text: str, line_id: str) -> None:
+    assert line_id in {hit.line.id for hit in lexicon.scan(text).risks}
+
+
+@pytest.mark.parametrize("text,line_id", SESSION7_CANCELLED)
+def test_session7_harmless_shapes_are_cancelled(lexicon: Lexicon, text: str, line_id: str | None) -> None:
+    scan = lexicon.scan(text)
+    assert not scan.risks, [h.line.id for h in scan.risks]
+    if line_id is not None:
+        assert line_id in {hit.line.id for hit in scan.cancels}
+
+
+@pytest.mark.parametrize("text", SESSION7_STILL_RISK)
+def test_session7_cancels_leave_real_risk_alone(lexicon: Lexicon, text: str) -> None:
+    assert lexicon.scan(text).risks
