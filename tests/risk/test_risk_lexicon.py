@@ -299,3 +299,30 @@ def test_session7_harmless_shapes_are_cancelled(lexicon: Lexicon, text: str, lin
 @pytest.mark.parametrize("text", SESSION7_STILL_RISK)
 def test_session7_cancels_leave_real_risk_alone(lexicon: Lexicon, text: str) -> None:
     assert lexicon.scan(text).risks
+
+
+SESSION7B_FIRES = [
+    ("theres a cord round me neck", "S78"),
+    ("the wee lass next door is always hungry and dirty", "K08"),
+    ("the baby is crying all night and nobody comes", "K08"),
+]
+SESSION7B_CANCELLED = [
+    "the baby was crying all night with his teeth",
+    "watchin a film about a woman who ends her life",
+    "wearin me new scarf round me neck",
+]
+
+
+@pytest.mark.parametrize("text,line_id", SESSION7B_FIRES)
+def test_session7b_risk_lines_fire(lexicon: Lexicon, text: str, line_id: str) -> None:
+    assert line_id in {hit.line.id for hit in lexicon.scan(text).risks}
+
+
+@pytest.mark.parametrize("text", SESSION7B_CANCELLED)
+def test_session7b_harmless_shapes_do_not_fire(lexicon: Lexicon, text: str) -> None:
+    assert not lexicon.scan(text).risks, [h.line.id for h in lexicon.scan(text).risks]
+
+
+def test_a_rescue_told_as_a_story_is_not_an_emergency_but_a_present_one_is(lexicon: Lexicon) -> None:
+    assert not lexicon.scan("on the show the paramedics save a man who stopped breathing").risks
+    assert lexicon.scan("the paramedics are trying to save my dad he stopped breathing").risks
