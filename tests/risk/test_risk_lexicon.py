@@ -326,3 +326,29 @@ def test_session7b_harmless_shapes_do_not_fire(lexicon: Lexicon, text: str) -> N
 def test_a_rescue_told_as_a_story_is_not_an_emergency_but_a_present_one_is(lexicon: Lexicon) -> None:
     assert not lexicon.scan("on the show the paramedics save a man who stopped breathing").risks
     assert lexicon.scan("the paramedics are trying to save my dad he stopped breathing").risks
+
+
+SESSION7C_FIRES = [
+    ("just want to turn meself off forever", "S79"),
+    ("im gonna let the river take us", "S79"),
+    ("her dad makes the little lad sleep in the garage", "K34"),
+]
+SESSION7C_HARMLESS = [
+    "i lost the will to live in that queue at the post office",
+    "me dad hammered us at darts again",
+]
+
+
+@pytest.mark.parametrize("text,line_id", SESSION7C_FIRES)
+def test_session7c_risk_lines_fire(lexicon: Lexicon, text: str, line_id: str) -> None:
+    assert line_id in {hit.line.id for hit in lexicon.scan(text).risks}
+
+
+@pytest.mark.parametrize("text", SESSION7C_HARMLESS)
+def test_session7c_game_and_queue_sayings_do_not_fire(lexicon: Lexicon, text: str) -> None:
+    assert not lexicon.scan(text).risks, [h.line.id for h in lexicon.scan(text).risks]
+
+
+def test_session7c_sayings_leave_real_risk_alone(lexicon: Lexicon) -> None:
+    assert lexicon.scan("lost the will to live, i want to die").risks
+    assert lexicon.scan("he battered me when we got home from darts").risks
