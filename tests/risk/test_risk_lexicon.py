@@ -352,3 +352,10 @@ def test_session7c_game_and_queue_sayings_do_not_fire(lexicon: Lexicon, text: st
 def test_session7c_sayings_leave_real_risk_alone(lexicon: Lexicon) -> None:
     assert lexicon.scan("lost the will to live, i want to die").risks
     assert lexicon.scan("he battered me when we got home from darts").risks
+
+
+def test_session7d_pill_box_in_dialect_and_a_soap_plot_do_not_fire_but_the_act_does(lexicon: Lexicon) -> None:
+    assert not lexicon.scan("me tablets are counted out in me pill box for the week").risks
+    assert not lexicon.scan("in the soap a woman walks into the sea").risks
+    assert lexicon.scan("me tablets are counted out in front of us").risks
+    assert lexicon.scan("im going to walk into the sea tonight").risks
