@@ -120,7 +120,10 @@ class Lexicon:
                 self._fuzzy.setdefault(deleted, target)
         vocab = {name: str(value) for name, value in (data.get("vocab") or {}).items()}
         self._vocab = vocab
-        risk_text = " ".join([*vocab.values(), *(str(e["pattern"]) for e in data.get("risk") or [])])
+        # The -ing words of the vocab, risk AND cancel lines: "watchin a film about" must reach the
+        # media cancel as "watching", as "hurtin" reaches the risk lines as "hurting".
+        risk_text = " ".join([*vocab.values(),
+                              *(str(e["pattern"]) for e in (data.get("risk") or []) + (data.get("cancel") or []))])
         self._ing_words = frozenset(_ING_WORD.findall(risk_text))
         self.risk = tuple(self._line(entry, "risk") for entry in data.get("risk") or [])
         self.cancel = tuple(self._line(entry, "cancel") for entry in data.get("cancel") or [])
