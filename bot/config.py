@@ -211,10 +211,10 @@ class Settings:
     # first (bot/dialogue/rasa_client.py). A Rasa server does one turn at a time on its CPU, so a
     # few at once keep it busy and more only make each slower.
     rasa_concurrency: int = 8
-    # A turn still unanswered this long (waiting its turn or at Rasa) gets the holding reply once,
-    # and the app goes on waiting for it, up to RASA_TIMEOUT_SECONDS: a busy Rasa is not a down one,
-    # and giving up on a turn Rasa is working on only makes Rasa do it again.
-    holding_reply_seconds: float = 10.0
+    # A turn Rasa has been working on this long gets the holding reply once, and the app goes on
+    # waiting for it, up to RASA_TIMEOUT_SECONDS: a busy Rasa is not a down one, and giving up on a
+    # turn Rasa is working on only makes Rasa do it again.
+    holding_reply_seconds: float = 15.0
     twilio_timeout_seconds: float = 15.0
     # How long a process's claim on an outbox message lasts: longer than any one send, and how long
     # a crashed process's messages wait before another process sends them.
@@ -332,7 +332,7 @@ def load_settings() -> Settings:
         safety_alert_after_seconds=_float("SAFETY_ALERT_AFTER_SECONDS", 600.0, minimum=1.0),
         person_lock_connections=_int("PERSON_LOCK_CONNECTIONS", 16, minimum=1),
         rasa_concurrency=_int("RASA_CONCURRENCY", 8, minimum=1),
-        holding_reply_seconds=_float("HOLDING_REPLY_SECONDS", 10.0, minimum=0.1),
+        holding_reply_seconds=_float("HOLDING_REPLY_SECONDS", 15.0, minimum=0.1),
         twilio_timeout_seconds=_float("TWILIO_TIMEOUT_SECONDS", 15.0, minimum=0.1),
         outbox_lease_seconds=_float("OUTBOX_LEASE_SECONDS", 120.0, minimum=1.0),
         public_url_given=bool(os.environ.get("PUBLIC_URL")),

@@ -22,7 +22,7 @@ import asyncio
 import hashlib
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,9 +147,13 @@ class RasaClient:
         up = [url for url in ranked if self._down_until.get(url, 0.0) <= now]
         return up or ranked  # all thought down: try them anyway, in order
 
-    async def send(self, conversation_id: str, message: str, metadata: dict[str, Any] | None = None) -> RasaReply:
+    async def send(
+        self, conversation_id: str, message: str, metadata: dict[str, Any] | None = None,
+        *, on_started: Callable[[], None] | None = None,
+    ) -> RasaReply:
+        """One turn. `on_started` is called once, when the turn leaves the queue here for Rasa."""
         body = {"sender": conversation_id, "message": message, "metadata": metadata or {}}
-        return await self._post(conversation_id, "/webhooks/rest/webhook", body, lambda data: data)
+        return await self._post(conversation_id, "/webhooks/rest/webhook", body, lambda data: data, on_started)
 
     async def trigger_intent(self, conversation_id: str, intent: str, entities: dict[str, Any] | None = None) -> RasaReply:
         """Start a turn the bot begins itself (a follow-up), collecting the bot's messages."""
@@ -171,7 +175,10 @@ class RasaClient:
                 continue
         return False
 
-    async def _post(self, conversation_id: str, path: str, body: dict[str, Any], pick) -> RasaReply:
+    async def _post(
+        self, conversation_id: str, path: str, body: dict[str, Any], pick,
+        on_started: Callable[[], None] | None = None,
+    ) -> RasaReply:
         response: httpx.Response | None = None
         last_error = "no server"
         queued_ms = 0.0
@@ -182,6 +189,9 @@ class RasaClient:
                 async with self._turns[url]:
                     started = time.perf_counter()
                     queued_ms += (started - waited) * 1000
+                    if on_started is not None:
+                        on_started()
+                        on_started = None  # once, even if the turn then moves to another server
                     response = await self._client.post(f"{url}{path}", json=body)
             except httpx.ConnectError as exc:  # never reached the server: safe to try the next one
                 self._down_until[url] = time.monotonic() + self._recheck_seconds

@@ -344,8 +344,8 @@ class Gateway:
         try:
             reply = self._already_taken(conversation_id, inbound_id) if tried_before else None
             if reply is None:
-                reply = await self._wait_with_holding_reply(
-                    inbound_id, self._rasa.send(conversation_id, rasa_text, contract.metadata(channel, inbound_id)),
+                reply = await self._send_with_holding_reply(
+                    inbound_id, conversation_id, rasa_text, contract.metadata(channel, inbound_id),
                 )
         except RasaUnavailable as exc:
             self._on_rasa_down(inbound_id, str(exc))
@@ -413,25 +413,33 @@ class Gateway:
             signals=reply.signals + asked.signals, queued_ms=reply.queued_ms + asked.queued_ms,
         )
 
-    async def _wait_with_holding_reply(self, inbound_id: str, turn: Awaitable[RasaReply]) -> RasaReply:
-        """Wait for Rasa's answer; if it is slow, the person gets the holding reply meanwhile.
+    async def _send_with_holding_reply(
+        self, inbound_id: str, conversation_id: str, text: str, metadata: dict[str, Any],
+    ) -> RasaReply:
+        """Rasa's answer; if Rasa is slow on it, the person gets the holding reply meanwhile.
 
-        Under a burst a turn can wait its turn and then take seconds at a busy Rasa. Giving up then
-        would only make Rasa take the turn again later (more work for a server already behind), so
-        the app goes on waiting, up to RASA_TIMEOUT_SECONDS, and tells the person once that their
-        message is in hand. A web chat page waiting for this message is answered with that reply and
-        picks up the real one when it polls.
+        On a loaded machine a turn can take Rasa many seconds. Giving up then would only make Rasa
+        take the turn again later (more work for a server already behind), so the app goes on
+        waiting, up to RASA_TIMEOUT_SECONDS, and tells the person once that their message is in
+        hand. The clock starts when the turn reaches Rasa, not while it waits its turn here: in a
+        burst every turn waits a while, and a "one moment" text to everyone would double the texts
+        sent just when the service is busiest. A web chat page waiting for this message is answered
+        with the holding reply and picks up the real one when it polls.
         """
-        if self._holding_after is None:
-            return await turn
-        task = asyncio.ensure_future(turn)
+        holding_after = self._holding_after
+        if holding_after is None:
+            return await self._rasa.send(conversation_id, text, metadata)
+        loop = asyncio.get_running_loop()
+        timers: list[asyncio.TimerHandle] = []
+
+        def started() -> None:
+            timers.append(loop.call_later(holding_after, self._send_holding_reply, inbound_id))
+
         try:
-            done, _ = await asyncio.wait({task}, timeout=self._holding_after)
-            if not done:
-                self._send_holding_reply(inbound_id)
-            return await task
+            return await self._rasa.send(conversation_id, text, metadata, on_started=started)
         finally:
-            task.cancel()  # only if we were cancelled ourselves: a finished task ignores it
+            for timer in timers:
+                timer.cancel()
 
     def _send_holding_reply(self, inbound_id: str) -> None:
         """The holding reply, once until the person is answered (holding_reply_sent_at)."""

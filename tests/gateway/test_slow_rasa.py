@@ -3,12 +3,13 @@
 Under a burst a turn can wait its turn and then take seconds at a busy Rasa. Before, the app gave
 up after RASA_TIMEOUT_SECONDS and tried the turn again later, so an overloaded Rasa did the same
 work twice and people waited minutes. Now the holding reply goes out after HOLDING_REPLY_SECONDS
-while the app keeps waiting for the answer.
+while the app keeps waiting for the answer; the clock starts when the turn reaches Rasa.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -23,15 +24,19 @@ from bot.statuses import InboundStatus, MessageKind
 
 
 class PausingRasa:
-    """Answers each text after `pause` seconds, counting the turns it was asked to take."""
+    """Answers each text after `queued` seconds waiting its turn and `pause` seconds at Rasa."""
 
-    def __init__(self, pause: float) -> None:
-        self.pause = pause
+    def __init__(self, pause: float, queued: float = 0.0) -> None:
+        self.pause, self.queued = pause, queued
         self.calls: list[str] = []
         self.answered = 0
 
-    async def send(self, conversation_id: str, message: str, metadata: dict[str, Any] | None = None) -> RasaReply:
+    async def send(self, conversation_id: str, message: str, metadata: dict[str, Any] | None = None,
+                   *, on_started: Callable[[], None] | None = None) -> RasaReply:
+        await asyncio.sleep(self.queued)  # waiting its turn: no holding reply for that
         self.calls.append(message)
+        if on_started is not None:
+            on_started()
         await asyncio.sleep(self.pause)
         self.answered += 1
         return RasaReply(messages=[{"text": f"Here is what I found for {message}."}], rasa_ms=self.pause * 1000)
@@ -40,9 +45,9 @@ class PausingRasa:
         return True
 
 
-def _run(sqlite_url: str, pause: float) -> tuple[PausingRasa, list[tuple[str, str | None]], InboundMessage, bool]:
+def _run(sqlite_url: str, pause: float, queued: float = 0.0) -> tuple[PausingRasa, list[tuple[str, str | None]], InboundMessage, bool]:
     sessions = session_factory(sqlite_url)
-    rasa = PausingRasa(pause)
+    rasa = PausingRasa(pause, queued)
     gateway = Gateway(sessions, rasa, OutboxWorker(sessions, {}, max_attempts=3), retry_seconds=0.05,  # type: ignore[arg-type]
                       rate_limit_per_minute=1000, holding_after_seconds=0.3)
 
@@ -74,3 +79,11 @@ def test_a_quick_turn_gets_only_its_answer(sqlite_url: str) -> None:
     rasa, sent, inbound, _ = _run(sqlite_url, pause=0.01)
     assert sent == [(MessageKind.REPLY, "Here is what I found for walking groups.")]
     assert rasa.calls == ["walking groups"] and inbound.status == InboundStatus.DONE
+
+
+def test_waiting_its_turn_in_a_burst_sends_no_holding_reply(sqlite_url: str) -> None:
+    """In a burst every turn queues a while: a "one moment" text to everyone would double the texts
+    sent when the service is busiest, so only time at Rasa counts."""
+    _, sent, inbound, _ = _run(sqlite_url, pause=0.01, queued=1.0)
+    assert sent == [(MessageKind.REPLY, "Here is what I found for walking groups.")]
+    assert inbound.status == InboundStatus.DONE
