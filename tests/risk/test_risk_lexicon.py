@@ -266,20 +266,33 @@ SESSION7_FIRES = [
     ("her mams steaming drunk with the baby at home", "K33"),
     ("he's off his head with the kids in the car", "K33"),
     ("he wont let me go to my mams", "A07"),
+    ("theres a cord round me neck", "S78"),
+    ("the wee lass next door is always hungry and dirty", "K08"),
+    ("the baby is crying all night and nobody comes", "K08"),
+    ("just want to turn meself off forever", "S79"),
+    ("im gonna let the river take us", "S79"),
+    ("her dad makes the little lad sleep in the garage", "K34"),
 ]
-SESSION7_CANCELLED = [
+SESSION7_CANCELLED = [  # (text, the cancel line expected, if one is)
     ("what a suicidal backpass from our keeper", "C154"),
     ("a lad got stabbed in tonights episode of the drama", "C153"),
     ("did ye see the episode about the woman who neglects her dog", "C80"),
     ("my mam wont let me go to the sleepover", None),
     ("if anything happens while im away make sure the plants get watered", None),
     ("how high does a cake have to be to win", None),
+    ("the baby was crying all night with his teeth", None),
+    ("watchin a film about a woman who ends her life", None),
+    ("wearin me new scarf round me neck", None),
+    ("i lost the will to live in that queue at the post office", None),
+    ("me dad hammered us at darts again", None),
 ]
 SESSION7_STILL_RISK = [
     "what a suicidal backpass, i feel suicidal myself",
     "a lad got stabbed in tonights episode and i want to stab myself",
     "my husband wont let me go to the party or see my friends",
     "if anything happens to me tell my mam i tried",
+    "lost the will to live, i want to die",
+    "he battered me when we got home from darts",
 ]
 
 
@@ -301,57 +314,9 @@ def test_session7_cancels_leave_real_risk_alone(lexicon: Lexicon, text: str) -> 
     assert lexicon.scan(text).risks
 
 
-SESSION7B_FIRES = [
-    ("theres a cord round me neck", "S78"),
-    ("the wee lass next door is always hungry and dirty", "K08"),
-    ("the baby is crying all night and nobody comes", "K08"),
-]
-SESSION7B_CANCELLED = [
-    "the baby was crying all night with his teeth",
-    "watchin a film about a woman who ends her life",
-    "wearin me new scarf round me neck",
-]
-
-
-@pytest.mark.parametrize("text,line_id", SESSION7B_FIRES)
-def test_session7b_risk_lines_fire(lexicon: Lexicon, text: str, line_id: str) -> None:
-    assert line_id in {hit.line.id for hit in lexicon.scan(text).risks}
-
-
-@pytest.mark.parametrize("text", SESSION7B_CANCELLED)
-def test_session7b_harmless_shapes_do_not_fire(lexicon: Lexicon, text: str) -> None:
-    assert not lexicon.scan(text).risks, [h.line.id for h in lexicon.scan(text).risks]
-
-
 def test_a_rescue_told_as_a_story_is_not_an_emergency_but_a_present_one_is(lexicon: Lexicon) -> None:
     assert not lexicon.scan("on the show the paramedics save a man who stopped breathing").risks
     assert lexicon.scan("the paramedics are trying to save my dad he stopped breathing").risks
-
-
-SESSION7C_FIRES = [
-    ("just want to turn meself off forever", "S79"),
-    ("im gonna let the river take us", "S79"),
-    ("her dad makes the little lad sleep in the garage", "K34"),
-]
-SESSION7C_HARMLESS = [
-    "i lost the will to live in that queue at the post office",
-    "me dad hammered us at darts again",
-]
-
-
-@pytest.mark.parametrize("text,line_id", SESSION7C_FIRES)
-def test_session7c_risk_lines_fire(lexicon: Lexicon, text: str, line_id: str) -> None:
-    assert line_id in {hit.line.id for hit in lexicon.scan(text).risks}
-
-
-@pytest.mark.parametrize("text", SESSION7C_HARMLESS)
-def test_session7c_game_and_queue_sayings_do_not_fire(lexicon: Lexicon, text: str) -> None:
-    assert not lexicon.scan(text).risks, [h.line.id for h in lexicon.scan(text).risks]
-
-
-def test_session7c_sayings_leave_real_risk_alone(lexicon: Lexicon) -> None:
-    assert lexicon.scan("lost the will to live, i want to die").risks
-    assert lexicon.scan("he battered me when we got home from darts").risks
 
 
 def test_session7d_pill_box_in_dialect_and_a_soap_plot_do_not_fire_but_the_act_does(lexicon: Lexicon) -> None:
