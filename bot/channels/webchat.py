@@ -77,9 +77,9 @@ async def send_message(body: SendBody, request: Request) -> dict[str, Any]:
     accepted = gateway.accept(Channel.WEBCHAT, chat_id, _message_key(chat_id, body.client_id), text=body.text)
     if not accepted.duplicate:
         gateway.schedule(accepted.address_id)
-    # Answered, or told "one moment" (a holding reply goes out by HOLDING_REPLY_SECONDS at the latest
-    # while Rasa works on it); a message queued behind one Rasa has not answered gets nothing more
-    # to show, and the page picks up what comes later when it polls.
+    # Answered, or told "one moment" (a turn Rasa works on for HOLDING_REPLY_SECONDS gets the
+    # holding reply); a message still waiting after that shows nothing yet, and the page picks up
+    # what comes later when it polls.
     settings = request.app.state.settings
     await gateway.wait_settled(accepted.inbound_id, timeout=min(settings.rasa_timeout_seconds, settings.holding_reply_seconds) + 5)
     with request.app.state.sessions() as session:  # one session for both reads: this is every turn

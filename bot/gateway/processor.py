@@ -441,12 +441,15 @@ class Gateway:
             for timer in timers:
                 timer.cancel()
 
-    def _send_holding_reply(self, inbound_id: str) -> None:
-        """The holding reply, once until the person is answered (holding_reply_sent_at)."""
+    def _send_holding_reply(self, inbound_id: str, *, count_attempt: bool = False) -> None:
+        """The holding reply, once until the person is answered (holding_reply_sent_at); with
+        `count_attempt` (Rasa given up on) the message's attempt is counted in the same commit."""
         with self._sessions() as session:
             inbound = session.get(InboundMessage, inbound_id)
             if inbound is None:
                 return
+            if count_attempt:
+                inbound.attempts += 1
             address = session.get(ChannelAddress, inbound.address_id)
             assert address is not None
             if address.person.holding_reply_sent_at is None:
@@ -525,13 +528,7 @@ class Gateway:
             event.set()
 
     def _on_rasa_down(self, inbound_id: str, reason: str) -> None:
-        with self._sessions() as session:
-            inbound = session.get(InboundMessage, inbound_id)
-            if inbound is None:
-                return
-            inbound.attempts += 1
-            session.commit()
-        self._send_holding_reply(inbound_id)
+        self._send_holding_reply(inbound_id, count_attempt=True)
         log_event("rasa_unavailable", level=logging.WARNING, inbound_id=inbound_id, reason=reason)
 
     def _on_crash(self, inbound_id: str) -> bool:
