@@ -84,9 +84,10 @@ class Capabilities:
     # True: a successful send is already delivery (no receipts will follow), stored as delivered.
     delivered_on_send: bool = False
     # True: nothing goes over a network; the recipient reads queued messages from the outbox
-    # itself (the web chat page). "Sending" only settles them, so the outbox settles a batch in one
-    # transaction, in order, without a lease or a claim per message (bot/gateway/outbox.py); the
-    # channel's sender is still handed each one, and must not go over a network.
+    # itself (the web chat page). "Sending" only settles them (delivered, or suppressed by the
+    # opt-out rule), so the outbox settles them without a lease or a claim per message: a turn's
+    # reply in the transaction that queued it, anything else in a batch (bot/gateway/outbox.py).
+    # The channel's sender is never asked to send.
     read_from_outbox: bool = False
     # True: someone who opted out and then writes in danger may still get the safety reply (they
     # are looking at the chat). False for SMS: carrier rules forbid texting a number after STOP.

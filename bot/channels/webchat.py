@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.channels.base import Capabilities, ChannelDefinition, ChannelSender
@@ -29,7 +29,9 @@ router = APIRouter()
 
 
 class WebchatSender(ChannelSender):
-    """Web chat 'delivery' is the page fetching the message, so sending just marks it ready."""
+    """Web chat 'delivery' is the page fetching the message: the outbox settles web chat messages
+    itself (`read_from_outbox`), so this sender is never asked to send; it is here because every
+    channel has one."""
 
     channel = Channel.WEBCHAT
 
@@ -37,7 +39,7 @@ class WebchatSender(ChannelSender):
         """Needs nothing from the settings; takes them to be built like every other sender."""
 
     async def send(self, message: OutboundMessage, address: ChannelAddress) -> str | None:
-        return None
+        raise NotImplementedError("web chat messages are settled by the outbox, not sent")
 
 
 class SendBody(BaseModel):
@@ -76,7 +78,7 @@ async def send_message(body: SendBody, request: Request) -> dict[str, Any]:
     gateway = request.app.state.gateway
     accepted = gateway.accept(Channel.WEBCHAT, chat_id, _message_key(chat_id, body.client_id), text=body.text)
     if not accepted.duplicate:
-        gateway.schedule(accepted.address_id)
+        gateway.schedule(accepted.address_id, prechecked=accepted.checked)
     # Answered, or told "one moment" (a turn Rasa works on for HOLDING_REPLY_SECONDS gets the
     # holding reply); a message still waiting after that shows nothing yet, and the page picks up
     # what comes later when it polls.
@@ -105,22 +107,26 @@ async def poll_messages(request: Request, after: int = 0) -> dict[str, Any]:
         return {"messages": _messages(session, address_id, after=after), "latest": _latest(session, address_id)}
 
 
+# Built once: every turn and every poll asks them (building a statement cost more than running it).
+_SHOWN = select(OutboundMessage).where(
+    OutboundMessage.address_id == bindparam("address_id"),
+    OutboundMessage.status.in_((OutboundStatus.QUEUED, OutboundStatus.DELIVERED)),
+)
+_IN_REPLY_TO = _SHOWN.where(OutboundMessage.in_reply_to == bindparam("reply_to")).order_by(OutboundMessage.sequence)
+_AFTER = _SHOWN.where(OutboundMessage.sequence > bindparam("after")).order_by(OutboundMessage.sequence)
+_LATEST = select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == bindparam("address_id"))
+
+
 def _latest(session: Session, address_id: str) -> int:
     """The highest message number for this chat now (0 when there are none)."""
-    latest = session.scalar(select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == address_id))
-    return int(latest or 0)
+    return int(session.scalar(_LATEST, {"address_id": address_id}) or 0)
 
 
 def _messages(session: Session, address_id: str, *, after: int, reply_to: str | None = None) -> list[dict[str, Any]]:
-    query = select(OutboundMessage).where(
-        OutboundMessage.address_id == address_id,
-        OutboundMessage.status.in_((OutboundStatus.QUEUED, OutboundStatus.DELIVERED)),
-    )
     if reply_to is not None:
-        query = query.where(OutboundMessage.in_reply_to == reply_to)
+        rows = session.scalars(_IN_REPLY_TO, {"address_id": address_id, "reply_to": reply_to})
     else:
-        query = query.where(OutboundMessage.sequence > after)
-    rows = session.scalars(query.order_by(OutboundMessage.sequence))
+        rows = session.scalars(_AFTER, {"address_id": address_id, "after": after})
     return [
         {"id": m.id, "seq": m.sequence, "text": m.body, "kind": m.kind, "options": m.options or [],
          "segments": m.segments}

@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -62,6 +62,10 @@ _SEND_WAITING.set()
 FIND_SENT_SLACK = timedelta(minutes=1)
 
 
+# Built once: every reply queued asks it.
+_LAST_SEQUENCE = select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == bindparam("address_id"))
+
+
 def enqueue(
     session: Session,
     address: ChannelAddress,
@@ -81,12 +85,16 @@ def enqueue_all(
     *,
     kind: str = MessageKind.REPLY,
     in_reply_to: str | None = None,
+    settled_where_queued: bool = False,
 ) -> list[OutboundMessage]:
     """Queue several texts for one address, in this order (a turn's reply is often two or three):
-    one look-up of the address's last number and one flush for all of them."""
+    one look-up of the address's last number and one flush for all of them.
+
+    `settled_where_queued`: the caller passes them to `settle_where_queued` before it commits, so
+    the outbox is not woken to look for them."""
     if not bodies:
         return []
-    last = session.scalar(select(func.max(OutboundMessage.sequence)).where(OutboundMessage.address_id == address.id)) or 0
+    last = session.scalar(_LAST_SEQUENCE, {"address_id": address.id}) or 0
     count_segments = registry.capabilities(address.channel).count_segments
     messages = []
     for sequence, (body, options) in enumerate(bodies, start=last + 1):
@@ -100,11 +108,28 @@ def enqueue_all(
         messages.append(message)
     session.add_all(messages)
     session.flush()
-    if registry.capabilities(address.channel).read_from_outbox:
-        _LOCAL_WAITING.set()
-    else:
+    if not registry.capabilities(address.channel).read_from_outbox:
         _SEND_WAITING.set()
+    elif not settled_where_queued:
+        _LOCAL_WAITING.set()
     return messages
+
+
+def settle_where_queued(session: Session, address: ChannelAddress, messages: list[OutboundMessage]) -> None:
+    """Settle just-queued messages in the transaction that queued them, if the address's channel
+    reads the outbox itself (web chat); for any other channel, nothing (the worker sends them).
+
+    Why: a web chat turn's reply was queued in one transaction and settled by the worker in
+    another, and that second transaction was a tenth of what the app spent on a turn. Called
+    last, just before the commit, so the opt-out rule sees what the turn itself changed (a turn
+    that opts out suppresses its own replies, as the worker would)."""
+    if not registry.capabilities(address.channel).read_from_outbox:
+        return
+    rows = [(message, address) for message in messages if message.kind != MessageKind.FAREWELL]
+    if len(rows) < len(messages):
+        _LOCAL_WAITING.set()  # a farewell is the worker's: once it is settled, the address is forgotten
+    _settle_read(session, rows)
+    _log_read(rows)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -171,12 +196,13 @@ class OutboxWorker:
         return True
 
     async def settle_read_from_outbox(self, limit: int = BATCH) -> int:
-        """Settle the due messages of channels whose recipient reads the outbox itself (web chat).
+        """Settle the due messages of channels whose recipient reads the outbox itself (web chat)
+        that nobody settled as they were queued (`settle_where_queued`): holding replies, follow-ups,
+        a link worker's replies, anything left from before a restart.
 
         Nothing goes over a network and nothing can fail, so there is no lease and no attempt to
-        record first: each message is checked against the opt-out rule, handed to the channel's
-        sender (which only marks it ready) and stored as delivered, or suppressed, oldest first per
-        address, all in one transaction. On PostgreSQL the rows are
+        record first: each message is checked against the opt-out rule and stored as delivered, or
+        suppressed, oldest first per address, all in one transaction. On PostgreSQL the rows are
         taken `FOR UPDATE SKIP LOCKED`, so two processes never settle the same message.
         Returns how many were settled.
         """
@@ -186,41 +212,27 @@ class OutboxWorker:
             return 0  # nothing queued for them in this process since the last look (see enqueue_all)
         _LOCAL_WAITING.clear()
         self._next_local_look = now_mono + LOCAL_LOOK_SECONDS
-        now = utcnow()
         with self._sessions() as session:
             query = (
                 select(OutboundMessage, ChannelAddress)
                 .join(ChannelAddress, ChannelAddress.id == OutboundMessage.address_id)
                 .where(OutboundMessage.channel.in_(channels), OutboundMessage.status == OutboundStatus.QUEUED,
-                       OutboundMessage.next_attempt_at <= now)
+                       OutboundMessage.next_attempt_at <= utcnow())
                 .order_by(OutboundMessage.address_id, OutboundMessage.sequence)
                 .limit(limit)
             )
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=OutboundMessage)
-            rows = session.execute(query).all()
+            rows = [(message, address) for message, address in session.execute(query)]
             if not rows:
                 session.rollback()
                 return 0
             if len(rows) == limit:  # there may be more: look again next round
                 _LOCAL_WAITING.set()
-            allowed = {message.id for message, address in rows if may_send(address, message.kind)}  # bot/policy/opt_out.py
-            for message, address in rows:  # before anything is written: no write lock held across an await
-                sender = self._senders.get(message.channel)
-                if message.id in allowed and sender is not None:
-                    await sender.send(message, address)
-            for message, _ in rows:
-                message.attempts += 1
-                _settle(message)
-                if message.id in allowed:
-                    message.status, message.sent_at = OutboundStatus.DELIVERED, now
-                else:
-                    message.status = OutboundStatus.SUPPRESSED
-                    crisis.safety_not_delivered(session, message, enqueue=enqueue)  # flags safety texts only
+            _settle_read(session, rows)
             session.commit()
+            _log_read(rows)
             for message, _ in rows:
-                log_event("outbound_attempt", outbound_id=message.id, channel=message.channel, status=message.status,
-                          attempts=message.attempts, segments=message.segments, found_already_sent=False)
                 _after_farewell(session, message)
         return len(rows)
 
@@ -438,3 +450,23 @@ def _aware(value):
     from datetime import timezone
 
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _settle_read(session: Session, rows: list[tuple[OutboundMessage, ChannelAddress]]) -> None:
+    """Read-from-outbox messages (web chat): delivered, or suppressed by the opt-out rule (a safety
+    text suppressed raises its flag). Nothing is handed to a sender: the page reads them itself."""
+    now = utcnow()
+    for message, address in rows:
+        message.attempts += 1
+        _settle(message)
+        if may_send(address, message.kind):  # bot/policy/opt_out.py
+            message.status, message.sent_at = OutboundStatus.DELIVERED, now
+        else:
+            message.status = OutboundStatus.SUPPRESSED
+            crisis.safety_not_delivered(session, message, enqueue=enqueue)  # flags safety texts only
+
+
+def _log_read(rows: Sequence[tuple[OutboundMessage, ChannelAddress]]) -> None:
+    for message, _ in rows:
+        log_event("outbound_attempt", outbound_id=message.id, channel=message.channel, status=message.status,
+                  attempts=message.attempts, segments=message.segments, found_already_sent=False)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Result, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,7 +31,7 @@ from bot.dialogue import contract
 from bot.dialogue.rasa_client import RasaClient, RasaReply, RasaUnavailable
 from bot.gateway import messages as texts
 from bot.gateway.keywords import control_word
-from bot.gateway.outbox import OutboxWorker, enqueue, enqueue_all
+from bot.gateway.outbox import OutboxWorker, enqueue, enqueue_all, settle_where_queued
 from bot.gateway.person_lock import PersonLocks
 from bot.gateway.precheck import precheck
 from bot.gateway.render import map_option_reply, map_payload, render
@@ -49,21 +49,47 @@ SWEEP_GRACE_SECONDS = 3.0
 NOTICE_INTENT = "EXTERNAL_notice_changed"  # the dialogue's question about a changed privacy notice
 
 
+def _with_address_and_person() -> Select[tuple[InboundMessage, ChannelAddress, Person]]:
+    return (
+        select(InboundMessage, ChannelAddress, Person)
+        .join(ChannelAddress, ChannelAddress.id == InboundMessage.address_id)
+        .join(Person, Person.id == ChannelAddress.person_id)
+    )
+
+
+# The look-ups every turn makes, built once with bound parameters: building a statement cost
+# SQLAlchemy more than running it on SQLite, and these run several times a turn.
+_BY_ID = _with_address_and_person().where(InboundMessage.id == bindparam("inbound_id"))
+_BY_ID_LOCKED = _BY_ID.with_for_update(of=InboundMessage)
+# FOR UPDATE of the message on PostgreSQL (see `_load`); finding the next message and loading it are one query.
+_NEXT_PENDING = (
+    _with_address_and_person()
+    .where(InboundMessage.address_id == bindparam("address_id"), InboundMessage.status == InboundStatus.PENDING)
+    .order_by(InboundMessage.received_at, InboundMessage.id)
+    .limit(1)
+    .with_for_update(of=InboundMessage)
+)
+_RECEIVED_SINCE = select(func.count()).select_from(InboundMessage).where(
+    InboundMessage.address_id == bindparam("address_id"), InboundMessage.received_at >= bindparam("since"),
+)
+
+
 def _load(
     session: Session, inbound_id: str, *, lock: bool = False,
 ) -> tuple[InboundMessage, ChannelAddress, Person] | None:
     """A message with its address and person, in one query (three look-ups a turn, twice, were a
     measurable part of what the gateway adds to a turn). `lock`: FOR UPDATE of the message on
     PostgreSQL, so two processes never pre-check it both."""
-    query = (
-        select(InboundMessage, ChannelAddress, Person)
-        .join(ChannelAddress, ChannelAddress.id == InboundMessage.address_id)
-        .join(Person, Person.id == ChannelAddress.person_id)
-        .where(InboundMessage.id == inbound_id)
-    )
-    if lock:
-        query = query.with_for_update(of=InboundMessage)
-    row = session.execute(query).one_or_none()
+    return _one(session.execute(_BY_ID_LOCKED if lock else _BY_ID, {"inbound_id": inbound_id}))
+
+
+def _load_next(session: Session, address_id: str) -> tuple[InboundMessage, ChannelAddress, Person] | None:
+    """This address's oldest pending message, with its address and person, locked as `_load` locks."""
+    return _one(session.execute(_NEXT_PENDING, {"address_id": address_id}))
+
+
+def _one(result: Result[tuple[InboundMessage, ChannelAddress, Person]]) -> tuple[InboundMessage, ChannelAddress, Person] | None:
+    row = result.one_or_none()
     return None if row is None else (row[0], row[1], row[2])
 
 
@@ -83,6 +109,7 @@ class Accepted:
     inbound_id: str
     address_id: str
     duplicate: bool
+    checked: bool = True  # the pre-check ran in the storing transaction (False: the drain runs it)
 
 
 class Gateway:
@@ -131,23 +158,36 @@ class Gateway:
         self, channel: str, address: str, provider_id: str, *, text: str | None = None,
         payload: str | None = None, has_media: bool = False,
     ) -> Accepted:
-        """Store the message durably; a provider id seen before is a duplicate and is not stored again.
+        """Store the message durably and pre-check it (precheck.py) in the same transaction; a
+        provider id seen before is a duplicate and is neither stored nor checked again.
 
-        Inserted straight away rather than looked up first (a duplicate is rare: a provider's
+        Checked while it is stored, so a person in danger is answered before the webhook is, and a
+        turn costs one transaction fewer. If the check itself fails, the message is stored
+        unchecked instead (a crash in the check never loses a message) and the drain, or the
+        sweeper after a restart, checks it before anything else happens to it.
+        """
+        fields = {"text": text, "payload": payload, "has_media": has_media}
+        try:
+            return self._store(channel, address, provider_id, fields, check=True)
+        except Exception:
+            log_event("precheck_on_intake_failed", level=logging.ERROR, channel=channel)
+            return self._store(channel, address, provider_id, fields, check=False)
+
+    def _store(
+        self, channel: str, address: str, provider_id: str, fields: dict[str, Any], *, check: bool,
+    ) -> Accepted:
+        """Inserted straight away rather than looked up first (a duplicate is rare: a provider's
         retry); the unique key on (channel, provider id) turns a duplicate into an IntegrityError.
         A first message from a new number racing another from it can also meet the address's
-        unique key: then it is simply tried again, the address now being there.
-        """
+        unique key: then it is simply tried again, the address now being there."""
+        started = time.perf_counter()
         for _ in range(2):
             with self._sessions() as session:
-                addr = get_or_create_address(session, channel, address)
-                inbound = InboundMessage(
-                    channel=channel, provider_id=provider_id, address_id=addr.id, text=text, payload=payload,
-                    has_media=has_media,
-                )
-                session.add(inbound)
                 try:
-                    session.commit()
+                    addr = get_or_create_address(session, channel, address)
+                    inbound = InboundMessage(channel=channel, provider_id=provider_id, address_id=addr.id, **fields)
+                    session.add(inbound)
+                    session.flush()
                 except IntegrityError:
                     session.rollback()
                     existing = session.scalar(
@@ -156,9 +196,13 @@ class Gateway:
                     if existing is not None:
                         return Accepted(existing.id, existing.address_id, duplicate=True)
                     continue  # the address raced in: try again
-                log_event("inbound_stored", inbound_id=inbound.id, channel=channel)
                 self._settled.setdefault(inbound.id, asyncio.Event())
-                return Accepted(inbound.id, addr.id, duplicate=False)
+                if check:
+                    self._check(session, inbound, addr, started)  # commits
+                else:
+                    session.commit()
+                log_event("inbound_stored", inbound_id=inbound.id, channel=channel)
+                return Accepted(inbound.id, addr.id, duplicate=False, checked=check)
         raise RuntimeError("inbound message could not be stored")
 
     async def receive(
@@ -169,7 +213,7 @@ class Gateway:
         a power cut, since the webhook's answer tells the provider not to send it again."""
         accepted = self.accept(channel, address, provider_id, text=text, payload=payload, has_media=has_media)
         if not accepted.duplicate:
-            self.schedule(accepted.address_id)
+            self.schedule(accepted.address_id, prechecked=accepted.checked)
         await self._disk_sync()
         return accepted
 
@@ -177,8 +221,10 @@ class Gateway:
         """Every commit so far is on disk: await before showing its results to anyone."""
         await self._disk_sync()
 
-    def schedule(self, address_id: str) -> None:
-        task = asyncio.get_running_loop().create_task(self.drain(address_id))
+    def schedule(self, address_id: str, *, prechecked: bool = False) -> None:
+        """Drain this address in the background. `prechecked`: its new message was checked as it was
+        stored, so the drain need not look for unchecked ones first (the sweeper still does)."""
+        task = asyncio.get_running_loop().create_task(self.drain(address_id, precheck=not prechecked))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -198,24 +244,19 @@ class Gateway:
             return False
 
     # -- processing -----------------------------------------------------------------------------
-    async def drain(self, address_id: str, *, wait: bool = True) -> None:
-        """Pre-check what is new at once, then process this address's pending messages oldest first,
-        stopping at the first that must wait.
+    async def drain(self, address_id: str, *, wait: bool = True, precheck: bool = True) -> None:
+        """Pre-check what is new at once (unless `precheck` is False: it was checked as it was
+        stored), then process this address's pending messages oldest first, stopping at the first
+        that must wait.
 
         Only one drain per address runs at a time, across processes (bot/gateway/person_lock.py).
         """
-        self.precheck_pending(address_id)
+        if precheck:
+            self.precheck_pending(address_id)
         still_needed = (lambda: self._has_pending(address_id)) if wait else None
         async with self._person_locks.hold(address_id, still_needed) as held:
             while held and not self._stopping:
-                with self._sessions() as session:
-                    inbound_id = session.scalar(
-                        select(InboundMessage.id)
-                        .where(InboundMessage.address_id == address_id, InboundMessage.status == InboundStatus.PENDING)
-                        .order_by(InboundMessage.received_at, InboundMessage.id)
-                        .limit(1)
-                    )
-                if inbound_id is None or not await self._process(inbound_id):
+                if not await self._process_next(address_id):
                     return
 
     def _has_pending(self, address_id: str) -> bool:
@@ -299,13 +340,15 @@ class Gateway:
             log_event("risk_answered_before_dialogue", inbound_id=inbound.id)
         return False
 
-    async def _process(self, inbound_id: str) -> bool:
+    async def _process_next(self, address_id: str) -> bool:
+        """Process this address's oldest pending message; False when there is none, or it must wait."""
         started = time.perf_counter()
         with self._sessions() as session:
-            loaded = _load(session, inbound_id, lock=True)
-            if loaded is None or loaded[0].status != InboundStatus.PENDING:
-                return True
+            loaded = _load_next(session, address_id)
+            if loaded is None:
+                return False
             inbound, address, person = loaded
+            inbound_id = inbound.id
             if inbound.precheck is None and self._check(session, inbound, address, started):
                 return True  # nothing had checked it yet, and the check answered it (STOP, a crisis)
             handled = self._handle_before_rasa(session, inbound, address)
@@ -360,12 +403,14 @@ class Gateway:
                 return True
             inbound, address, person = loaded
             outgoing, offered = render(reply.messages, channel)
-            enqueue_all(session, address, [(item.body, item.options) for item in outgoing], in_reply_to=inbound.id)
+            queued = enqueue_all(session, address, [(item.body, item.options) for item in outgoing],
+                                 in_reply_to=inbound.id, settled_where_queued=True)
             person.last_options = offered
             person.holding_reply_sent_at = None
             signals = contract.ReadReply(signals=reply.signals)
             self._apply_signals(session, inbound, address, signals)
             self._finish(session, inbound, "dialogue")
+            settle_where_queued(session, address, queued)  # web chat: delivered in this commit
             session.commit()
         if self._forget_conversation is not None:
             for forgotten in signals.conversations_to_forget():
@@ -493,10 +538,7 @@ class Gateway:
         if opt_out.wrote_after_opting_out(address, inbound.received_at):
             return "opted_out"  # one written before the opt-out still goes on; the outbox suppresses its replies
         recent = session.scalar(
-            select(func.count()).select_from(InboundMessage).where(
-                InboundMessage.address_id == address.id,
-                InboundMessage.received_at >= utcnow() - timedelta(minutes=1),
-            )
+            _RECEIVED_SINCE, {"address_id": address.id, "since": utcnow() - timedelta(minutes=1)},
         ) or 0
         if recent > self._rate_limit:
             if recent == self._rate_limit + 1:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.gateway import messages as texts
@@ -63,12 +63,16 @@ def active_handoff(session: Session, person_id: str) -> Handoff | None:
     )
 
 
+# Built once: asked on every turn (building a statement cost more than running it).
+_HELD = (
+    select(Handoff).where(Handoff.person_id == bindparam("person_id"), Handoff.status.in_(HANDOFF_HELD))
+    .order_by(Handoff.created_at.desc()).limit(1)
+)
+
+
 def held_by_worker(session: Session, person_id: str) -> Handoff | None:
     """The handoff through which a worker holds this person's conversation, if one does."""
-    return session.scalar(
-        select(Handoff).where(Handoff.person_id == person_id, Handoff.status.in_(HANDOFF_HELD))
-        .order_by(Handoff.created_at.desc()).limit(1)
-    )
+    return session.scalar(_HELD, {"person_id": person_id})
 
 
 def hold_for_worker(session: Session, inbound: InboundMessage, address: ChannelAddress) -> bool:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.models import ChannelAddress, Person
 
+# Built once: every message stored asks it.
+_ADDRESS = select(ChannelAddress).where(
+    ChannelAddress.channel == bindparam("channel"), ChannelAddress.address == bindparam("address"),
+)
+
 
 def get_or_create_address(session: Session, channel: str, address: str) -> ChannelAddress:
-    found = session.scalar(select(ChannelAddress).where(ChannelAddress.channel == channel, ChannelAddress.address == address))
+    found = session.scalar(_ADDRESS, {"channel": channel, "address": address})
     if found is not None:
         return found
     person = Person()

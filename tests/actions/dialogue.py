@@ -146,7 +146,7 @@ def dialogue(database_url: str, actions: dict[str, Action] | None = None, *, for
              echo: bool = False, rate_limit: int = 20, max_attempts: int = 3) -> Dialogue:
     sessions = session_factory(database_url)
     sender = RecordingSender()
-    outbox = OutboxWorker(sessions, {"sms": sender, "webchat": sender}, max_attempts=max_attempts)
+    outbox = OutboxWorker(sessions, {"sms": sender}, max_attempts=max_attempts)  # web chat: read from the outbox
     transport = ActionRasa(actions or {}, echo=echo)
     rasa = RasaClient("http://rasa.test", 5.0, transport=transport)
     forgotten = forget if forget is not None else []

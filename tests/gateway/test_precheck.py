@@ -9,8 +9,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.gateway import messages as texts
-from bot.models import ChannelAddress, Handoff, InboundMessage
+from bot.models import ChannelAddress, Handoff, InboundMessage, OutboundMessage
 from bot.policy import crisis, opt_out
+from bot.statuses import OutboundStatus
 from tests.actions.dialogue import dialogue
 
 NUMBER = "+447700900600"
@@ -78,7 +79,12 @@ def test_an_opted_out_web_chat_in_crisis_still_gets_the_safety_reply(database_ur
     talk = dialogue(database_url, echo=True)
     talk.text_in("chat-0123456789abcdef", "STOP", channel="webchat")
     talk.text_in("chat-0123456789abcdef", WORRY, channel="webchat")
-    assert talk.sender.sent[:2] == [opt_out.OPTED_OUT, crisis.SAFETY_MESSAGE]
+    shown = session.scalars(  # what the page reads: the chat's delivered messages
+        select(OutboundMessage.body).join(ChannelAddress, ChannelAddress.id == OutboundMessage.address_id)
+        .where(ChannelAddress.address == "chat-0123456789abcdef", OutboundMessage.status == OutboundStatus.DELIVERED)
+        .order_by(OutboundMessage.sequence)
+    ).all()
+    assert shown[:2] == [opt_out.OPTED_OUT, crisis.SAFETY_MESSAGE]
     assert _flag(session).context["safety_reply_sent"] is True
 
 
@@ -93,14 +99,30 @@ def test_a_worrying_message_that_also_asks_for_something_goes_on_to_the_dialogue
     assert talk.rasa.seen == [request]
 
 
-def test_a_restart_neither_repeats_nor_skips_a_precheck(database_url, session):
+def test_a_crisis_text_is_answered_and_flagged_in_the_same_commit_that_stores_it(database_url, session):
+    talk = dialogue(database_url, echo=True)
+    accepted = talk.gateway.accept("sms", NUMBER, "SM-first", text=WORRY)  # no drain, no Rasa yet
+    stored = session.get(InboundMessage, accepted.inbound_id)
+    assert stored.precheck == "risk" and stored.status == "done" and _flag(session).urgent
+    safety = session.scalars(select(OutboundMessage.body).where(OutboundMessage.in_reply_to == accepted.inbound_id)).all()
+    assert crisis.SAFETY_MESSAGE in safety
+
+
+def _check_breaks(text: str) -> crisis.RiskAssessment:
+    raise RuntimeError("the detector failed")
+
+
+def test_a_restart_neither_repeats_nor_skips_a_precheck(database_url, session, monkeypatch):
     talk = dialogue(database_url, echo=True)
     talk.rasa.down = True
     talk.text_in(NUMBER, "hi")
     talk.text_in(NUMBER, "my partner hits me, are there any groups near me")  # prechecked, still pending
     sent = len(talk.sender.sent)
-    # A message stored just before a crash, before anything checked it:
-    later = talk.gateway.accept("sms", NUMBER, "SM-stored-before-crash", text=WORRY)
+    # A message whose check failed as it was stored, just before a crash: kept, unchecked.
+    with monkeypatch.context() as patched:
+        patched.setattr(crisis, "assess_risk", _check_breaks)
+        later = talk.gateway.accept("sms", NUMBER, "SM-stored-before-crash", text=WORRY)
+    assert session.get(InboundMessage, later.inbound_id).precheck is None
     restarted = dialogue(database_url, echo=True)
     restarted.rasa.down = True
     restarted.sweep()  # at start-up, Rasa still down
