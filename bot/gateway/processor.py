@@ -1,8 +1,8 @@
 """The gateway: every inbound message, from every channel, takes this one path.
 
 1. It is stored first (keyed by the provider's id, so a retried webhook is handled once).
-2. At once, without waiting for the person's earlier messages or for Rasa, the pre-check
-   (`precheck.py`) looks for risk and STOP/START and acts on them.
+2. In the same transaction, without waiting for the person's earlier messages or for Rasa, the
+   pre-check (`precheck.py`) looks for risk and STOP/START and acts on them.
 3. Then, one message at a time per person, oldest first: messages written after an opt-out, rate
    limits, help words and media-only messages are handled here, without the dialogue engine.
 4. Anything else goes to Rasa; its replies are rendered for the channel and put in the outbox,
