@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Result, Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot.dialogue import contract
 from bot.dialogue.rasa_client import RasaClient, RasaReply, RasaUnavailable
@@ -39,7 +39,7 @@ from bot.logging_setup import log_event
 from bot.models import ChannelAddress, InboundMessage, Person, utcnow
 from bot.policy import crisis, erasure, opt_out
 from bot.records.consent import notice_due
-from bot.records.handoffs import HELD_ROUTE, hold_for_worker, request_handoff
+from bot.records.handoffs import HELD_ROUTE, held_clause, hold_for_worker, request_handoff
 from bot.records.people import get_or_create_address
 from bot.statuses import HandoffReason, InboundStatus, MessageKind, Precheck
 
@@ -61,17 +61,33 @@ def _with_address_and_person() -> Select[tuple[InboundMessage, ChannelAddress, P
 # SQLAlchemy more than running it on SQLite, and these run several times a turn.
 _BY_ID = _with_address_and_person().where(InboundMessage.id == bindparam("inbound_id"))
 _BY_ID_LOCKED = _BY_ID.with_for_update(of=InboundMessage)
-# FOR UPDATE of the message on PostgreSQL (see `_load`); finding the next message and loading it are one query.
+_EARLIER = aliased(InboundMessage)
+# This address's oldest pending message, with its address and person, FOR UPDATE of the message on
+# PostgreSQL (see `_load`), and what the checks before Rasa ask on every turn: how many messages
+# the address sent since `since` (the rate limit) and whether a link worker holds the person.
+# Finding the next message, loading it and those two answers are one query.
 _NEXT_PENDING = (
     _with_address_and_person()
+    .add_columns(
+        select(func.count()).select_from(_EARLIER)
+        .where(_EARLIER.address_id == InboundMessage.address_id, _EARLIER.received_at >= bindparam("since"))
+        .scalar_subquery(),
+        held_clause(ChannelAddress.person_id),
+    )
     .where(InboundMessage.address_id == bindparam("address_id"), InboundMessage.status == InboundStatus.PENDING)
     .order_by(InboundMessage.received_at, InboundMessage.id)
     .limit(1)
     .with_for_update(of=InboundMessage)
 )
-_RECEIVED_SINCE = select(func.count()).select_from(InboundMessage).where(
-    InboundMessage.address_id == bindparam("address_id"), InboundMessage.received_at >= bindparam("since"),
-)
+
+
+@dataclass(frozen=True)
+class _Next:
+    inbound: InboundMessage
+    address: ChannelAddress
+    person: Person
+    sent_last_minute: int  # messages from this address in the last minute, this one included
+    held: bool  # a link worker holds this person (bot/records/handoffs.py)
 
 
 def _load(
@@ -83,9 +99,12 @@ def _load(
     return _one(session.execute(_BY_ID_LOCKED if lock else _BY_ID, {"inbound_id": inbound_id}))
 
 
-def _load_next(session: Session, address_id: str) -> tuple[InboundMessage, ChannelAddress, Person] | None:
-    """This address's oldest pending message, with its address and person, locked as `_load` locks."""
-    return _one(session.execute(_NEXT_PENDING, {"address_id": address_id}))
+def _load_next(session: Session, address_id: str) -> _Next | None:
+    """This address's oldest pending message and what the checks before Rasa need (`_NEXT_PENDING`)."""
+    row = session.execute(
+        _NEXT_PENDING, {"address_id": address_id, "since": utcnow() - timedelta(minutes=1)},
+    ).one_or_none()
+    return None if row is None else _Next(row[0], row[1], row[2], int(row[3] or 0), bool(row[4]))
 
 
 def _one(result: Result[tuple[InboundMessage, ChannelAddress, Person]]) -> tuple[InboundMessage, ChannelAddress, Person] | None:
@@ -347,12 +366,12 @@ class Gateway:
             loaded = _load_next(session, address_id)
             if loaded is None:
                 return False
-            inbound, address, person = loaded
+            inbound, address, person = loaded.inbound, loaded.address, loaded.person
             inbound_id = inbound.id
             if inbound.precheck is None and self._check(session, inbound, address, started):
                 return True  # nothing had checked it yet, and the check answered it (STOP, a crisis)
-            handled = self._handle_before_rasa(session, inbound, address)
-            if not handled and hold_for_worker(session, inbound, address):
+            handled = self._handle_before_rasa(session, inbound, address, loaded.sent_last_minute)
+            if not handled and hold_for_worker(session, inbound, address, held=loaded.held):
                 # After the safety checks: a link worker holds this person, so the message is kept
                 # for them (text and all) and the bot stays quiet.
                 session.commit()
@@ -398,10 +417,10 @@ class Gateway:
         gateway_before_ms = (time.perf_counter() - started) * 1000 - reply.rasa_ms - reply.actions_ms - reply.queued_ms
         reply = await self._ask_about_a_changed_notice(conversation_id, address_id, reply, may_ask=notice_possible and not risky)
         with self._sessions() as session:
-            loaded = _load(session, inbound_id)
-            if loaded is None or loaded[0].status != InboundStatus.PENDING:
+            reloaded = _load(session, inbound_id)
+            if reloaded is None or reloaded[0].status != InboundStatus.PENDING:
                 return True
-            inbound, address, person = loaded
+            inbound, address, person = reloaded
             outgoing, offered = render(reply.messages, channel)
             queued = enqueue_all(session, address, [(item.body, item.options) for item in outgoing],
                                  in_reply_to=inbound.id, settled_where_queued=True)
@@ -533,13 +552,13 @@ class Gateway:
         if signals.has(contract.Signal.FORGET_CONVERSATIONS):  # once these have gone, so does the address
             erasure.mark_farewell(session, inbound.id)
 
-    def _handle_before_rasa(self, session: Session, inbound: InboundMessage, address: ChannelAddress) -> str | None:
-        """Everything that must not depend on the dialogue engine. Returns the route taken, if any."""
+    def _handle_before_rasa(
+        self, session: Session, inbound: InboundMessage, address: ChannelAddress, recent: int,
+    ) -> str | None:
+        """Everything that must not depend on the dialogue engine. Returns the route taken, if any.
+        `recent`: messages from this address in the last minute, this one included (rate limit)."""
         if opt_out.wrote_after_opting_out(address, inbound.received_at):
             return "opted_out"  # one written before the opt-out still goes on; the outbox suppresses its replies
-        recent = session.scalar(
-            _RECEIVED_SINCE, {"address_id": address.id, "since": utcnow() - timedelta(minutes=1)},
-        ) or 0
         if recent > self._rate_limit:
             if recent == self._rate_limit + 1:
                 enqueue(session, address, texts.RATE_LIMITED, kind=MessageKind.SYSTEM, in_reply_to=inbound.id)

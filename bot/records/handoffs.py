@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, exists, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.gateway import messages as texts
 from bot.models import CaseNote, ChannelAddress, Handoff, InboundMessage, utcnow
@@ -70,16 +70,27 @@ _HELD = (
 )
 
 
+def held_clause(person_id: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """SQL for "a worker holds this person", to fold into a query that loads the person anyway
+    (the gateway's per-turn look-up), so the common answer, no, costs no query of its own."""
+    return exists().where(Handoff.person_id == person_id, Handoff.status.in_(HANDOFF_HELD))
+
+
 def held_by_worker(session: Session, person_id: str) -> Handoff | None:
     """The handoff through which a worker holds this person's conversation, if one does."""
     return session.scalar(_HELD, {"person_id": person_id})
 
 
-def hold_for_worker(session: Session, inbound: InboundMessage, address: ChannelAddress) -> bool:
+def hold_for_worker(
+    session: Session, inbound: InboundMessage, address: ChannelAddress, *, held: bool | None = None,
+) -> bool:
     """If a worker holds this person, keep the message for them (not for Rasa); True if so.
 
     The first message held on a handoff tells the person a person is replying; later ones do not.
+    `held`: what `held_clause` said in the caller's transaction (None: look here).
     """
+    if held is False:
+        return False
     handoff = held_by_worker(session, address.person_id)
     if handoff is None:
         return False
