@@ -14,6 +14,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction
+from actions.slot_validation import previous_value
+from actions.understanding import reply_without_a_need
 
 ASKED_AGAIN = ("consent_given", "needs", "location", "preferences", "goal_text", "checkin_period", "notice_consent",
                "share_consent")
@@ -70,9 +72,58 @@ class AskAgain(TimedAction):
         return []
 
 
+class AskNeeds(AskAgain):
+    """ "What would make life better?", once more, saying what the last reply gave instead of a
+    need: a question back ("like what?") gets examples, a place or a day is taken and said back,
+    someone else ("its for wor lass") is asked about. The same words never twice in a row."""
+
+    slot = "needs"
+
+    def name(self) -> str:
+        return "action_ask_needs"
+
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        response = needs_wording(tracker, domain)
+        dispatcher.utter_message(response=response, **_values(tracker))
+        return []
+
+
+def needs_wording(tracker: Tracker, domain: dict[str, Any]) -> str:
+    """The needs question that fits the reply it follows (see AskNeeds)."""
+    plain = wording(tracker, domain, "needs")
+    responses = domain.get("responses") or {}
+    asked = last_bot_texts(tracker)
+    needs_asked = any(t.startswith(_fixed_part(v.get("text") or "")) for name in responses
+                      if name.startswith("utter_ask_needs") for v in responses[name] for t in asked)
+    text = tracker.latest_message.get("text") or ""
+    if not needs_asked or not text or text.startswith("/"):
+        return plain
+    shape = reply_without_a_need(text)
+    if shape is None and tracker.get_slot("location") and _changed(tracker, "location"):
+        shape = "place"
+    if shape is None and any(_changed(tracker, s) for s in ("days", "time_of_day")):
+        shape = "when"
+    name = {"asks_what": "utter_ask_needs_examples", "someone_else": "utter_ask_needs_someone_else",
+            "place": "utter_ask_needs_place", "when": "utter_ask_needs_when"}.get(shape or "")
+    if name is None or name not in responses:
+        return plain
+    said = [_fixed_part(v.get("text") or "") for v in responses[name]]
+    if any(f and t.startswith(f) for f in said for t in asked):
+        return plain  # that one was just said: the plain question instead
+    return name
+
+
+def _changed(tracker: Tracker, slot: str) -> bool:
+    value = tracker.get_slot(slot)
+    return bool(value) and value != previous_value(tracker, slot)
+
+
 def _values(tracker: Tracker) -> dict[str, Any]:
     """Slot values the questions fill in (the SDK does this for plain responses, not for these)."""
-    return {"chosen_service_name": tracker.get_slot("chosen_service_name") or "the group"}
+    return {"chosen_service_name": tracker.get_slot("chosen_service_name") or "the group",
+            "location": tracker.get_slot("location") or "you"}
 
 
 def _asker(slot: str) -> type[AskAgain]:
@@ -82,4 +133,4 @@ def _asker(slot: str) -> type[AskAgain]:
     return type(f"Ask_{slot}", (AskAgain,), {"slot": slot, "name": name, "__doc__": f"Asks for {slot}."})
 
 
-ASKERS = [_asker(slot) for slot in ASKED_AGAIN if slot not in OWN_ASKER]
+ASKERS = [AskNeeds, *(_asker(slot) for slot in ASKED_AGAIN if slot not in OWN_ASKER and slot != "needs")]

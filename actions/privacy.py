@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.asking import AskAgain, wording
 from actions.common import TimedAction, channel_of, db, person_for, response_text
+from actions.understanding import asks_what_there_is
 from bot.config import load_settings
 from bot.records.consent import (
     KEEP_DATA,
@@ -101,6 +102,9 @@ class ActionWhatWeKeep(TimedAction):
         return "action_what_we_keep"
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        if (tracker.active_loop or {}).get("name") == "needs_form" and tracker.get_slot("requested_slot") == "needs" \
+                and asks_what_there_is(tracker.latest_message.get("text") or ""):
+            return []  # "what have you got like?" to "what would help?": what is on, asked by the needs question
         with db() as session:
             person = person_for(session, tracker)
             kept = kept_about(session, person) if person is not None else Kept(consent_to_keep=False)

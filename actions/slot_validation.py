@@ -26,7 +26,7 @@ from actions.understanding import names_a_kind, read_needs, without_refusals
 from bot.text.sms_text import to_gsm7
 from community_directory.places import find_place, names_only_the_city
 from community_directory.preferences import Preferences, preferences_in_text
-from community_directory.request_text import read_request
+from community_directory.request_text import attending_clauses, read_request, without_attending
 
 # Messages about the conversation, not about what matters ("how does this work?" is no job).
 NOT_ABOUT_NEEDS = frozenset(
@@ -94,11 +94,32 @@ _TIME_WORD = re.compile(r"\b(?:mornings?|afternoons?|evenings?|nights?|day ?time
 _BARE_AM_PM = re.compile(r"(?<!\d)(?<!\d )\b(?:am|pm)\b", re.IGNORECASE)
 
 
+# A day gone by is no limit: "not spoke to a soul since monday", "last friday".
+_PAST_DAY = re.compile(r"\b(?:since|last|this past|from)\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
+_ANOTHER_DAY = re.compile(r"\b(?:another|a different|different|other|any other)\s+days?\b", re.IGNORECASE)
+WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def days_said_otherwise(text: str) -> bool:
+    """Whether days in the message may not be limits: a day gone by, or the day of a group they already go to."""
+    return bool(_PAST_DAY.search(text) or attending_clauses(text))
+
+
 def when_in_passing(text: str) -> Preferences:
-    """Days and time of day from a message that was not an answer to the preference question."""
-    heard = preferences_in_text(_BARE_AM_PM.sub(" ", text))
-    lowered = text.lower()
+    """Days and time of day from a message that was not an answer to the preference question.
+
+    The day and time of a group they already go to ("i go to the knit and natter on thursdays,
+    want summat else on another day") are not when they want to go: "another day" then means
+    any day but those.
+    """
+    going = attending_clauses(text)
+    wished = without_attending(_PAST_DAY.sub(" ", text))
+    heard = preferences_in_text(_BARE_AM_PM.sub(" ", wished))
+    lowered = wished.lower()
     heard.days = [d for d in heard.days if re.search(rf"\b(?:{_DAY_SAID[d]})\b", lowered)]
+    if going and not heard.days and _ANOTHER_DAY.search(wished):
+        busy = [d for d in WEEK if re.search(rf"\b(?:{_DAY_SAID[d]})\b", " ".join(going))]
+        heard.days = [d for d in WEEK if d not in busy] if busy else []
     return heard
 
 
@@ -184,6 +205,9 @@ class ValidateSlotMappings(ValidationAction):
         values = value if isinstance(value, list) else [value] if value else []
         known = [str(v).lower() for v in values if str(v).lower() in _DAY_SAID]
         text = _typed(tracker)
+        if text is not None and days_said_otherwise(text):
+            # "since monday", "i go to the shed on mondays": the words say which days are wanted, if any
+            return {"days": when_in_passing(text).days or previous_value(tracker, "days")}
         if len(known) < len(values) and text is not None:
             # The model marks "day" in "me only free day" as a day: the days the words name stand
             known = list(dict.fromkeys(known + when_in_passing(text).days))

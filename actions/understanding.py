@@ -239,3 +239,41 @@ def _outside(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]
     if position < length:
         out.append((position, length))
     return out
+
+
+# A reply to "what would make life better?" that asks back what there is: "like what?", "what have
+# you got like?", "what sort of things?". Not a question about what is kept ("what have you got on me").
+_ASKS_WHAT_THERE_IS = re.compile(
+    r"^\W*(?:(?:ok|okay|erm|um|hmm|dunno|not sure|i dont know|i don'?t know|no idea)\W+)?(?:"
+    r"like what|such as|what like|(?:what|which)\s+(?:sort|kind|type)s?\s+of|what\s+(?:have|do|can)\s+(?:you|ya|yous|u)"
+    r"\s+(?:got|have|do|offer)|what\s+(?:you|ya|yous|u)\s+got|what(?:'?s| is| are)\s+(?:there|on|available|the options)"
+    r"|what\s+is\s+there|what\s+options|what\s+can\s+i\s+do|(?:any|some|give me some|got any)\s+(?:ideas|examples|suggestions)"
+    r"|(?:tell me |show me )?(?:some )?examples)\b",
+    re.IGNORECASE,
+)
+_ABOUT_RECORDS = re.compile(r"\b(?:keep|kept|store|stored|record|data|details|info|information|on me|about me|know about)\b",
+                            re.IGNORECASE)
+# Someone else named with no need yet: "its for wor lass", "for my dad", "me mam".
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:for|its for|it is for|asking for)\s+(?:my|me|our|wor|the)\s+\w+"
+    r"|\b(?:wor|our|me|my)\s+(?:lass|lad|missus|wife|husband|hubby|fella|dad|da|mam|mum|nan|nana|grandad|"
+    r"neighbour|mate|friend|partner|son|daughter|brother|sister)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_what_there_is(text: str) -> bool:
+    """ "like what?": the person asks what is on offer instead of saying what they want."""
+    return bool(_ASKS_WHAT_THERE_IS.search(text or "")) and not _ABOUT_RECORDS.search(text or "")
+
+
+def reply_without_a_need(text: str) -> str | None:
+    """What an answer to "what matters?" that names no need gave instead: "asks_what" (a question
+    back), "someone_else" (who it is for), or None. A place or a day is read by the slots."""
+    if not text or read_needs(text).needs:
+        return None
+    if asks_what_there_is(text):
+        return "asks_what"
+    if _SOMEONE_ELSE.search(text):
+        return "someone_else"
+    return None

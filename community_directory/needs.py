@@ -43,7 +43,13 @@ NEEDS: tuple[Need, ...] = (
                                              "lgbt", "gay ", "lesbian", "queer", "bisexual", "transgender", "trans ",
                                              "non binary", "nonbinary",
                                              # somewhere warm to sit, with others
-                                             "warm space", "warm hub", "warm place", "warm room", "somewhere warm")),
+                                             "warm space", "warm hub", "warm place", "warm room", "somewhere warm",
+                                             # nobody to talk to, said as how the days are ("havent spoke to a soul")
+                                             "hermit", "havent spoke to", "havent spoken to", "not spoke to", "not spoken to",
+                                             "havent talked to", "not talked to", "havent seen a soul", "not seen a soul",
+                                             # groups for older people, asked for as such ("owt for pensioners?")
+                                             "pensioners", "old folk", "older folk", "older people", "old people", "the elderly",
+                                             "oaps")),
     Need("physical_activity", "getting active", ("walk", "exercise", "active", "fit", "sport", "swim", "dance", "yoga", "gym", "football", "keep fit",
                                                      # sports by name ("running" alone is also "running since 1990" in a listing)
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",
@@ -65,7 +71,10 @@ NEEDS: tuple[Need, ...] = (
                                                   "gas bill", "electric bill", "the meter", "prepayment",
                                                   "filling in forms", "fill in forms", "form filling", "forms filled", "allowance",
                                                   "pension credit", "council tax", "sanction")),
-    Need("food", "food", ("food", "hungry", "meal", "food bank", "pantry", "cook", "eat")),
+    Need("food", "food", ("food", "hungry", "meal", "food bank", "pantry", "cook", "eat",
+                          # an empty kitchen in residents' words ("the cupboards are bare")
+                          "cupboard", "fridge", "feed the kids", "feed my kids", "feed me kids", "feed the bairns",
+                          "feed the family", "nowt to eat", "nothing to eat")),
     Need("housing", "housing", ("housing", "home", "rent", "landlord", "evict", "homeless", "damp", "council house",
                                    "mould", "mold")),
     Need("carers", "support for carers", ("carer", "caring", "look after", "looking after", "care for my", "care for me ", "care for him", "care for her", "care for our", "dementia", "respite",
@@ -105,6 +114,13 @@ _PATTERNS = {
                                            for k in n.keywords) + ")")
     for n in NEEDS
 }
+
+
+# Meeting people said with words between: "meet polish people", "meet like minded folk", "meet other mams".
+_PATTERNS["loneliness"] = re.compile(
+    _PATTERNS["loneliness"].pattern
+    + r"|\bmeet(?:ing)?\s+(?:[a-z]+\s+){1,2}?(?:people|folk|ppl|mams|mums|dads|women|men|lads|lasses|others)\b"
+)
 
 
 def get_need(key: str) -> Need:

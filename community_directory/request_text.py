@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from community_directory.kinds import get_kind, kinds_in_text, normalise
+from community_directory.kinds import get_kind, kinds_in_text, needs_of, normalise
 from community_directory.matching import MatchRequest
 from community_directory.needs import needs_in_text
 from community_directory.person_facts import AboutPerson
@@ -136,6 +136,43 @@ _ORIGIN = re.compile(
     rf"|\b(?:other )?({_ORIGIN_ADJECTIVES}) (?:people|folk|community|families|speakers|women|men|lads|mums)\b")
 
 
+# Something the person already goes to ("i go to the mens shed on mondays", "ive been going to
+# the knit and natter"): what they like, not what they are asking for. Its clause runs to the next
+# wish ("..., want summat at the weekend an all").
+_ATTENDING = re.compile(r"^(?:(?:and|but|so|well|aye|yes|yeah|i mean)\s+)?(?:i|we|me and \w+|my \w+ and i)\s+"
+                        r"(?:already\s+|currently\s+|usually\s+|still\s+|sometimes\s+)?"
+                        r"(?:go|goes|attend|ve been going|ve been|have been going|have been|been going|do)\s+"
+                        r"(?:to\s+)?(?:the|a|an|that|this)\s")
+_ATTENDING_ALSO = re.compile(r"^(?:ive|i have|weve|we have)\s+(?:already\s+)?(?:been going|been)\s+to\s+(?:the|a|an)\s")
+_WISH_STARTS = re.compile(r"\b(?:want|wanting|looking for|fancy|would like|need|needing|after)\b")
+# Wanting something other than what they already go to ("summat else", "something different"), or
+# more of the same ("another one nearer", "one like it").
+_SOMETHING_ELSE = re.compile(r"\b(?:else|different|(?:something|summat|owt|anything) new)\b")
+_MORE_OF_IT = re.compile(r"\b(?:another one|another like|one like (?:it|that)|similar|same sort|same kind)\b")
+
+
+def attending_part(clause: str) -> tuple[str, str]:
+    """(what they already go to, the rest) of one normalised clause; ("", clause) when it says none."""
+    if not (_ATTENDING.search(clause) or _ATTENDING_ALSO.search(clause)):
+        return "", clause
+    wish = _WISH_STARTS.search(clause)
+    if wish is None:
+        return clause, ""
+    return clause[:wish.start()].strip(), clause[wish.start():].strip()
+
+
+def attending_clauses(text: str) -> list[str]:
+    """The clauses of a message that say what the person already goes to, normalised."""
+    return [part for part in (attending_part(c)[0] for c in _clauses(text)) if part]
+
+
+def without_attending(text: str) -> str:
+    """The message without what they already go to (normalised clauses), or as it is when it says none."""
+    if not attending_clauses(text):
+        return text
+    return ". ".join(part for part in (attending_part(c)[1] for c in _clauses(text)) if part)
+
+
 @dataclass
 class RequestReading:
     """What one message (or several joined) says for matching."""
@@ -149,6 +186,7 @@ class RequestReading:
     relation: str | None = None  # "dad", when for someone else
     text: str = ""  # the words worth searching for: refusals and person facts taken out
     misread_needs: list[str] = field(default_factory=list)  # needs a plain keyword net would wrongly find
+    attending_kinds: list[str] = field(default_factory=list)  # kinds they already go to ("i go to the mens shed")
 
     def apply(self, request: MatchRequest) -> MatchRequest:
         """Add this reading to a request: needs and kinds joined, exclusions and facts filled in."""
@@ -297,7 +335,11 @@ def read_request(text: str) -> RequestReading:
             reading.about_person.age = years
 
     positive: list[str] = []
+    attending: list[str] = []
     for clause in _clauses(text):
+        going, clause = attending_part(clause)
+        if going:
+            attending.append(going)
         # What is left once person facts and circumstances are taken out is what they want.
         clause = _RELATION_WORDS.sub(" them ", clause)
         clause = _WALKING_AID.sub(" ", _WHEELCHAIR.sub(" ", _LIMITED.sub(" ", clause)))
@@ -317,7 +359,14 @@ def read_request(text: str) -> RequestReading:
     if reading.about_person.is_parent is False:
         reading.excluded_kinds += ["baby_group", "dads_group"]
     kept = " ".join(positive)
+    # What they already go to says what they like; it is asked for again only when they do not say
+    # they want something else ("i go to the knit and natter, want summat else": not another one).
+    reading.attending_kinds = [k for k in kinds_in_text(" ".join(attending)) if k not in reading.excluded_kinds]
+    if reading.attending_kinds and _SOMETHING_ELSE.search(kept):
+        reading.excluded_kinds += [k for k in reading.attending_kinds if k not in kinds_in_text(kept)]
     reading.kinds = [k for k in kinds_in_text(kept) if k not in reading.excluded_kinds]
+    if _MORE_OF_IT.search(kept):
+        reading.kinds += [k for k in reading.attending_kinds if k not in reading.kinds]
     # The needs named in words; a kind's own needs only when no need was named ("mens shed"),
     # so "painting or crafts" stays arts and crafts rather than also "meeting people".
     if bereaved and "bereavement" not in reading.excluded_kinds and "bereavement" not in reading.kinds:
@@ -355,6 +404,9 @@ def read_request(text: str) -> RequestReading:
         # "anything for my 8 year old", "grandson is 10 n bored": something to do together, and
         # "bored" there is the child's, so family groups rather than adults' social groups
         said_needs = ["parenting"]
+    if not said_needs and not kind_needs and attending:
+        # "i go to the mens shed on mondays, want summat at the weekend an all": more of what they like
+        said_needs = needs_in_text(" ".join(attending)) or needs_of(reading.attending_kinds)
     reading.needs = list(dict.fromkeys(said_needs or kind_needs))
     if _I_CARE.search(lowered) and reading.about_person.is_carer is not False and "carers" not in reading.needs:
         reading.needs.append("carers")

@@ -144,3 +144,51 @@ def test_not_the_second_one_turns_down_the_second():
     offered = [{"id": "a", "name": "Roker Art Club"}, {"id": "b", "name": "Hendon Art Club"}, {"id": "c", "name": "X"}]
     for text, ids in (("not the second one", ["b"]), ("not the last one", ["c"]), ("not the hendon one", ["b"])):
         assert [o["id"] for o in options_turned_down(tracker(text, offered=offered), text)] == ids, text
+
+
+NEEDS_DOMAIN = {
+    "responses": {
+        "utter_ask_needs": [{"text": "What would make life a bit better for you right now?"}],
+        "utter_ask_needs_again": [{"text": "Tell me one thing you would like to do."}],
+        "utter_ask_needs_examples": [{"text": "There is lots on, like coffee mornings. Which sounds good?"}],
+        "utter_ask_needs_place": [{"text": "Thanks, I will look near {location}. What would you like to find there?"}],
+        "utter_ask_needs_when": [{"text": "Thanks, I will look for times that suit you. What would you like to do?"}],
+        "utter_ask_needs_someone_else": [{"text": "OK, it is for someone else. What do they like doing?"}],
+    }
+}
+
+
+def _after_needs_question(text: str, *later: dict) -> list[dict]:
+    return [{"event": "user", "text": "yes"},
+            {"event": "bot", "text": "What would make life a bit better for you right now?"},
+            {"event": "user", "text": text}, *later]
+
+
+def test_the_needs_question_again_says_what_the_reply_gave_instead():
+    from actions.asking import needs_wording
+
+    def asked(text: str, *later: dict, **slots) -> str:
+        return needs_wording(tracker(text, events=_after_needs_question(text, *later), **slots), NEEDS_DOMAIN)
+
+    # a question back gets examples of what is on, not "Sorry, I did not get that"
+    assert asked("like what?") == "utter_ask_needs_examples"
+    assert asked("what have you got like?") == "utter_ask_needs_examples"
+    # only a place: it is kept and said back, never asked for later
+    place = {"event": "slot", "name": "location", "value": "Roker"}
+    assert asked("roker", place, location="Roker") == "utter_ask_needs_place"
+    # only when they are free
+    days = {"event": "slot", "name": "days", "value": ["thursday"]}
+    assert asked("im free thursday afternoons", days, days=["thursday"]) == "utter_ask_needs_when"
+    # someone else, with nothing yet about what would help them
+    assert asked("its for wor lass") == "utter_ask_needs_someone_else"
+    # anything else not understood: the other wording, as before
+    assert asked("how does this work") == "utter_ask_needs_again"
+
+
+def test_the_same_acknowledgement_is_never_sent_twice_in_a_row():
+    from actions.asking import needs_wording
+
+    events = [{"event": "user", "text": "yes"},
+              {"event": "bot", "text": "There is lots on, like coffee mornings. Which sounds good?"},
+              {"event": "user", "text": "like what?"}]
+    assert needs_wording(tracker("like what?", events=events), NEEDS_DOMAIN) == "utter_ask_needs"

@@ -211,3 +211,24 @@ def test_a_nightmare_is_no_evening():
 def test_a_greeting_that_names_a_kind_keeps_the_words():
     slots = run(tracker("hiya, any knit groups round here?", intent="greet"))
     assert slots["need_text"] == "hiya, any knit groups round here?"
+
+
+def test_the_day_of_a_group_they_already_go_to_or_a_day_gone_by_is_no_limit():
+    def day(text: str, words: str) -> dict:
+        start = text.index(words)
+        return {"entity": "day", "value": words.rstrip("s"), "start": start, "end": start + len(words)}
+
+    text = "i go to the mens shed on mondays, want summat at the weekend an all"
+    slots = run(tracker(text, entities=[day(text, "mondays")], now={"days": ["monday"]}))
+    assert slots["days"] == ["weekend"]
+    # "another day" than the one they go on: any day but that one
+    text = "i go to the knit and natter on thursdays, want summat else to do on another day"
+    slots = run(tracker(text, entities=[day(text, "thursdays")], now={"days": ["thursday"]}))
+    assert slots["days"] == ["monday", "tuesday", "wednesday", "friday", "saturday", "sunday"]
+    # "not spoke to a soul since monday": when it has been, not when they are free
+    text = "havent spoke to a single person since monday"
+    slots = run(tracker(text, entities=[day(text, "monday")], now={"days": ["monday"]}))
+    assert not slots.get("days")
+    # a day wanted is still a day wanted
+    text = "anything on a monday"
+    assert run(tracker(text, entities=[day(text, "monday")], now={"days": ["monday"]}))["days"] == ["monday"]

@@ -136,3 +136,18 @@ def test_small_talk_that_names_a_kind_is_still_about_what_they_want():
     assert names_a_kind("yes please, a lunch club for me mam", "affirm")
     assert not names_a_kind("yes", "affirm") and not names_a_kind("hiya", "greet")
     assert not names_a_kind("how does this work", "help")  # help is never a need
+
+
+def test_asking_what_there_is_is_not_asking_what_is_kept():
+    from actions.understanding import asks_what_there_is, reply_without_a_need
+
+    for text in ("like what?", "what have you got like?", "what sort of things are there", "dunno, what is there",
+                 "any ideas?"):
+        assert asks_what_there_is(text), text
+        assert reply_without_a_need(text) == "asks_what", text
+    for text in ("what do you keep about me", "what have you got on me", "a coffee morning like what my mam goes to"):
+        assert not asks_what_there_is(text), text
+    # a need named is an answer, whatever else the message asks
+    assert reply_without_a_need("like what? a walking group maybe") is None
+    assert reply_without_a_need("its for wor lass") == "someone_else"
+    assert reply_without_a_need("summat for wor lass, she loves a sing song") is None

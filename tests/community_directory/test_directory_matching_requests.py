@@ -436,3 +436,39 @@ def test_no_heating_is_energy_help_then_a_warm_place(demo_session: Session) -> N
     assert read_request("is there a warm space i can go to in the day").kinds == ["warm_space"]
     warm = top(demo_session, "Millfield", "is there a warm space i can go to in the day")
     assert warm and not any("Debt" in m.name for m in warm), names(warm)
+
+
+def test_a_group_they_already_go_to_is_not_what_they_ask_for(demo_session: Session) -> None:
+    # "summat else": not another knit and natter, and not on the Thursday they already go
+    text = "i go to the knit and natter at silksworth on thursdays, want summat else to do on another day"
+    reading = read_request(text)
+    assert reading.attending_kinds == ["crafts"] and "crafts" in reading.excluded_kinds
+    shown = top(demo_session, "grindon", text)
+    assert shown and not any("Knit and Natter" in m.name for m in shown)
+    # more of what they like, somewhere else: the same kind first
+    reading = read_request("we go to the coffee morning at castletown but want another one nearer")
+    assert "coffee_morning" in reading.kinds and not reading.excluded_kinds
+    # said only as what they go to: neither asked for nor turned down, but what they like
+    reading = read_request("i go to the mens shed on mondays, want summat at the weekend an all")
+    assert not reading.kinds and not reading.excluded_kinds and "loneliness" in reading.needs
+    assert read_request("i want to go to the art club").kinds == ["art"]
+
+
+@pytest.mark.parametrize(("place", "text", "kinds"), [
+    # a need said as how the days are, or as who it is for
+    ("millfield", "feel like a proper hermit these days, havent spoke to a single person since monday",
+     r"friendship|coffee|chatter|games|lunch|natter|wellbeing cafe|befriend|conversation"),
+    ("hastings hill", "do yous have owt for pensioners? im 74", r"lunch|coffee|friendship|silver|befriend|games"),
+    # an empty kitchen is food, before money advice
+    ("ryhope", "skint till payday n the cupboards are bare", r"food bank|pantry|pay as you feel|cook and eat|lunch"),
+    # their own community, named by where it is from, with English
+    ("city centre", "i move here from poland 2 month ago, i want meet polish people and make my english better",
+     r"polish|english"),
+])
+def test_needs_said_in_other_words(demo_session: Session, place: str, text: str, kinds: str) -> None:
+    found = find_place(place)
+    assert found is not None
+    request = request_from_text(text, lat=found.lat, lon=found.lon, today=TODAY)
+    assert request.needs or request.kinds
+    shown = names(find_matches(demo_session, request))
+    assert shown and re.search(kinds, shown[0], re.IGNORECASE), shown

@@ -159,3 +159,19 @@ def test_safety_message_names_every_route_and_fits_sms() -> None:
         assert must in SAFETY_MESSAGE
     assert is_gsm7(SAFETY_MESSAGE)
     assert count_segments(SAFETY_MESSAGE).segments <= 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i look after me dad hes 84, he needs getting out the house and i could do with a break meself",
+        "im looking after my mam full time, could do with some support",
+        "my brother is 40 and hes struggling, he wont ask for help himself",
+    ],
+)
+def test_a_carer_asking_for_a_break_or_for_someone_who_will_not_ask_is_a_request(text: str) -> None:
+    # If anything in it is read as risk, the safety reply goes and the request is still answered.
+    from bot.risk.lexicon import default_lexicon
+
+    lexicon = default_lexicon()
+    assert [hit.line.id for hit in lexicon.request_hits(lexicon.scan(text))], text
