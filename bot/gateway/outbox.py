@@ -267,6 +267,17 @@ class OutboxWorker:
         return [(message_id, token, candidates[message_id]) for message_id in won]
 
     async def _send_one(self, message_id: str, token: str, unconfirmed_since: datetime | None = None) -> None:
+        """Send a leased message, then each next message of its address that was leased in the
+        commit recording the one before it (`_lease_next`): the second part of a reply goes out
+        without waiting for, and paying for, another claim round."""
+        claim: tuple[str, datetime | None] | None = (message_id, unconfirmed_since)
+        while claim is not None:
+            claim = await self._send_leased(claim[0], token, claim[1])
+
+    async def _send_leased(
+        self, message_id: str, token: str, unconfirmed_since: datetime | None,
+    ) -> tuple[str, datetime | None] | None:
+        """One leased message; returns the address's next message if it is now leased to us too."""
         with self._sessions() as session:
             row = session.execute(
                 select(OutboundMessage, ChannelAddress)
@@ -274,10 +285,10 @@ class OutboxWorker:
                 .where(OutboundMessage.id == message_id)
             ).one_or_none()
             if row is None:
-                return
+                return None
             message, address = row[0], row[1]
             if message.status != OutboundStatus.QUEUED or message.claimed_by != token:
-                return
+                return None
             lease_until = message.lease_until
             if not may_send(address, message.kind):  # the opt-out rule: bot/policy/opt_out.py
                 message.status = OutboundStatus.SUPPRESSED
@@ -286,7 +297,7 @@ class OutboxWorker:
                 session.commit()
                 log_event("outbound_suppressed", outbound_id=message.id, channel=message.channel)
                 _after_farewell(session, message)
-                return
+                return None
             sender = self._senders.get(message.channel)
             if sender is None:
                 message.status = OutboundStatus.FAILED
@@ -294,7 +305,7 @@ class OutboxWorker:
                 _settle(message)
                 session.commit()
                 _after_farewell(session, message)
-                return
+                return None
             # Never hold a database transaction across the network call: with SQLite a write lock
             # held while awaiting would stall every other writer in the process. The attempt is
             # recorded with its outcome, below.
@@ -323,7 +334,7 @@ class OutboxWorker:
                     )
                 session.commit()
                 log_event("outbound_lease_lost", level=logging.WARNING, outbound_id=message.id)
-                return
+                return None
             if isinstance(error, UnconfirmedSendError) and message.attempt_started_at is not None:
                 try:  # the answer was lost after the request went out: does the provider have it?
                     since = message.attempt_started_at
@@ -355,6 +366,9 @@ class OutboxWorker:
                     message.status = OutboundStatus.FAILED
                 else:
                     message.next_attempt_at = utcnow() + max(backoff(message.attempts), asked_wait)
+            following = None
+            if error is None and message.kind != MessageKind.FAREWELL:  # after a farewell the address goes
+                following = _lease_next(session, message.address_id, token, self._lease)
             session.commit()
             if error is None and provider_id:
                 sender.after_sent(session, message)
@@ -364,6 +378,9 @@ class OutboxWorker:
                 attempts=message.attempts, segments=message.segments, found_already_sent=found,
             )
             _after_farewell(session, message)
+        if following is not None and self._disk_sync is not None:
+            await self._disk_sync()  # its lease is on disk before it leaves, as after a claim round
+        return following
 
     @staticmethod
     async def _already_sent(
@@ -385,6 +402,41 @@ class OutboxWorker:
                 log_event("outbound_found_already_sent", outbound_id=message.id, channel=message.channel)
                 return candidate
         return None
+
+
+# The address's oldest queued message, and the lease taken on it if it is free (see `_lease_next`).
+_NOW = bindparam("now", type_=OutboundMessage.__table__.c.next_attempt_at.type)
+_NEXT_OF_ADDRESS = (
+    select(OutboundMessage.id, OutboundMessage.next_attempt_at, OutboundMessage.attempt_started_at)
+    .where(OutboundMessage.address_id == bindparam("address_id"), OutboundMessage.status == OutboundStatus.QUEUED)
+    .order_by(OutboundMessage.sequence)
+    .limit(1)
+)
+_LEASE_IF_FREE = (
+    update(OutboundMessage)
+    .where(OutboundMessage.id == bindparam("outbound_id"), OutboundMessage.status == OutboundStatus.QUEUED,
+           or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until < _NOW))
+    .values(claimed_by=bindparam("token"), lease_until=bindparam("until", type_=OutboundMessage.__table__.c.lease_until.type),
+            attempt_started_at=func.coalesce(OutboundMessage.attempt_started_at, _NOW))
+    .execution_options(synchronize_session=False)
+)
+
+
+def _lease_next(session: Session, address_id: str, token: str, lease: timedelta) -> tuple[str, datetime | None] | None:
+    """Lease the address's next message, in the transaction that settles the one before it.
+
+    It is the address's head once that commits, so this is the claim a round would make (due,
+    and free: nobody else's unexpired lease; the UPDATE takes only a free row, so two processes
+    never both hold it), minus the round's search over every address. None if there is no next
+    message, it is waiting to retry, or another process holds it."""
+    now = utcnow()
+    head = session.execute(_NEXT_OF_ADDRESS, {"address_id": address_id}).first()
+    if head is None or _aware(head.next_attempt_at) > now:
+        return None
+    won = session.execute(
+        _LEASE_IF_FREE, {"outbound_id": head.id, "now": now, "token": token, "until": now + lease},
+    ).rowcount == 1  # type: ignore[attr-defined]
+    return (head.id, head.attempt_started_at) if won else None
 
 
 def _read_from_outbox_channels() -> tuple[str, ...]:

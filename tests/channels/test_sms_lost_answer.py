@@ -68,9 +68,10 @@ def test_the_same_words_sent_twice_on_purpose_are_told_apart(
 
     async def run() -> None:
         try:
-            assert await worker.send_due()  # the first, answered normally
-            fake_twilio.accept_then_stall(2.0)
-            assert await worker.send_due()  # the second: taken, answer lost, found
+            fake_twilio.accept_then_stall(2.0, after=1)
+            # One round: the first, answered normally, then the second (leased as the first was
+            # recorded): taken, answer lost, found.
+            assert await worker.send_due()
             assert not await worker.send_due()
         finally:
             await sender.aclose()

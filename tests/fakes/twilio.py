@@ -94,11 +94,12 @@ class FakeTwilio:
         with self._lock:
             self._failing_to.pop(number, None)
 
-    def accept_then_stall(self, seconds: float, times: int = 1) -> None:
-        """The next sends are taken (the phone gets them) but answered only after `seconds`:
-        longer than the client waits, it looks like a timeout after Twilio accepted."""
+    def accept_then_stall(self, seconds: float, times: int = 1, *, after: int = 0) -> None:
+        """The next sends (after `after` answered normally) are taken (the phone gets them) but
+        answered only after `seconds`: longer than the client waits, it looks like a timeout after
+        Twilio accepted."""
         with self._lock:
-            self._stalls.extend([(seconds, True)] * times)
+            self._stalls.extend([(0.0, True)] * after + [(seconds, True)] * times)
 
     def stall_without_accepting(self, seconds: float, times: int = 1) -> None:
         """The next sends time out the same way, but Twilio did nothing with them."""

@@ -74,7 +74,7 @@ def test_a_crashed_processs_messages_are_sent_once_by_another_after_the_lease(da
     with sessions() as session:
         session.execute(update(OutboundMessage).values(lease_until=utcnow() - timedelta(seconds=1)))
         session.commit()
-    assert asyncio.run(survivor.send_due()) and asyncio.run(survivor.send_due())
+    assert asyncio.run(survivor.send_due())  # "first", then "second", leased as "first" was recorded
     assert survivor_sender.sent == ["first", "second"]
     # The crashed attempt's outcome was unknown, so the provider was asked first; it did not have it.
     assert survivor_sender.lookups == ["first"]
@@ -88,8 +88,7 @@ def test_a_message_the_provider_took_before_its_answer_was_lost_is_not_sent_agai
     sender = RecordingSender()
     sender.lose_answer_once.add("hello")
     worker = OutboxWorker(sessions, {"sms": sender}, max_attempts=3)
-    assert asyncio.run(worker.send_due())  # accepted by the provider, but the answer timed out: looked up
-    assert asyncio.run(worker.send_due())
+    assert asyncio.run(worker.send_due())  # "hello": accepted, but the answer timed out: looked up; then the next
     assert not asyncio.run(worker.send_due())
     assert sender.sent == ["hello", "then this"]  # "hello" once: found at the provider, not resent
     assert sender.lookups == ["hello"]
@@ -170,3 +169,58 @@ def test_processes_claiming_at_once_never_take_the_same_message(database_url):
     assert errors == []
     every = [message_id for ids in claimed for message_id in ids]
     assert len(every) == len(set(every)) == 40  # each message claimed exactly once, all of them
+
+
+def test_a_replys_parts_go_out_in_one_round_in_order(database_url):
+    """Each next part is leased in the commit that records the part before it, so a three-part
+    reply does not wait for three claim rounds (and the next round finds nothing left)."""
+    sessions = session_factory(database_url)
+    _queue(sessions, "+447700900410", "one", "two", "three")
+    _queue(sessions, "+447700900411", "someone else")
+    sender = RecordingSender()
+    worker = OutboxWorker(sessions, {"sms": sender}, max_attempts=3)
+    assert asyncio.run(worker.send_due())
+    assert [body for body in sender.sent if body != "someone else"] == ["one", "two", "three"]
+    assert sorted(sender.sent) == ["one", "someone else", "three", "two"]
+    assert set(_statuses(sessions).values()) == {"sent"}
+    with sessions() as session:
+        assert {(m.claimed_by, m.lease_until) for m in session.scalars(select(OutboundMessage))} == {(None, None)}
+    assert not asyncio.run(worker.send_due())
+
+
+def test_a_next_part_waiting_to_retry_or_leased_elsewhere_is_left_alone(database_url):
+    sessions = session_factory(database_url)
+    _queue(sessions, "+447700900412", "now")
+    _queue(sessions, "+447700900412", "later", due_in=60)  # backing off: not due yet
+    _queue(sessions, "+447700900413", "mine")
+    [theirs] = _queue(sessions, "+447700900413", "theirs")
+    other_lease = utcnow() + timedelta(minutes=1)
+    with sessions() as session:  # another live process holds the next part
+        session.execute(update(OutboundMessage).where(OutboundMessage.id == theirs)
+                        .values(claimed_by="other:1", lease_until=other_lease))
+        session.commit()
+    sender = RecordingSender()
+    assert asyncio.run(OutboxWorker(sessions, {"sms": sender}, max_attempts=3).send_due())
+    assert sorted(sender.sent) == ["mine", "now"]
+    assert _statuses(sessions) == {"now": "sent", "later": "queued", "mine": "sent", "theirs": "queued"}
+    with sessions() as session:
+        held = session.get(OutboundMessage, theirs)
+        assert held is not None and held.claimed_by == "other:1"
+
+
+def test_a_part_that_failed_to_send_holds_back_the_next(database_url):
+    """Order per person: after a failed attempt nothing behind it is leased in the same commit."""
+    sessions = session_factory(database_url)
+    _queue(sessions, "+447700900414", "first", "second")
+    sender = RecordingSender()
+    sender.lose_answer_once.add("first")  # answer lost and the provider has nothing: retried later
+    sender.provider_has = {}
+
+    async def lose(message: OutboundMessage, address: ChannelAddress, since: datetime) -> list[str]:
+        sender.lookups.append(message.body or "")
+        return []
+
+    sender.find_sent = lose  # type: ignore[method-assign]
+    assert asyncio.run(OutboxWorker(sessions, {"sms": sender}, max_attempts=3).send_due())
+    assert sender.sent == ["first"]
+    assert _statuses(sessions) == {"first": "queued", "second": "queued"}
