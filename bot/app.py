@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await outbox.finish_sending(timeout=5.0)
             await rasa.close()
             for sender in senders.values():
                 await sender.aclose()

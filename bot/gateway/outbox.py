@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -90,8 +90,8 @@ def enqueue_all(
     """Queue several texts for one address, in this order (a turn's reply is often two or three):
     one look-up of the address's last number and one flush for all of them.
 
-    `settled_where_queued`: the caller passes them to `settle_where_queued` before it commits, so
-    the outbox is not woken to look for them."""
+    `settled_where_queued`: the caller passes them to `OutboxWorker.settle_where_queued` before it
+    commits, so the outbox is not woken to look for them."""
     if not bodies:
         return []
     last = session.scalar(_LAST_SEQUENCE, {"address_id": address.id}) or 0
@@ -108,28 +108,21 @@ def enqueue_all(
         messages.append(message)
     session.add_all(messages)
     session.flush()
-    if not registry.capabilities(address.channel).read_from_outbox:
-        _SEND_WAITING.set()
-    elif not settled_where_queued:
-        _LOCAL_WAITING.set()
+    if not settled_where_queued:
+        _SEND_WAITING.set() if not registry.capabilities(address.channel).read_from_outbox else _LOCAL_WAITING.set()
     return messages
 
 
-def settle_where_queued(session: Session, address: ChannelAddress, messages: list[OutboundMessage]) -> None:
-    """Settle just-queued messages in the transaction that queued them, if the address's channel
-    reads the outbox itself (web chat); for any other channel, nothing (the worker sends them).
+class Leased(NamedTuple):
+    """A message this process holds the lease on, to send: see `OutboxWorker.settle_where_queued`."""
 
-    Why: a web chat turn's reply was queued in one transaction and settled by the worker in
-    another, and that second transaction was a tenth of what the app spent on a turn. Called
-    last, just before the commit, so the opt-out rule sees what the turn itself changed (a turn
-    that opts out suppresses its own replies, as the worker would)."""
-    if not registry.capabilities(address.channel).read_from_outbox:
-        return
-    rows = [(message, address) for message in messages if message.kind != MessageKind.FAREWELL]
-    if len(rows) < len(messages):
-        _LOCAL_WAITING.set()  # a farewell is the worker's: once it is settled, the address is forgotten
-    _settle_read(session, rows)
-    _log_read(rows)
+    message_id: str
+    token: str
+    unconfirmed_since: datetime | None  # an earlier attempt whose outcome is unknown began then
+
+
+def _claim_token() -> str:
+    return f"{PROCESS_ID}:{uuid.uuid4().hex[:8]}"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -153,9 +146,58 @@ class OutboxWorker:
         self._next_local_look = 0.0
         self._next_claim_look = 0.0
         self._stopping = False
+        self._sending: set[asyncio.Task[None]] = set()
 
     def notify(self) -> None:
         self._wake.set()
+
+    def settle_where_queued(self, session: Session, address: ChannelAddress, messages: list[OutboundMessage]) -> Leased | None:
+        """What happens to a turn's just-queued replies in the transaction that queued them.
+
+        Web chat (its page reads the outbox): settled here, delivered or suppressed by the opt-out
+        rule. Called last, just before the commit, so the opt-out rule sees what the turn itself
+        changed (a turn that opts out suppresses its own replies, as the worker would).
+        Other channels: the address's head is leased here, and returned for `send_leased` once the
+        caller has committed, so the first part goes out without waiting for, and paying for, a
+        claim round (the rest follow it, `_send_one`). If the head cannot be leased (a message
+        backing off, another process's lease), the worker's next claim round takes over.
+
+        Why: a web chat turn's reply was queued in one transaction and settled by the worker in
+        another, and that second transaction was a tenth of what the app spent on a turn; on SMS
+        the claim round was about as much."""
+        if registry.capabilities(address.channel).read_from_outbox:
+            rows = [(message, address) for message in messages if message.kind != MessageKind.FAREWELL]
+            if len(rows) < len(messages):
+                _LOCAL_WAITING.set()  # a farewell is the worker's: once it is settled, the address is forgotten
+            _settle_read(session, rows)
+            _log_read(rows)
+            return None
+        token = _claim_token()
+        leased = _lease_next(session, address.id, token, self._lease) if address.channel in self._senders else None
+        if leased is None:
+            _SEND_WAITING.set()
+            return None
+        return Leased(leased[0], token, leased[1])
+
+    def send_leased(self, leased: Leased) -> None:
+        """Send a message leased by `settle_where_queued`, now committed, in the background."""
+        task = asyncio.get_running_loop().create_task(self._send_now(leased))
+        self._sending.add(task)  # kept, so the task is not collected mid-send
+        task.add_done_callback(self._sending.discard)
+
+    async def finish_sending(self, timeout: float) -> None:
+        """At shutdown: let sends already under way end (up to `timeout` s), so their outcome is
+        recorded; one cut off stays leased, and is asked about at the provider before it is resent."""
+        if self._sending:
+            await asyncio.wait(set(self._sending), timeout=timeout)
+
+    async def _send_now(self, leased: Leased) -> None:
+        try:
+            if self._disk_sync is not None:
+                await self._disk_sync()  # the lease (and the reply) are on disk before it leaves
+            await self._send_one(leased.message_id, leased.token, leased.unconfirmed_since)
+        except Exception:  # it stays queued; a claim round takes it once the lease has run out
+            log_event("outbox_send_error", level=logging.ERROR)
 
     async def run(self) -> None:
         while not self._stopping:
@@ -247,7 +289,7 @@ class OutboxWorker:
         claiming at the same moment take different messages instead of queueing on each other.
         """
         now = utcnow()
-        token = f"{PROCESS_ID}:{uuid.uuid4().hex[:8]}"
+        token = _claim_token()
         free = or_(OutboundMessage.lease_until.is_(None), OutboundMessage.lease_until < now)
         with self._sessions() as session:
             query = _due_heads(session.get_bind().dialect.name, limit, _read_from_outbox_channels())

@@ -31,7 +31,7 @@ from bot.dialogue import contract
 from bot.dialogue.rasa_client import RasaClient, RasaReply, RasaUnavailable
 from bot.gateway import messages as texts
 from bot.gateway.keywords import control_word
-from bot.gateway.outbox import OutboxWorker, enqueue, enqueue_all, settle_where_queued
+from bot.gateway.outbox import OutboxWorker, enqueue, enqueue_all
 from bot.gateway.person_lock import PersonLocks
 from bot.gateway.precheck import precheck
 from bot.gateway.render import map_option_reply, map_payload, render
@@ -429,12 +429,14 @@ class Gateway:
             signals = contract.ReadReply(signals=reply.signals)
             self._apply_signals(session, inbound, address, signals)
             self._finish(session, inbound, "dialogue")
-            settle_where_queued(session, address, queued)  # web chat: delivered in this commit
+            leased = self._outbox.settle_where_queued(session, address, queued)  # web chat: delivered now
             session.commit()
         if self._forget_conversation is not None:
             for forgotten in signals.conversations_to_forget():
                 self._forget_conversation(forgotten)
         self._release(inbound_id)  # before the outbox wakes: a waiting web chat request answers first
+        if leased is not None:
+            self._outbox.send_leased(leased)  # the first part, leased in that commit: no claim round
         self._outbox.notify()
         log_event(
             "message_handled", inbound_id=inbound_id, channel=channel, route="dialogue", replies=len(outgoing),

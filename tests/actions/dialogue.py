@@ -137,6 +137,7 @@ class Dialogue:
         asyncio.run(run())
 
     async def _send_all(self) -> None:
+        await self.outbox.finish_sending(timeout=5.0)  # a turn's first part, sent as it was queued
         for _ in range(20):  # a safety text being retried would otherwise loop for ever
             if not await self.outbox.send_due():
                 return
