@@ -33,8 +33,18 @@ _WIDEN_DAYS = re.compile(r"\b(any ?(day|time)|other days?|anytime|whenever|diffe
 _WIDEN_DISTANCE = re.compile(r"\b(further|farther|wider|more miles|travel)\b", re.I)
 
 
+# What the preference question asks about (when, cost, getting there). An age or a language said
+# is no answer to it: a 72-year-old may still only manage mornings.
+PREFERENCE_SLOTS = ("days", "time_of_day", "cost", "access")
+
+
 def constraint_slots_set(tracker: Tracker) -> bool:
     return any(tracker.get_slot(name) for name in CONSTRAINT_SLOTS)
+
+
+def preference_slots_set(tracker: Tracker) -> bool:
+    """Whether the person already said when, what they can pay or how they get about."""
+    return any(tracker.get_slot(name) for name in PREFERENCE_SLOTS)
 
 
 # Where the current search began: after these, earlier messages are about an earlier search.
@@ -120,8 +130,11 @@ def build_request(tracker: Tracker, *, exclude: list[str]) -> MatchRequest:
     if changed is not None:
         # "yoga", then "actually id rather do something arty": what they want now is the art
         now = read_request(changed)
+        # the kinds they moved away from are not offered again ("food bank", then "id rather
+        # somewhere i can learn to cook": no food bank among the cooking groups)
+        moved_from = [k for k in reading.kinds if k not in now.kinds] if now.kinds else []
         reading.kinds, reading.needs, reading.text = now.kinds, now.needs, now.text
-        reading.excluded_kinds = list(dict.fromkeys([*reading.excluded_kinds, *now.excluded_kinds]))
+        reading.excluded_kinds = list(dict.fromkeys([*reading.excluded_kinds, *now.excluded_kinds, *moved_from]))
         reading.excluded_needs = [n for n in dict.fromkeys([*reading.excluded_needs, *now.excluded_needs])
                                   if n not in now.needs]
         if now.needs:

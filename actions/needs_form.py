@@ -14,13 +14,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import db, person_for
-from actions.matching import PAGE, build_request, constraint_slots_set
+from actions.matching import PAGE, build_request, constraint_slots_set, preference_slots_set
 from actions.understanding import names_a_kind, read_needs
 from bot.records.people import keep_what_matters
 from community_directory.matching import find_matches
 from community_directory.needs import NEED_KEYS, needs_in_text
 from community_directory.places import find_place
-from community_directory.preferences import preferences_in_text
+from community_directory.preferences import days_turned_down, preferences_in_text
 from community_directory.request_text import read_request
 
 ASK_PREFERENCES_ABOVE = PAGE  # only ask when a preference would change what they are shown
@@ -57,7 +57,7 @@ class ValidateNeedsForm(FormValidationAction):
         slots = ["needs", "location"]
         if tracker.get_slot("preferences") is not None:
             return slots + ["preferences"]
-        if not tracker.get_slot("needs") or tracker.get_slot("lat") is None or constraint_slots_set(tracker):
+        if not tracker.get_slot("needs") or tracker.get_slot("lat") is None or preference_slots_set(tracker):
             return slots
         request = build_request(tracker, exclude=[])
         request.limit = ASK_PREFERENCES_ABOVE + 1
@@ -137,7 +137,7 @@ class ValidateNeedsForm(FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         heard = preferences_in_text(text)
         slots: dict[str, Any] = {"preferences": "given" if heard.narrows or constraint_slots_set(tracker) else "none"}
-        if heard.days and not tracker.get_slot("days"):
+        if heard.days and (not tracker.get_slot("days") or days_turned_down(text)):
             slots["days"] = heard.days
         if heard.time_of_day and not tracker.get_slot("time_of_day"):
             slots["time_of_day"] = heard.time_of_day

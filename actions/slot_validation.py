@@ -25,7 +25,7 @@ from rasa_sdk.types import DomainDict
 from actions.understanding import names_a_kind, read_needs, without_refusals
 from bot.text.sms_text import to_gsm7
 from community_directory.places import find_place, names_only_the_city
-from community_directory.preferences import Preferences, preferences_in_text
+from community_directory.preferences import Preferences, days_turned_down, preferences_in_text
 from community_directory.request_text import attending_clauses, read_request, without_attending
 
 # Messages about the conversation, not about what matters ("how does this work?" is no job).
@@ -116,7 +116,8 @@ def when_in_passing(text: str) -> Preferences:
     wished = without_attending(_PAST_DAY.sub(" ", text))
     heard = preferences_in_text(_BARE_AM_PM.sub(" ", wished))
     lowered = wished.lower()
-    heard.days = [d for d in heard.days if re.search(rf"\b(?:{_DAY_SAID[d]})\b", lowered)]
+    if not days_turned_down(wished):  # "not wednesdays" leaves the days not named
+        heard.days = [d for d in heard.days if re.search(rf"\b(?:{_DAY_SAID[d]})\b", lowered)]
     if going and not heard.days and _ANOTHER_DAY.search(wished):
         busy = [d for d in WEEK if re.search(rf"\b(?:{_DAY_SAID[d]})\b", " ".join(going))]
         heard.days = [d for d in WEEK if d not in busy] if busy else []
@@ -205,8 +206,9 @@ class ValidateSlotMappings(ValidationAction):
         values = value if isinstance(value, list) else [value] if value else []
         known = [str(v).lower() for v in values if str(v).lower() in _DAY_SAID]
         text = _typed(tracker)
-        if text is not None and days_said_otherwise(text):
-            # "since monday", "i go to the shed on mondays": the words say which days are wanted, if any
+        if text is not None and (days_said_otherwise(text) or days_turned_down(text)):
+            # "since monday", "i go to the shed on mondays", "any day but monday": the words say
+            # which days are wanted, if any
             return {"days": when_in_passing(text).days or previous_value(tracker, "days")}
         if len(known) < len(values) and text is not None:
             # The model marks "day" in "me only free day" as a day: the days the words name stand

@@ -75,6 +75,9 @@ from community_directory.text_search import TextQuery, matching_rows, search_row
 __all__ = ["DEFAULT_MAX_MILES", "AboutPerson", "Match", "MatchRequest", "find_matches", "record_referral"]
 
 DEFAULT_MAX_MILES = 3.0
+# A kind asked for by name with none of it within the usual distance: the nearest ones up to this
+# far are offered too, as a link worker would ("the nearest Polish club is in Grindon, a bus ride").
+KIND_REACH_MILES = 5.0
 NO_TRANSPORT_MILES = 1.5  # walking distance when the person has no transport
 MAX_UNLOCATED_CANDIDATES = 5000  # without a location there is no box to narrow by
 MAX_WORDS = 6  # of the person's own words, for text relevance
@@ -280,6 +283,8 @@ def find_matches(
     left_out = set().union(*(matching_rows(session, _kind_query(k), name_only=True) for k in req.excluded_kinds
                              if k in kind_keys())) if req.excluded_kinds else set()
     candidates = _prefilter(session, req, asked, today, flag_months, grace_months, max_miles)
+    if located and asked.kinds and req.max_miles is None and "no_transport" not in access:
+        candidates.update(_kinds_further_away(session, req, asked, today, flag_months, grace_months, candidates))
     if left_out:  # "no carers groups": by name, so a dads' group open to male carers stays
         candidates = {sid: c for sid, c in candidates.items() if c.search_id not in left_out}
     if not candidates:
@@ -310,6 +315,19 @@ def find_matches(
     if len(asked.kinds) > 1:
         kept = _each_kind_first(kept, asked.kinds)
     return _to_matches(session, kept[req.offset:wanted], ctx)
+
+
+def _kinds_further_away(session: Session, req: MatchRequest, asked: _Asked, today: date, flag_months: int,
+                        grace_months: int, near: dict[str, _Candidate]) -> dict[str, _Candidate]:
+    """Listings of a kind asked for by name that has none near (its name says it is that kind),
+    from up to KIND_REACH_MILES away. Only when the person did not set how far they will go."""
+    have = {c.kind for c in near.values() if c.kind_strength >= 1.0}
+    missing = [k for k in asked.kinds if k not in have]
+    if not missing:
+        return {}
+    wider = _prefilter(session, req, asked, today, flag_months, grace_months, KIND_REACH_MILES)
+    return {sid: c for sid, c in wider.items()
+            if sid not in near and c.kind in missing and c.kind_strength >= 1.0}
 
 
 def _each_kind_first(ranked: list[_Candidate], kinds: list[str]) -> list[_Candidate]:

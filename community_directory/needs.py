@@ -54,7 +54,10 @@ NEEDS: tuple[Need, ...] = (
                                                      # sports by name ("running" alone is also "running since 1990" in a listing)
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",
                                                      "netball", "rugby", "cricket", "tennis", "badminton", "golf", "boxing", "pilates", "zumba",
-                                                     "tai chi", "aerobics", "climbing")),
+                                                     "tai chi", "aerobics", "climbing",
+                                                     # weight, said as the reason ("need to lose weight", "a slimming club")
+                                                     "slimming", "lose weight", "lose some weight", "lose a bit of weight",
+                                                     "losing weight", "weight loss")),
     Need("creative", "arts and crafts", ("art", "craft", "paint", "draw", "knit", "sew", "music", "sing ", "singing", "singer", "sings ", "choir", "write", "photo",
                                            "pottery", "crochet", "guitar", "piano", "ukulele", "brass band", "drama", "poetry", "hobby", "hobbies",
                                            "creativ", "arty", "crafty", "making things", "make things", "woodwork",

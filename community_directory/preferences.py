@@ -39,7 +39,18 @@ _ACCESS: dict[str, str] = {
     # hard of hearing or deaf: a venue with a hearing loop suits better
     "hearing": r"hard of hearin|\bdeaf|hearing aids?\b|\bbsl\b|sign language|hearing loop|cant hear|can'?t hear",
 }
-_ANY = re.compile(r"\b(any ?(day|time|when)|anytime|whenever|don'?t mind|not fussed|no preference)\b", re.I)
+_ANY = re.compile(r"\b(any ?(day|time|when)|anytime|whenever|don'?t mind|not fussed|no preference)\b"
+                  r"(?!\s+(?:but|except|apart from|other than|bar|besides)\b)", re.I)
+WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAYS_OF = {"weekend": ("saturday", "sunday"), "weekdays": WEEK[:5]}
+# A day turned down, not wanted: "not wednesdays", "any day but monday", "cant do fridays",
+# "except weekends", "i work weekdays", "busy on tuesdays". The cue comes just before the day.
+_NOT_DAY = re.compile(r"\b(?:not|no|never|except|excepting|but|bar|besides|apart from|other than|anything but"
+                      r"|(?:cant|can'?t|cannot|can not|dont|don'?t|do not|wont|won'?t)(?:\s+(?:do|manage|make|go|get))?"
+                      r"|busy|(?:i|im|i am|he|she|hes|shes)\s+(?:at\s+)?work(?:s|ing)?|at work)"
+                      r"(?:\s+(?:on|at|a|the|any|during|all|every))*\s+$")
+# "not mondays or fridays": a day joined to a turned-down one is turned down too.
+_JOINED = re.compile(r"^\s*(?:,|or|and|n|nor|&|/)\s*(?:on\s+)?$")
 
 
 # "i cant do mornings", "not evenings": a time turned down is not the time wanted.
@@ -54,8 +65,45 @@ def _time_wanted(lowered: str) -> str | None:
     # each time word whole ("nightmare" is no night), but "mornin" and "eves" are read as written
     said = sorted((m.start(), name) for name, pattern in _TIMES.items()
                   for m in re.finditer(rf"\b({pattern})(?![a-z])", lowered))
-    wanted = [name for start, name in said if not _NOT_TIME.search(lowered[max(0, start - 30):start])]
+    turned_down = [(name, bool(_NOT_TIME.search(lowered[max(0, start - 30):start]))) for start, name in said]
+    wanted = [name for name, refused in turned_down if not refused]
+    refused = list(dict.fromkeys(name for name, no in turned_down if no))
+    if not wanted and refused == ["evening"]:
+        return "daytime"  # "no evenings", "cant do nights": any time before the evening
     return wanted[0] if wanted else None
+
+
+def _days_wanted(lowered: str) -> list[str]:
+    """The days asked for. Days turned down ("any day but monday", "not thursdays") leave the
+    others: the days wanted less the ones turned down, or the whole week less them."""
+    said = sorted((m.start(), m.end(), day) for day, pattern in _DAY_PATTERNS.items()
+                  for m in re.finditer(rf"\b({pattern})\b", lowered))
+    wanted: list[str] = []
+    refused: list[str] = []
+    last_refused_end: int | None = None
+    for start, end, day in said:
+        joined = last_refused_end is not None and _JOINED.match(lowered[last_refused_end:start])
+        if joined or _NOT_DAY.search(lowered[max(0, start - 30):start]):
+            refused.append(day)
+            last_refused_end = end
+        else:
+            wanted.append(day)
+            last_refused_end = None
+    wanted = list(dict.fromkeys(wanted))
+    if "weekdays" in wanted and "monday" in wanted and "friday" in wanted:
+        wanted = ["weekdays"]  # "monday to friday"
+    if not refused:
+        return wanted
+    turned_down = {d for day in refused for d in _DAYS_OF.get(day, (day,))}
+    left = [d for day in (wanted or WEEK) for d in _DAYS_OF.get(day, (day,)) if d not in turned_down]
+    return list(dict.fromkeys(left))
+
+
+def days_turned_down(text: str) -> bool:
+    """Whether the text turns a day down ("not wednesdays", "any day but monday")."""
+    lowered = (text or "").lower()
+    return any(_NOT_DAY.search(lowered[max(0, m.start() - 30):m.start()])
+               for pattern in _DAY_PATTERNS.values() for m in re.finditer(rf"\b({pattern})\b", lowered))
 
 
 @dataclass
@@ -75,11 +123,7 @@ def preferences_in_text(text: str) -> Preferences:
     """Days, time of day, free only and access needs named in free text."""
     lowered = (text or "").lower()
     found = Preferences(any_time=bool(_ANY.search(lowered)))
-    for day, pattern in _DAY_PATTERNS.items():
-        if re.search(rf"\b({pattern})\b", lowered):
-            found.days.append(day)
-    if "weekdays" in found.days and "monday" in found.days and "friday" in found.days:
-        found.days = ["weekdays"]  # "monday to friday"
+    found.days = _days_wanted(lowered)
     found.time_of_day = _time_wanted(lowered)
     found.free_only = bool(re.search(_FREE, lowered))
     found.access = [name for name, pattern in _ACCESS.items() if re.search(pattern, lowered)]

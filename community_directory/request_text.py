@@ -128,7 +128,17 @@ _ORIGIN_LANGUAGE = {
     "yemen": "arabic", "arab": "arabic", "romanian": "romanian", "romania": "romanian", "ukrainian": "ukrainian",
     "ukraine": "ukrainian", "lithuanian": "lithuanian", "lithuania": "lithuanian", "iranian": "farsi", "iran": "farsi",
     "afghan": "farsi", "afghanistan": "farsi", "eritrean": "tigrinya", "eritrea": "tigrinya",
+    # where home is, said by its city ("im from krakow originally", "we came from aleppo")
+    "krakow": "polish", "warsaw": "polish", "gdansk": "polish", "poznan": "polish", "wroclaw": "polish",
+    "lodz": "polish", "damascus": "arabic", "aleppo": "arabic", "homs": "arabic", "baghdad": "arabic",
+    "basra": "arabic", "khartoum": "arabic", "erbil": "kurdish", "sulaymaniyah": "kurdish", "kabul": "farsi",
+    "tehran": "farsi",
 }
+# The community group for a language, when the directory has a kind for it.
+_COMMUNITY_KIND = {"polish": "polish_group", "kurdish": "kurdish_group"}
+# Missing home or wanting their own people: with where they are from, a community group is asked for
+# ("would love to chat with people from home", "we miss our food and music").
+_OWN_PEOPLE = re.compile(r"\b(miss(?:es|ing)?|from home|back home|people|folk|community|meet|chat|friends|speak|language)\b")
 _ORIGIN_ADJECTIVES = "|".join(k for k in _ORIGIN_LANGUAGE if k.endswith(("n", "sh", "qi", "ni", "se", "ab")))
 _ORIGIN = re.compile(
     rf"\b(?:im|i am|were|we are|hes|he is|shes|she is|theyre|they are) ({_ORIGIN_ADJECTIVES})\b"
@@ -394,6 +404,13 @@ def read_request(text: str) -> RequestReading:
         reading.kinds.append("youth_club")  # a teenager: groups for young people first, whatever the need
     if little is not None and "baby_group" not in reading.excluded_kinds and "baby_group" not in reading.kinds:
         reading.kinds.append("baby_group")  # a baby or toddler with their parent
+    # Where they are from and missing home, or wanting people of their own: their community's group
+    # (a Kurdish evening for "we're from kurdistan, we miss our food and music").
+    community = _COMMUNITY_KIND.get(reading.about_person.language or "")
+    origin_said = _ORIGIN.search(lowered) is not None or _LANGUAGE.search(lowered) is not None
+    if (community and origin_said and _OWN_PEOPLE.search(kept) and community not in reading.kinds
+            and community not in reading.excluded_kinds):
+        reading.kinds.append(community)
     kind_needs = [n for k in reading.kinds for n in get_kind(k).needs]
     # "tai chi classes" is tai chi, not a learning need: words for any kind of session say nothing
     # about the need once a kind is named.
@@ -408,6 +425,8 @@ def read_request(text: str) -> RequestReading:
         # "i go to the mens shed on mondays, want summat at the weekend an all": more of what they like
         said_needs = needs_in_text(" ".join(attending)) or needs_of(reading.attending_kinds)
     reading.needs = list(dict.fromkeys(said_needs or kind_needs))
+    if community in reading.kinds and "faith_culture" not in reading.needs:
+        reading.needs.append("faith_culture")  # the culture need is what the community group is for
     if _I_CARE.search(lowered) and reading.about_person.is_carer is not False and "carers" not in reading.needs:
         reading.needs.append("carers")
     reading.excluded_needs = [n for n in dict.fromkeys(reading.excluded_needs) if n not in reading.needs]

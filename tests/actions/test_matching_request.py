@@ -111,3 +111,21 @@ def test_a_choice_that_asks_what_it_costs_is_told_the_cost() -> None:
     assert "Cost: £3 per session." in chosen_text(yoga, "the second one sounds good but is it free?")
     assert "£" not in chosen_text(yoga, "the second one please")  # not asked: the short confirmation
     assert "Free." in chosen_text({**yoga, "cost": "free"}, "ill take that one, how much is it")
+
+
+def test_a_change_of_mind_leaves_out_the_kind_they_moved_away_from() -> None:
+    tracker = conversation("food bank", "hendon", "actually id rather somewhere i can learn to cook with other people",
+                           needs=["food"])
+    request = build_request(tracker, exclude=[])
+    assert request.kinds == ["cooking"] and "food_bank" in request.excluded_kinds
+    # a change of place only is no change of kind: the kind stays asked for
+    tracker = conversation("food bank", "hendon", "sorry i meant pallion", needs=["food"])
+    request = build_request(tracker, exclude=[])
+    assert "food_bank" in request.kinds and "food_bank" not in request.excluded_kinds
+
+
+def test_an_age_said_is_no_answer_to_the_preference_question() -> None:
+    from actions.matching import preference_slots_set
+
+    assert not preference_slots_set(conversation("something to keep me active, im 72", age_group="older"))
+    assert preference_slots_set(conversation("mornings only", time_of_day="morning"))

@@ -232,3 +232,15 @@ def test_the_day_of_a_group_they_already_go_to_or_a_day_gone_by_is_no_limit():
     # a day wanted is still a day wanted
     text = "anything on a monday"
     assert run(tracker(text, entities=[day(text, "monday")], now={"days": ["monday"]}))["days"] == ["monday"]
+
+
+def test_a_day_turned_down_is_every_other_day_not_that_day():
+    # the model tags "wednesdays" in "not wednesdays": the words say it is the day they cannot do
+    text = "not wednesdays, i have the grandbairns"
+    entity = {"entity": "day", "value": "wednesday", "start": 4, "end": 14}
+    slots = run(tracker(text, intent="inform_availability", entities=[entity], now={"days": ["wednesday"]}))
+    assert "wednesday" not in slots["days"] and "thursday" in slots["days"] and len(slots["days"]) == 6
+    slots = run(tracker("any day but monday", intent="inform_availability",
+                        entities=[{"entity": "day", "value": "monday", "start": 12, "end": 18}],
+                        now={"days": ["monday"]}))
+    assert "monday" not in slots["days"] and "sunday" in slots["days"]

@@ -472,3 +472,40 @@ def test_needs_said_in_other_words(demo_session: Session, place: str, text: str,
     assert request.needs or request.kinds
     shown = names(find_matches(demo_session, request))
     assert shown and re.search(kinds, shown[0], re.IGNORECASE), shown
+
+
+# -- session 9 round ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("place", "text", "wanted"), [
+    # where home is, said as a country or a city, and missing its people: their community's group
+    ("hendon", "me and my husband are from kurdistan, we miss our food and music and people", "Kurdish"),
+    ("grindon", "im from krakow originally, would love to chat with people from home", "Polish"),
+])
+def test_where_they_are_from_and_missing_home_is_their_communitys_group(
+        demo_session: Session, place: str, text: str, wanted: str) -> None:
+    shown = names(top(demo_session, place, text))
+    assert any(wanted in name for name in shown[:3]), shown
+
+
+def test_an_origin_said_in_passing_is_no_community_group_asked_for() -> None:
+    # "im polish" with a money question: the language helps, but no Polish club is asked for
+    assert "polish_group" not in read_request("im polish, need help with my benefits").kinds
+
+
+def test_a_kind_with_none_near_is_offered_from_further_away(demo_session: Session) -> None:
+    # Fulwell's Polish club is closed and the next is about three miles off: it still leads
+    shown = top(demo_session, "fulwell", "polish club")
+    assert shown and "Polish" in shown[0].name, names(shown)
+    # the knit and natter near Hylton Castle is not current: the nearest ones elsewhere come first
+    shown = top(demo_session, "hylton castle", "knit and natter")
+    assert shown and "Knit and Natter" in shown[0].name, names(shown)
+    # but not past a distance the person set themselves
+    shown = top(demo_session, "fulwell", "polish club", max_miles=1.5)
+    assert not any("Polish" in m.name for m in shown), names(shown)
+
+
+def test_slimming_is_not_swimming_and_a_book_swap_is_reading() -> None:
+    reading = read_request("need to lose weight, is there a slimming club")
+    assert "swimming" not in reading.kinds and "physical_activity" in reading.needs
+    assert read_request("is there a book swap or a library group").kinds == ["reading"]

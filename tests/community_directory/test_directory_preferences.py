@@ -86,3 +86,31 @@ def test_daytime_keeps_sessions_before_the_evening():
 
     start, end = TIME_WINDOWS["daytime"]
     assert start <= time(14, 0) < end and not start <= time(18, 30) < end
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("not wednesdays, i have the grandbairns",
+         ["monday", "tuesday", "thursday", "friday", "saturday", "sunday"]),
+        ("any day but monday", ["tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]),
+        ("cant do mondays or fridays", ["tuesday", "wednesday", "thursday", "saturday", "sunday"]),
+        ("anything except weekends", ["monday", "tuesday", "wednesday", "thursday", "friday"]),
+        ("i work weekdays so weekends only please", ["saturday", "sunday"]),
+        ("saturdays but not sundays", ["saturday"]),
+        ("tues or weds", ["tuesday", "wednesday"]),  # nothing turned down: as before
+        ("monday to friday", ["weekdays"]),
+    ],
+)
+def test_a_day_turned_down_leaves_the_other_days(text, days):
+    assert preferences_in_text(text).days == days
+
+
+def test_any_day_but_is_not_any_day():
+    assert not preferences_in_text("any day but monday").any_time
+    assert preferences_in_text("any day is fine").any_time
+
+
+def test_no_evenings_is_the_daytime():
+    assert preferences_in_text("no evenings").time_of_day == "daytime"
+    assert preferences_in_text("not mornings").time_of_day is None  # no window for "not mornings"

@@ -175,3 +175,21 @@ def test_a_carer_asking_for_a_break_or_for_someone_who_will_not_ask_is_a_request
 
     lexicon = default_lexicon()
     assert [hit.line.id for hit in lexicon.request_hits(lexicon.scan(text))], text
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("just separated and struggling with money, need somewhere to take the kids at weekends", True),
+        ("we want somewhere to go on a saturday with the bairns", True),
+        ("im struggling with the bills since he left", True),
+        ("im struggling", False),  # no request in it: the safety reply alone
+        ("theres nowhere to go, i cant see the point", False),
+    ],
+)
+def test_somewhere_to_go_or_money_struggles_are_a_request(text: str, asks: bool) -> None:
+    from bot.risk.lexicon import default_lexicon
+
+    lexicon = default_lexicon()
+    hits = [hit.line.id for hit in lexicon.request_hits(lexicon.scan(text))]
+    assert bool(hits) is asks, (text, hits)
