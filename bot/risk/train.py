@@ -5,15 +5,22 @@ same model. Never called at request time. Writes:
   bot/risk/model/crisis_classifier.joblib  the pipeline and its metadata (checked at load)
   bot/risk/model/crisis_classifier.json    the same metadata and the cross-validated figures, for review
 
-The threshold is chosen on out-of-fold scores: the lowest score at which at most
-`MAX_HARD_NEGATIVE_FA` (5%) of the hand-written hard negatives (bot/risk/data `must_not_flag`)
-would be flagged. The folds are grouped by file (GroupKFold): every development batch, and the
-templated file, is scored by a model that saw none of it, so near-copies of a message (templates,
-one writer's habits) cannot make the out-of-fold scores look better than unseen text would.
-Why 5%: recall comes first (the target is 0.99 on unseen text), and on each new batch
-of development data the lexicon alone missed 15-20% of fresh wordings; at a 2% budget the
-classifier caught about 40% of those, at 5% about 60%, while adding about 3-5% false alarms on
-hard negatives. The lexicon carries most of the recall; this budget is what the classifier adds.
+The threshold is chosen on out-of-fold scores, recall first (session 9). The folds are grouped by
+file: every development batch, and the templated file, is scored by a model that saw none of it, so
+near-copies of a message (templates, one writer's habits) cannot make the out-of-fold scores look
+better than unseen text would. With 43 files and 5 folds the layout of files into folds alone moved
+the old 5%-budget threshold from 0.570 to 0.625 (about one check-set message per 0.02), so the scores
+of `LAYOUTS` (5) grouped layouts with fixed seeds (GroupKFold(shuffle=True, random_state=0..4)) are
+pooled: deterministic, and no one layout's luck decides it.
+
+Policy: the threshold is the score at which the pooled out-of-fold recall of the development
+positives that the LEXICON MISSES (the texts the classifier is there for) reaches `RECALL_TARGET`
+(0.93). False alarms are the second concern: the threshold is raised only if it would flag more than
+`MAX_HARD_NEGATIVE_FA_GUARD` (10%) of the hand-written hard negatives, and never goes below
+`MIN_THRESHOLD`. Why recall first: a missed crisis text can cost a life, while a false alarm that is
+also a request still gets its conversation (its cost is a safety text and a flag). The old policy (at
+most 5% of hard negatives) caught 0.89-0.92 of those lexicon misses depending on the layout; at
+session 9's data 0.93 meant threshold 0.570 -> 0.435 and about 7.4% hard-negative false alarms.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.risk.classifier import (
     FORMAT_VERSION,
@@ -34,10 +42,12 @@ from bot.risk.classifier import (
 )
 from bot.risk.lexicon import default_lexicon
 
-MODEL_VERSION = "3"
-MAX_HARD_NEGATIVE_FA = 0.05
-MIN_THRESHOLD = 0.5
+MODEL_VERSION = "4"
+RECALL_TARGET = 0.93  # pooled out-of-fold recall of the development positives the lexicon misses
+MAX_HARD_NEGATIVE_FA_GUARD = 0.10  # never flag more than this share of the hard negatives
+MIN_THRESHOLD = 0.3
 FOLDS = 5
+LAYOUTS = 5  # grouped fold layouts, seeds 0..LAYOUTS-1, whose out-of-fold scores are pooled
 
 
 def _prepared(examples: list[Example]) -> list[str]:
@@ -45,34 +55,66 @@ def _prepared(examples: list[Example]) -> list[str]:
     return [lexicon.scan(e.text).classifier_text for e in examples]
 
 
-def choose_threshold(examples: list[Example], texts: list[str]) -> tuple[float, dict[str, float | str]]:
-    """Cross-validate and pick the threshold from out-of-fold scores on the hard negatives."""
+def out_of_fold_scores(examples: list[Example], texts: list[str], layouts: int = LAYOUTS) -> Any:
+    """Scores of shape (layouts, examples): each from a model that saw none of the example's file."""
     import numpy as np
     from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
 
     labels = np.array([e.label for e in examples])
     groups = np.array([e.source.split(":")[0] for e in examples])  # the file each example came from
-    scores = np.zeros(len(examples))
-    folds = GroupKFold(n_splits=FOLDS)
-    for train_idx, test_idx in folds.split(texts, labels, groups):
-        pipeline = build_pipeline()
-        pipeline.fit([texts[i] for i in train_idx], labels[train_idx])
-        scores[test_idx] = pipeline.predict_proba([texts[i] for i in test_idx])[:, 1]
+    scores = np.zeros((layouts, len(examples)))
+    for seed in range(layouts):
+        folds = GroupKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+        for train_idx, test_idx in folds.split(texts, labels, groups):
+            pipeline = build_pipeline()
+            pipeline.fit([texts[i] for i in train_idx], labels[train_idx])
+            scores[seed, test_idx] = pipeline.predict_proba([texts[i] for i in test_idx])[:, 1]
+    return scores
+
+
+def pick_threshold(scores: Any, lexicon_missed: Any, hard: Any) -> float:
+    """The policy on pooled out-of-fold scores (rows: layouts): recall target, then the guard."""
+    import numpy as np
+
+    missed = scores[:, lexicon_missed].ravel()
+    negatives = scores[:, hard].ravel()
+    threshold = float(np.quantile(missed, 1 - RECALL_TARGET, method="lower"))
+    if np.mean(negatives >= threshold) > MAX_HARD_NEGATIVE_FA_GUARD:
+        threshold = float(np.quantile(negatives, 1 - MAX_HARD_NEGATIVE_FA_GUARD, method="higher"))
+    return max(MIN_THRESHOLD, round(threshold - 5e-5, 4))  # rounded down: the chosen score itself still flags
+
+
+def choose_threshold(examples: list[Example], texts: list[str]) -> tuple[float, dict[str, Any]]:
+    """Cross-validate over several grouped layouts and pick the threshold (see the module docstring)."""
+    import numpy as np
+
+    scores = out_of_fold_scores(examples, texts)
+    labels = np.array([e.label for e in examples])
     hard = np.array(["must_not_flag" in e.source for e in examples])
     dev_pos = np.array(["must_flag" in e.source for e in examples])
-    threshold = max(MIN_THRESHOLD, float(np.quantile(scores[hard], 1 - MAX_HARD_NEGATIVE_FA)))
-    threshold = round(threshold + 1e-6, 4)
     lexicon_hit = np.array([bool(default_lexicon().scan(e.text).risks) for e in examples])
+    missed = dev_pos & ~lexicon_hit
+    threshold = pick_threshold(scores, missed, hard)
     flagged = (scores >= threshold) | lexicon_hit
-    figures: dict[str, float | str] = {
-        "cv": f"GroupKFold({FOLDS}) by file",
+    at_5 = float(np.quantile(scores[:, hard].ravel(), 0.95))
+    figures: dict[str, Any] = {
+        "cv": f"GroupKFold({FOLDS}, shuffle, seeds 0..{LAYOUTS - 1}) by file, {LAYOUTS} layouts pooled",
+        "policy": f"recall {RECALL_TARGET} of lexicon-missed dev positives, hard-negative guard "
+                  f"{MAX_HARD_NEGATIVE_FA_GUARD}, floor {MIN_THRESHOLD}",
+        "recall_target": RECALL_TARGET,
+        "lexicon_missed_dev_positives": int(missed.sum()),
+        "oof_recall_lexicon_missed_dev_positives": float(np.mean(scores[:, missed] >= threshold)),
+        "threshold_at_5pct_hard_negatives": round(at_5, 4),
+        "oof_recall_lexicon_missed_at_5pct": float(np.mean(scores[:, missed] >= at_5)),
+        "threshold_per_layout": [round(float(np.quantile(row[missed], 1 - RECALL_TARGET, method="lower")), 4)
+                                 for row in scores],
         # lexicon OR classifier; the lexicon was reviewed on these same files, so this is optimistic
-        "oof_combined_recall_dev_positives": float(np.mean(flagged[dev_pos])),
-        "oof_combined_false_alarm_hard_negatives": float(np.mean(flagged[hard])),
-        "oof_recall_all_positives": float(np.mean(scores[labels == 1] >= threshold)),
-        "oof_recall_dev_positives": float(np.mean(scores[dev_pos] >= threshold)),
-        "oof_false_alarm_hard_negatives": float(np.mean(scores[hard] >= threshold)),
-        "oof_false_alarm_all_negatives": float(np.mean(scores[labels == 0] >= threshold)),
+        "oof_combined_recall_dev_positives": float(np.mean(flagged[:, dev_pos])),
+        "oof_combined_false_alarm_hard_negatives": float(np.mean(flagged[:, hard])),
+        "oof_recall_all_positives": float(np.mean(scores[:, labels == 1] >= threshold)),
+        "oof_recall_dev_positives": float(np.mean(scores[:, dev_pos] >= threshold)),
+        "oof_false_alarm_hard_negatives": float(np.mean(scores[:, hard] >= threshold)),
+        "oof_false_alarm_all_negatives": float(np.mean(scores[:, labels == 0] >= threshold)),
     }
     return threshold, figures
 
@@ -92,7 +134,7 @@ def train(out: Path = MODEL_PATH) -> dict:
         "sklearn_version": sklearn.__version__,
         "data_sha256": training_data_sha256(examples),
         "threshold": threshold,
-        "max_hard_negative_fa": MAX_HARD_NEGATIVE_FA,
+        "max_hard_negative_fa_guard": MAX_HARD_NEGATIVE_FA_GUARD,
         "positives": sum(e.label for e in examples),
         "negatives": sum(1 - e.label for e in examples),
         **figures,

@@ -324,3 +324,78 @@ def test_session7d_pill_box_in_dialect_and_a_soap_plot_do_not_fire_but_the_act_d
     assert not lexicon.scan("in the soap a woman walks into the sea").risks
     assert lexicon.scan("me tablets are counted out in front of us").risks
     assert lexicon.scan("im going to walk into the sea tonight").risks
+
+
+# Session 9 lines (written for these tests, not taken from a check or evaluation set).
+SESSION9_FIRES = [
+    ("ive left letters for the kids on the table", "S90"),
+    ("done my goodbye letters last night", "S90"),
+    ("i wont be needing the car much longer", "S91"),
+    ("gave all my records to our kid cos i wont be around", "S91"),
+    ("went up to the roof of the flats and just looking down", "S92"),
+    ("how many co codamol would be enough to not wake up", "S93"),
+    ("he has been googling how to hang yourself", "S94"),
+    ("every day i am thinking to end my life", "S95"),
+    ("made my mind up about the tablets", "S96"),
+    ("goodbye all, im done", "S96"),
+    ("make sure our lass gets me rings after, its all sorted", "S97"),
+    ("dont worry about me after friday", "S98"),
+    ("tonight i wont walk back home", "S99"),
+    ("she keeps scratching her legs with a pin", "H30"),
+    ("found razor blades hidden under his pillow", "H31"),
+    ("i deserve the pain", "H32"),
+    ("he slaps himself in the face when hes angry", "H33"),
+    ("he got handy with his fists again", "A50"),
+    ("my fella knocks me about when im late", "A51"),
+    ("she dragged me across the room by my hair", "A51"),
+    ("the carer pinches me when she washes me", "A52"),
+    ("sudden weakness down one side", "M40"),
+    ("he hit his head on the kerb and now hes confused", "M41"),
+    ("the bairn has a purple rash", "M42"),
+    ("she leaves the kids on their own while she goes drinking", "K40"),
+    ("a lad of about 5 wandering the estate alone after dark", "K41"),
+    ("our lass is only 14 and seeing a 22 year old", "K42"),
+    ("some bloke was asking the girls to get in his car", "K43"),
+    ("the little ones are going door to door asking for food", "K44"),
+    ("her fella gets smashed and hits the bairns", "K45"),
+    ("took far too many of me tablets on purpose", "O41"),
+]
+SESSION9_HARMLESS = [  # (text, the cancel line expected, if one is)
+    ("left notes for the kids in their lunchboxes", None),
+    ("giving my old bike to my nephew as i wont be using it now i drive", None),
+    ("went up to the top floor of the car park and looked down at the fair", None),
+    ("my husband is very handy with a drill", None),
+    ("the carer takes my money to the post office for me", None),
+    ("my son pushes me around in my wheelchair at the weekend", "C161"),
+    ("left the kids on their own for five minutes to hang the washing out", "C162"),
+    ("stood at the cliff edge watching the puffins", "C163"),
+    ("how to die wool with onion skins", "C164"),
+    ("bit of numbness down one side since my stroke", "C165"),
+    ("in fortnite i got shot loads", "C160"),
+    ("i wont need much longer in the shop", None),
+    ("my daughter is 12 and has a 15 year old friend", None),
+]
+SESSION9_STILL_RISK = [
+    "my son pushes me around in my wheelchair and he hits me",
+    "left the kids on their own for five minutes and came back to find the baby not breathing",
+    "stood at the cliff edge watching the puffins and i want to end my life",
+    "in fortnite i got shot loads, i want to kill myself",
+]
+
+
+@pytest.mark.parametrize("text,line_id", SESSION9_FIRES)
+def test_session9_risk_lines_fire(lexicon: Lexicon, text: str, line_id: str) -> None:
+    assert line_id in {hit.line.id for hit in lexicon.scan(text).risks}
+
+
+@pytest.mark.parametrize("text,line_id", SESSION9_HARMLESS)
+def test_session9_harmless_shapes_do_not_fire(lexicon: Lexicon, text: str, line_id: str | None) -> None:
+    scan = lexicon.scan(text)
+    assert not scan.risks, [h.line.id for h in scan.risks]
+    if line_id is not None:
+        assert line_id in {hit.line.id for hit in scan.cancels}
+
+
+@pytest.mark.parametrize("text", SESSION9_STILL_RISK)
+def test_session9_cancels_leave_real_risk_alone(lexicon: Lexicon, text: str) -> None:
+    assert lexicon.scan(text).risks
