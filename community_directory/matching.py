@@ -283,7 +283,9 @@ def find_matches(
     left_out = set().union(*(matching_rows(session, _kind_query(k), name_only=True) for k in req.excluded_kinds
                              if k in kind_keys())) if req.excluded_kinds else set()
     candidates = _prefilter(session, req, asked, today, flag_months, grace_months, max_miles)
-    if located and asked.kinds and req.max_miles is None and "no_transport" not in access:
+    # Only beside listings that are near: with nothing near at all, the dialogue says so and asks
+    # before looking further ("Look further away"), so nobody is sent miles without being asked.
+    if candidates and located and asked.kinds and req.max_miles is None and "no_transport" not in access:
         candidates.update(_kinds_further_away(session, req, asked, today, flag_months, grace_months, candidates))
     if left_out:  # "no carers groups": by name, so a dads' group open to male carers stays
         candidates = {sid: c for sid, c in candidates.items() if c.search_id not in left_out}
