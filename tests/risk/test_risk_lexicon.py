@@ -296,24 +296,6 @@ SESSION7_STILL_RISK = [
 ]
 
 
-@pytest.mark.parametrize("text,line_id", SESSION7_FIRES)
-def test_session7_risk_lines_fire(lexicon: Lexicon, text: str, line_id: str) -> None:
-    assert line_id in {hit.line.id for hit in lexicon.scan(text).risks}
-
-
-@pytest.mark.parametrize("text,line_id", SESSION7_CANCELLED)
-def test_session7_harmless_shapes_are_cancelled(lexicon: Lexicon, text: str, line_id: str | None) -> None:
-    scan = lexicon.scan(text)
-    assert not scan.risks, [h.line.id for h in scan.risks]
-    if line_id is not None:
-        assert line_id in {hit.line.id for hit in scan.cancels}
-
-
-@pytest.mark.parametrize("text", SESSION7_STILL_RISK)
-def test_session7_cancels_leave_real_risk_alone(lexicon: Lexicon, text: str) -> None:
-    assert lexicon.scan(text).risks
-
-
 def test_a_rescue_told_as_a_story_is_not_an_emergency_but_a_present_one_is(lexicon: Lexicon) -> None:
     assert not lexicon.scan("on the show the paramedics save a man who stopped breathing").risks
     assert lexicon.scan("the paramedics are trying to save my dad he stopped breathing").risks
@@ -383,19 +365,19 @@ SESSION9_STILL_RISK = [
 ]
 
 
-@pytest.mark.parametrize("text,line_id", SESSION9_FIRES)
-def test_session9_risk_lines_fire(lexicon: Lexicon, text: str, line_id: str) -> None:
+@pytest.mark.parametrize("text,line_id", [*SESSION7_FIRES, *SESSION9_FIRES])
+def test_round_risk_lines_fire(lexicon: Lexicon, text: str, line_id: str) -> None:
     assert line_id in {hit.line.id for hit in lexicon.scan(text).risks}
 
 
-@pytest.mark.parametrize("text,line_id", SESSION9_HARMLESS)
-def test_session9_harmless_shapes_do_not_fire(lexicon: Lexicon, text: str, line_id: str | None) -> None:
+@pytest.mark.parametrize("text,line_id", [*SESSION7_CANCELLED, *SESSION9_HARMLESS])
+def test_round_harmless_shapes_are_cancelled(lexicon: Lexicon, text: str, line_id: str | None) -> None:
     scan = lexicon.scan(text)
     assert not scan.risks, [h.line.id for h in scan.risks]
     if line_id is not None:
         assert line_id in {hit.line.id for hit in scan.cancels}
 
 
-@pytest.mark.parametrize("text", SESSION9_STILL_RISK)
-def test_session9_cancels_leave_real_risk_alone(lexicon: Lexicon, text: str) -> None:
+@pytest.mark.parametrize("text", [*SESSION7_STILL_RISK, *SESSION9_STILL_RISK])
+def test_round_cancels_leave_real_risk_alone(lexicon: Lexicon, text: str) -> None:
     assert lexicon.scan(text).risks
