@@ -54,42 +54,65 @@ _JOINED = re.compile(r"^\s*(?:,|or|and|n|nor|&|/)\s*(?:on\s+)?$")
 
 
 # "i cant do mornings", "not evenings": a time turned down is not the time wanted.
-_NOT_TIME = re.compile(r"\b(?:cant|can'?t|cannot|can not|dont|don'?t|do not|not|no|never|wont|won'?t|hate)"
-                       r"(?:\s+(?:do|manage|make|go|get|out|at|in|on|the|any|really|like|want|during))*\s+$")
+_NOT_TIME = re.compile(r"\b(?:cant|can'?t|cannot|can not|dont|don'?t|do not|not|no|never|nothing|wont|won'?t|hate|busy)"
+                       r"(?:\s+(?:do|manage|make|go|get|out|at|in|on|the|any|really|like|want|during|a))*\s+$")
+# What is left of the day when times are turned down and none is asked for: "not mornings" is the
+# afternoon or evening, "cant do mornings or nights" the afternoon.
+_TIME_LEFT: dict[frozenset[str], str] = {
+    frozenset({"evening"}): "daytime",
+    frozenset({"morning"}): "not_morning",
+    frozenset({"morning", "evening"}): "afternoon",
+    frozenset({"morning", "afternoon"}): "evening",
+    frozenset({"afternoon", "evening"}): "morning",
+    frozenset({"daytime"}): "evening",
+    frozenset({"daytime", "morning"}): "evening",
+    frozenset({"daytime", "afternoon"}): "evening",
+}
+
+
+def _said(lowered: str) -> list[tuple[int, int, str, str]]:
+    """Every day and time word in the text, in order: (start, end, "day" or "time", name)."""
+    times_text = _NAMED_TIMES.sub(lambda m: " " * len(m.group()), lowered)
+    found = [(m.start(), m.end(), "day", day) for day, pattern in _DAY_PATTERNS.items()
+             for m in re.finditer(rf"\b({pattern})\b", lowered)]
+    # each time word whole ("nightmare" is no night), but "mornin" and "eves" are read as written
+    found += [(m.start(), m.end(), "time", name) for name, pattern in _TIMES.items()
+              for m in re.finditer(rf"\b({pattern})(?![a-z])", times_text)]
+    return sorted(found)
+
+
+def _turned_down(lowered: str) -> list[tuple[str, str, bool]]:
+    """Each day and time word with whether it is turned down. A refusal covers the words joined to
+    it: "cant do nights or mondays" turns both down, "not mornings or fridays" too."""
+    out: list[tuple[str, str, bool]] = []
+    last_refused_end: int | None = None
+    for start, end, what, name in _said(lowered):
+        before = lowered[max(0, start - 30):start]
+        gap = lowered[last_refused_end:start] if last_refused_end is not None else None
+        # "i dont go out at night, mornings pls": after a comma a time word is a new wish
+        joined = gap is not None and _JOINED.match(gap) and not (what == "time" and "," in gap)
+        refused = bool(joined or (_NOT_DAY if what == "day" else _NOT_TIME).search(before))
+        out.append((what, name, refused))
+        last_refused_end = end if refused else None
+    return out
 
 
 def _time_wanted(lowered: str) -> str | None:
     """The time of day asked for: the first one named that is not turned down ("an afternoon one
-    instead? i cant do mornings" is the afternoon)."""
-    lowered = _NAMED_TIMES.sub(lambda m: " " * len(m.group()), lowered)
-    # each time word whole ("nightmare" is no night), but "mornin" and "eves" are read as written
-    said = sorted((m.start(), name) for name, pattern in _TIMES.items()
-                  for m in re.finditer(rf"\b({pattern})(?![a-z])", lowered))
-    turned_down = [(name, bool(_NOT_TIME.search(lowered[max(0, start - 30):start]))) for start, name in said]
-    wanted = [name for name, refused in turned_down if not refused]
-    refused = list(dict.fromkeys(name for name, no in turned_down if no))
-    if not wanted and refused == ["evening"]:
-        return "daytime"  # "no evenings", "cant do nights": any time before the evening
-    return wanted[0] if wanted else None
+    instead? i cant do mornings" is the afternoon); with only refusals, what is left of the day."""
+    said = [(name, refused) for what, name, refused in _turned_down(lowered) if what == "time"]
+    wanted = [name for name, refused in said if not refused]
+    if wanted:
+        return wanted[0]
+    return _TIME_LEFT.get(frozenset(name for name, _ in said))
 
 
 def _days_wanted(lowered: str) -> list[str]:
     """The days asked for. Days turned down ("any day but monday", "not thursdays") leave the
     others: the days wanted less the ones turned down, or the whole week less them."""
-    said = sorted((m.start(), m.end(), day) for day, pattern in _DAY_PATTERNS.items()
-                  for m in re.finditer(rf"\b({pattern})\b", lowered))
-    wanted: list[str] = []
-    refused: list[str] = []
-    last_refused_end: int | None = None
-    for start, end, day in said:
-        joined = last_refused_end is not None and _JOINED.match(lowered[last_refused_end:start])
-        if joined or _NOT_DAY.search(lowered[max(0, start - 30):start]):
-            refused.append(day)
-            last_refused_end = end
-        else:
-            wanted.append(day)
-            last_refused_end = None
-    wanted = list(dict.fromkeys(wanted))
+    said = [(name, refused) for what, name, refused in _turned_down(lowered) if what == "day"]
+    wanted = list(dict.fromkeys(name for name, refused in said if not refused))
+    refused = [name for name, no in said if no]
     if "weekdays" in wanted and "monday" in wanted and "friday" in wanted:
         wanted = ["weekdays"]  # "monday to friday"
     if not refused:
@@ -100,10 +123,8 @@ def _days_wanted(lowered: str) -> list[str]:
 
 
 def days_turned_down(text: str) -> bool:
-    """Whether the text turns a day down ("not wednesdays", "any day but monday")."""
-    lowered = (text or "").lower()
-    return any(_NOT_DAY.search(lowered[max(0, m.start() - 30):m.start()])
-               for pattern in _DAY_PATTERNS.values() for m in re.finditer(rf"\b({pattern})\b", lowered))
+    """Whether the text turns a day down ("not wednesdays", "any day but monday", "cant do nights or mondays")."""
+    return any(refused for what, _, refused in _turned_down((text or "").lower()) if what == "day")
 
 
 @dataclass

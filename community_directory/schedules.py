@@ -31,6 +31,7 @@ TIME_WINDOWS: dict[str, tuple[time, time]] = {
     "morning": (time(0, 0), time(12, 0)),
     "afternoon": (time(12, 0), time(17, 0)),
     "evening": (time(17, 0), time(23, 59)),
+    "not_morning": (time(12, 0), time(23, 59)),  # "not mornings": from midday on
     "daytime": (time(0, 0), time(17, 0)),  # "in the daytime", "not when its dark": anything before the evening
 }
 _ORDINALS = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", -1: "Last"}
