@@ -114,3 +114,30 @@ def test_any_day_but_is_not_any_day():
 def test_no_evenings_is_the_daytime():
     assert preferences_in_text("no evenings").time_of_day == "daytime"
     assert preferences_in_text("not mornings").time_of_day == "not_morning"  # from midday on (issue 15 gap)
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "time_of_day"),
+    [
+        # a refusal covers the days and times joined to it (issue 15: Monday was read as wanted)
+        ("cant do nights or mondays", ["tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
+         "daytime"),
+        ("not mornings or fridays", ["monday", "tuesday", "wednesday", "thursday", "saturday", "sunday"],
+         "not_morning"),
+        ("cant do mornings or nights", None, "afternoon"),
+        ("nothing in the morning", None, "not_morning"),
+    ],
+)
+def test_a_refusal_covers_what_is_joined_to_it(text, days, time_of_day):
+    heard = preferences_in_text(text)
+    assert (heard.days or None, heard.time_of_day) == (days, time_of_day)
+
+
+def test_not_mornings_keeps_afternoon_and_evening_sessions_only():
+    from datetime import time
+
+    from community_directory.schedules import TIME_WINDOWS
+
+    start, end = TIME_WINDOWS["not_morning"]
+    assert not start <= time(10, 0) < end
+    assert start <= time(14, 0) < end and start <= time(19, 0) < end
