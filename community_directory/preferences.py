@@ -97,20 +97,22 @@ def _turned_down(lowered: str) -> list[tuple[str, str, bool]]:
     return out
 
 
-def _time_wanted(lowered: str) -> str | None:
+def _time_wanted(read: list[tuple[str, str, bool]]) -> str | None:
     """The time of day asked for: the first one named that is not turned down ("an afternoon one
-    instead? i cant do mornings" is the afternoon); with only refusals, what is left of the day."""
-    said = [(name, refused) for what, name, refused in _turned_down(lowered) if what == "time"]
+    instead? i cant do mornings" is the afternoon); with only refusals, what is left of the day.
+    `read` is `_turned_down` of the text."""
+    said = [(name, refused) for what, name, refused in read if what == "time"]
     wanted = [name for name, refused in said if not refused]
     if wanted:
         return wanted[0]
     return _TIME_LEFT.get(frozenset(name for name, _ in said))
 
 
-def _days_wanted(lowered: str) -> list[str]:
+def _days_wanted(read: list[tuple[str, str, bool]]) -> list[str]:
     """The days asked for. Days turned down ("any day but monday", "not thursdays") leave the
-    others: the days wanted less the ones turned down, or the whole week less them."""
-    said = [(name, refused) for what, name, refused in _turned_down(lowered) if what == "day"]
+    others: the days wanted less the ones turned down, or the whole week less them.
+    `read` is `_turned_down` of the text."""
+    said = [(name, refused) for what, name, refused in read if what == "day"]
     wanted = list(dict.fromkeys(name for name, refused in said if not refused))
     refused = [name for name, no in said if no]
     if "weekdays" in wanted and "monday" in wanted and "friday" in wanted:
@@ -144,8 +146,9 @@ def preferences_in_text(text: str) -> Preferences:
     """Days, time of day, free only and access needs named in free text."""
     lowered = (text or "").lower()
     found = Preferences(any_time=bool(_ANY.search(lowered)))
-    found.days = _days_wanted(lowered)
-    found.time_of_day = _time_wanted(lowered)
+    read = _turned_down(lowered)  # read once: days and times share the refusals joined to them
+    found.days = _days_wanted(read)
+    found.time_of_day = _time_wanted(read)
     found.free_only = bool(re.search(_FREE, lowered))
     found.access = [name for name, pattern in _ACCESS.items() if re.search(pattern, lowered)]
     return found
