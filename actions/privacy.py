@@ -212,6 +212,25 @@ class AskConsentGiven(AskAgain):
         return []
 
 
+def context_for_link_worker(tracker: Tracker, consent: bool) -> dict[str, Any]:
+    """What a link worker may see: needs, area and choice, and only with consent; never message text.
+
+    Built here, beside the sharing question whose answer decides it; the console reads it back
+    (bot/console/casefile.shared_context)."""
+    if not consent:
+        return {"consent": False}
+    return {
+        "consent": True,
+        "needs": tracker.get_slot("needs") or [],
+        "area": tracker.get_slot("location"),
+        "chosen": tracker.get_slot("chosen_service_name"),
+        # What the bot offered and why, in the matcher's words (never the resident's).
+        "matches": [{"name": o.get("name"),
+                     "reasons": list(o.get("reasons") or ([o["why"]] if o.get("why") else []))}
+                    for o in tracker.get_slot("offered") or [] if isinstance(o, dict) and o.get("name")],
+    }
+
+
 def share_question_due(tracker: Tracker, person_id: str, session: Any) -> bool:
     """Asked when a handoff is made, outside other forms, unless they have already answered."""
     return _loop(tracker) is None and standing_answer(session, person_id, SHARE_WITH_LINK_WORKER) is None
@@ -224,8 +243,6 @@ class ActionRecordShare(TimedAction):
         return "action_record_share"
 
     async def perform(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        from actions.support import shared_context  # support imports this module
-
         given = bool(tracker.get_slot("share_consent"))
         with db() as session:
             person = person_for(session, tracker)
@@ -235,7 +252,7 @@ class ActionRecordShare(TimedAction):
                 handoff = active_handoff(session, person.id)
                 if handoff is not None:
                     words = (handoff.context or {}).get("words")
-                    context = shared_context(tracker, given)
+                    context = context_for_link_worker(tracker, given)
                     handoff.context = {**context, **({"words": words} if words else {})}
         dispatcher.utter_message(response="utter_share_yes" if given else "utter_share_no")
         return []

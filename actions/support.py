@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction, channel_of, db, person_for, working_hours
-from actions.privacy import share_question_due
+from actions.privacy import context_for_link_worker, share_question_due
 from actions.slot_validation import NEED_TEXT_MAX
 from actions.understanding import read_needs, reply_without_a_need
 from bot.dialogue.contract import Signal, signal_payload
@@ -26,22 +26,6 @@ from bot.statuses import HandoffReason
 from bot.text.sms_text import to_gsm7
 
 MAX_FALLBACKS = 2
-
-
-def shared_context(tracker: Tracker, consent: bool) -> dict[str, Any]:
-    """What a link worker may see: needs, area and choice, and only with consent; never message text."""
-    if not consent:
-        return {"consent": False}
-    return {
-        "consent": True,
-        "needs": tracker.get_slot("needs") or [],
-        "area": tracker.get_slot("location"),
-        "chosen": tracker.get_slot("chosen_service_name"),
-        # What the bot offered and why, in the matcher's words (never the resident's).
-        "matches": [{"name": o.get("name"),
-                     "reasons": list(o.get("reasons") or ([o["why"]] if o.get("why") else []))}
-                    for o in tracker.get_slot("offered") or [] if isinstance(o, dict) and o.get("name")],
-    }
 
 
 def handoff_already(hours: Any) -> str:
@@ -62,7 +46,7 @@ class ActionRequestHuman(TimedAction):
             if person is not None:
                 # Until they answer the sharing question, what they agreed to keep decides (its words say
                 # our team can see it); the answer then replaces it (actions/privacy.ActionRecordShare).
-                context = shared_context(tracker, bool(person.consent_to_keep))
+                context = context_for_link_worker(tracker, bool(person.consent_to_keep))
                 request_handoff(session, person.id, HandoffReason.ASKED, context=context)
                 ask_share = share_question_due(tracker, person.id, session)
         # Asked again ("when will they ring me?"): say when, rather than that we asked again.
