@@ -193,3 +193,62 @@ def test_somewhere_to_go_or_money_struggles_are_a_request(text: str, asks: bool)
     lexicon = default_lexicon()
     hits = [hit.line.id for hit in lexicon.request_hits(lexicon.scan(text))]
     assert bool(hits) is asks, (text, hits)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can sum1 help me wiv me universal credit claim its all gone wrong",
+        "can sum1 help me wiv me universal credit claim",
+        "can someone help me fill in my pip form",
+        "my benefits have been stopped",
+        "help me sort out my council tax bill",
+    ],
+)
+def test_help_with_a_claim_benefits_or_a_form_is_a_request(text: str) -> None:
+    # Session 11 (R09): when the classifier flags such a text, the money need must still carry on.
+    from bot.risk.lexicon import default_lexicon
+
+    lexicon = default_lexicon()
+    assert [hit.line.id for hit in lexicon.request_hits(lexicon.scan(text))], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can sum1 help me wiv me universal credit claim its all gone wrong",  # scenario grindon-universal-credit-gone-wrong
+        "stuck in with the bairn all day n im going round the bend",  # scenario town-end-farm-stuck-in-...
+    ],
+)
+def test_a_need_told_in_worried_words_is_not_lost(text: str) -> None:
+    # Either not flagged, or flagged and still a request, so the dialogue goes on to the need.
+    result = assess(text)
+    assert not result.is_risk or result.is_request_too, result.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my sister will strangle me if i forget her birthday",
+        "feel like death warmed up with this cold",
+        "my husband has got a cold and thinks hes dying",
+        "we walked to the bridge and fed the ducks",
+        "i'm not self harming, i just want to talk",
+    ],
+)
+def test_session_11_idioms_are_not_risk(text: str) -> None:
+    assert not assess(text).is_risk, assess(text).reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband will strangle me if i tell anyone",
+        "going round the bend and want to kill myself",
+        "walked to the bridge and jumped",
+        "i feel like death, i want to end it",
+        "im not self harming but i want to kill myself",
+    ],
+)
+def test_session_11_idiom_cancels_leave_other_risk_alone(text: str) -> None:
+    assert assess(text).is_risk, text
