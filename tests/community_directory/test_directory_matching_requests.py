@@ -509,3 +509,14 @@ def test_slimming_is_not_swimming_and_a_book_swap_is_reading() -> None:
     reading = read_request("need to lose weight, is there a slimming club")
     assert "swimming" not in reading.kinds and "physical_activity" in reading.needs
     assert read_request("is there a book swap or a library group").kinds == ["reading"]
+
+
+def test_a_named_kind_only_on_days_they_cannot_do_nearby_is_found_further_away(demo_session: Session) -> None:
+    # "tai chi but not fridays" near Fulwell: the near classes (Fulwell, Springwell) are Fridays, so
+    # the nearest one on another day (Grindon, Tuesdays) is offered, as a link worker would
+    days = ["monday", "tuesday", "wednesday", "thursday", "saturday", "sunday"]
+    matches = top(demo_session, "Fulwell", "tai chi but not fridays", days=days)
+    assert matches and matches[0].name == "Grindon Tai Chi", names(matches)
+    assert not any("Friday" in m.when for m in matches)
+    # with no day said, the near Friday class is still the one offered first
+    assert top(demo_session, "Fulwell", "tai chi")[0].name == "Fulwell Tai Chi"
