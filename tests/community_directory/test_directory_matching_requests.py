@@ -256,6 +256,15 @@ def test_moved_here_for_work_is_why_they_are_here_not_a_job_wanted(demo_session:
     assert "employment" in read_request("looking for work, anything").needs
 
 
+@pytest.mark.parametrize("text", ["some kind of writing or arts group, i work till 5 so it would have to be after that",
+                                  "i want to meet new people but i work days so it would have to be after 5",
+                                  "running maybe, has to be after 5 cos of work"])
+def test_when_they_work_is_when_they_are_busy_not_a_job_wanted(text: str) -> None:
+    reading = read_request(text)
+    assert "employment" not in reading.needs and "employment" in reading.misread_needs
+    assert "employment" in read_request("i need work, im unemployed").needs
+
+
 def test_kinds_written_as_said_and_in_other_words() -> None:
     assert kinds_in_text("is there any zumber classes near roker") == ["dance"]
     assert kinds_in_text("she is housebound, could someone ring her for a chat") == ["befriending"]
