@@ -54,7 +54,7 @@ NEEDS: tuple[Need, ...] = (
                                                      # sports by name ("running" alone is also "running since 1990" in a listing)
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",
                                                      "netball", "rugby", "cricket", "tennis", "badminton", "golf", "boxing", "pilates", "zumba",
-                                                     "tai chi", "aerobics", "climbing",
+                                                     "tai chi", "aerobics", "climbing", "footy", "footie",
                                                      # weight, said as the reason ("need to lose weight", "a slimming club")
                                                      "slimming", "lose weight", "lose some weight", "lose a bit of weight",
                                                      "losing weight", "weight loss")),

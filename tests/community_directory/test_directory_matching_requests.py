@@ -529,3 +529,24 @@ def test_a_named_kind_only_on_days_they_cannot_do_nearby_is_found_further_away(d
     assert not any("Friday" in m.when for m in matches)
     # with no day said, the near Friday class is still the one offered first
     assert top(demo_session, "Fulwell", "tai chi")[0].name == "Fulwell Tai Chi"
+
+
+@pytest.mark.parametrize("text", ["the wife says i need to get out more. i dont do groups or talking about feelings",
+                                  "im not really a groups person", "hes not a groups person at all", "i hate groups"])
+def test_not_a_groups_person_turns_down_rooms_of_talk(text: str) -> None:
+    excluded = read_request(text).excluded_kinds
+    assert {"friendship", "coffee_morning", "mental_health_group"} <= set(excluded), excluded
+    assert "friendship" not in read_request("a group to make friends").excluded_kinds
+
+
+def test_not_a_groups_person_who_played_footy_gets_something_active(demo_session: Session) -> None:
+    text = "the wife says i need to get out more. i dont do groups or talking about feelings, used to play a bit of footy"
+    shown = names(top(demo_session, "Roker", text))
+    assert "Roker Walking Football" in shown, shown
+    assert not any(w in n for n in shown for w in ("Friendship", "Coffee Morning", "Chatterbox", "Anxiety"))
+
+
+def test_not_a_groups_person_who_wants_a_phone_chat_gets_befriending(demo_session: Session) -> None:
+    text = "im 67 and im not a groups person, is there someone i could just talk to on the phone"
+    assert "befriending" in read_request(text).kinds
+    assert top(demo_session, "Grangetown", text)[0].name == "Befriending Phone Calls"
