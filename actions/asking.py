@@ -8,6 +8,7 @@ last thing the bot said already was this question.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -15,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction
 from actions.slot_validation import previous_value
-from actions.understanding import reply_without_a_need
+from actions.understanding import reply_without_a_need, unsure
 
 ASKED_AGAIN = ("consent_given", "needs", "location", "preferences", "goal_text", "checkin_period", "notice_consent",
                "share_consent")
@@ -115,6 +116,54 @@ def needs_wording(tracker: Tracker, domain: dict[str, Any]) -> str:
     return name
 
 
+class AskLocation(AskAgain):
+    """ "Where are you?", once more, answering the reply it follows: a place the directory does not
+    know ("downhill estate", "i live on chester road") is said to be unknown and the nearest area
+    asked for; only "?" or "eh?" gets why we ask. The same words never twice in a row."""
+
+    slot = "location"
+
+    def name(self) -> str:
+        return "action_ask_location"
+
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response=location_wording(tracker, domain), **_values(tracker))
+        return []
+
+
+# Words that say a reply is someone's whereabouts, though no known place is in it.
+_WHEREABOUTS = re.compile(r"\b(?:estate|road|rd|street|st|avenue|ave|terrace|close|lane|drive|crescent|grove|gardens"
+                          r"|square|place|court|park|village|flats|i live|im in|i am in|live in|live on|near|by the)\b",
+                          re.IGNORECASE)
+
+
+def location_wording(tracker: Tracker, domain: dict[str, Any]) -> str:
+    """The place question that fits the reply it follows (see AskLocation)."""
+    plain = wording(tracker, domain, "location")
+    responses = domain.get("responses") or {}
+    text = (tracker.latest_message.get("text") or "").strip()
+    if not text or text.startswith("/") or tracker.get_slot("location"):
+        return plain
+    asked = last_bot_texts(tracker)
+    location_asked = any(t.startswith(_fixed_part(v.get("text") or "")) for name in responses
+                         if name.startswith(("utter_ask_location", "utter_location_")) for v in responses[name]
+                         for t in asked)
+    named = any(e.get("entity") in ("place", "postcode") for e in tracker.latest_message.get("entities") or [])
+    if unsure(text) and location_asked:
+        name = "utter_location_why"
+    elif named or (location_asked and (_WHEREABOUTS.search(text) or len(text.split()) <= 3)
+                   and not reply_without_a_need(text) and not text.endswith("?")):
+        name = "utter_location_unknown"
+    else:
+        return plain
+    said = [_fixed_part(v.get("text") or "") for v in responses.get(name) or []]
+    if name not in responses or any(f and t.startswith(f) for f in said for t in asked):
+        return plain  # that one was just said: the plain question instead
+    return name
+
+
 def _changed(tracker: Tracker, slot: str) -> bool:
     value = tracker.get_slot(slot)
     return bool(value) and value != previous_value(tracker, slot)
@@ -133,4 +182,5 @@ def _asker(slot: str) -> type[AskAgain]:
     return type(f"Ask_{slot}", (AskAgain,), {"slot": slot, "name": name, "__doc__": f"Asks for {slot}."})
 
 
-ASKERS = [AskNeeds, *(_asker(slot) for slot in ASKED_AGAIN if slot not in OWN_ASKER and slot != "needs")]
+ASKERS = [AskNeeds, AskLocation,
+          *(_asker(slot) for slot in ASKED_AGAIN if slot not in OWN_ASKER and slot not in ("needs", "location"))]
