@@ -101,13 +101,17 @@ def needs_wording(tracker: Tracker, domain: dict[str, Any]) -> str:
     text = tracker.latest_message.get("text") or ""
     if not needs_asked or not text or text.startswith("/"):
         return plain
-    shape = reply_without_a_need(text)
+    if tracker.get_slot("consent_given") is True and previous_value(tracker, "consent_given") is False:
+        shape: str | None = "consent_yes"  # a no taken back (actions/slot_validation.py): thanked, then asked
+    else:
+        shape = reply_without_a_need(text)
     if shape is None and tracker.get_slot("location") and _changed(tracker, "location"):
         shape = "place"
     if shape is None and any(_changed(tracker, s) for s in ("days", "time_of_day")):
         shape = "when"
     name = {"asks_what": "utter_ask_needs_examples", "someone_else": "utter_ask_needs_someone_else",
-            "place": "utter_ask_needs_place", "when": "utter_ask_needs_when"}.get(shape or "")
+            "place": "utter_ask_needs_place", "when": "utter_ask_needs_when",
+            "consent_yes": "utter_ask_needs_consent_yes"}.get(shape or "")
     if name is None or name not in responses:
         return plain
     said = [_fixed_part(v.get("text") or "") for v in responses[name]]

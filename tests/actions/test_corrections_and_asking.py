@@ -241,3 +241,16 @@ def test_the_same_place_explanation_is_never_sent_twice_in_a_row():
               {"event": "bot", "text": "Sorry, I do not know that one. What is the nearest area?"},
               {"event": "user", "text": "near the downhill shops"}]
     assert location_wording(tracker("near the downhill shops", events=events), LOCATION_DOMAIN) != "utter_location_unknown"
+
+
+def test_a_no_to_keeping_things_taken_back_is_thanked_before_the_needs_question():
+    from actions.asking import needs_wording
+
+    domain = {"responses": {**NEEDS_DOMAIN["responses"],
+                            "utter_ask_needs_consent_yes": [{"text": "Thank you, I will keep it safe. What would you like?"}]}}
+    text = "actually go on then, you can keep my details"
+    events = [{"event": "slot", "name": "consent_given", "value": False}, *_after_needs_question(text),
+              {"event": "slot", "name": "consent_given", "value": True}]
+    assert needs_wording(tracker(text, events=events, consent_given=True), domain) == "utter_ask_needs_consent_yes"
+    events = [{"event": "slot", "name": "consent_given", "value": True}, *_after_needs_question("yes")]
+    assert needs_wording(tracker("yes", events=events, consent_given=True), domain) == "utter_ask_needs_again"
