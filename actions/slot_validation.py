@@ -228,6 +228,11 @@ class ValidateSlotMappings(ValidationAction):
         if len(known) < len(values) and text is not None:
             # The model marks "day" in "me only free day" as a day: the days the words name stand
             known = list(dict.fromkeys(known + when_in_passing(text).days))
+        if text is not None and known:
+            # "tuesdays, no wait i mean thursdays": the model marks both, the words take one back
+            heard = when_in_passing(text).days
+            if heard and set(heard) < set(known):
+                known = [d for d in known if d in heard]
         return {"days": known or previous_value(tracker, "days")}
 
     def validate_age_group(

@@ -270,3 +270,13 @@ def test_a_no_to_keeping_things_taken_back_is_kept_and_recorded_as_a_yes(monkeyp
     assert "consent_given" not in run(tracker(said, intent="affirm", loop="needs_form", before={"consent_given": True}))
     assert "consent_given" not in run(tracker(said, intent="affirm", loop="consent_form", before={"consent_given": False}))
     assert recorded == [True]
+
+
+def test_a_day_the_model_heard_but_the_words_took_back_is_not_kept():
+    text = "a health walk, tuesdays, no wait i mean thursdays"
+    days = [{"entity": "day", "value": d, "start": text.index(w), "end": text.index(w) + len(w)}
+            for d, w in (("tuesday", "tuesdays"), ("thursday", "thursdays"))]
+    assert run(tracker(text, entities=days, now={"days": ["tuesday", "thursday"]}))["days"] == ["thursday"]
+    text = "tuesdays or thursdays"  # both wanted: both kept
+    days = [{"entity": "day", "value": d} for d in ("tuesday", "thursday")]
+    assert run(tracker(text, entities=days, now={"days": ["tuesday", "thursday"]}))["days"] == ["tuesday", "thursday"]
