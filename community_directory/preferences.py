@@ -26,10 +26,10 @@ _TIMES: dict[str, str] = {
     "afternoon": r"afternoons?|after (lunch|dinner)|pm\b",
     # "after 5", "from 6pm", "i work till 5 so after that": when the working day is over
     "evening": r"evenings?|nights?|after work|after tea"
-               r"|(?:after|from|not before)\s+(?:[4-8]|half [4-7]|four|five|six|seven|eight)(?:\s*(?:pm|o ?clock|oclock))?"
+               r"|(?:after|from|not before)\s+(?:[4-8]|half [4-7]|four|five|six|seven|eight)(?!\d)(?:\s*(?:pm|o ?clock|oclock))?"
                r"(?!\s*(?:min|hour|day|week|month|year|mile|kid|bairn|child|of\b))"
                r"|(?:work|working|works|finish|finishes|finishing)\s+(?:\w+\s+)?(?:till|until|til|to|at)\s+"
-               r"(?:[4-7]|half [4-6]|four|five|six)(?:\s*(?:pm|o ?clock|oclock))?",
+               r"(?:[4-7]|half [4-6]|four|five|six)(?!\d)(?:\s*(?:pm|o ?clock|oclock))?",
     # not the evening: "in the daytime", "i dont go out when its dark"
     "daytime": r"day ?times?|during the day|in the day|while its light|before (?:it gets )?dark"
                r"|(?:dont|don'?t|do not|never|wont|won'?t|cant|can'?t) go out (?:when|after|once|in the) (?:its |it is |it gets )?dark",

@@ -152,7 +152,8 @@ def test_after_the_working_day_is_the_evening(text: str) -> None:
     assert preferences_in_text(text).time_of_day == "evening"
 
 
-@pytest.mark.parametrize("text", ["after 5 minutes", "after 5 years of this", "from 6 of us", "tea at 5"])
+@pytest.mark.parametrize("text", ["after 5 minutes", "after 5 years of this", "from 6 of us", "tea at 5",
+                                  "retired from the council after 40 years", "i work till 55 probably"])
 def test_a_number_that_is_no_time_of_day_sets_none(text: str) -> None:
     assert preferences_in_text(text).time_of_day is None
 
