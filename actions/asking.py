@@ -8,6 +8,7 @@ last thing the bot said already was this question.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -15,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import TimedAction
 from actions.slot_validation import previous_value
-from actions.understanding import reply_without_a_need
+from actions.understanding import reply_without_a_need, unsure
 
 ASKED_AGAIN = ("consent_given", "needs", "location", "preferences", "goal_text", "checkin_period", "notice_consent",
                "share_consent")
@@ -100,17 +101,69 @@ def needs_wording(tracker: Tracker, domain: dict[str, Any]) -> str:
     text = tracker.latest_message.get("text") or ""
     if not needs_asked or not text or text.startswith("/"):
         return plain
-    shape = reply_without_a_need(text)
+    if tracker.get_slot("consent_given") is True and previous_value(tracker, "consent_given") is False:
+        shape: str | None = "consent_yes"  # a no taken back (actions/slot_validation.py): thanked, then asked
+    else:
+        shape = reply_without_a_need(text)
     if shape is None and tracker.get_slot("location") and _changed(tracker, "location"):
         shape = "place"
     if shape is None and any(_changed(tracker, s) for s in ("days", "time_of_day")):
         shape = "when"
     name = {"asks_what": "utter_ask_needs_examples", "someone_else": "utter_ask_needs_someone_else",
-            "place": "utter_ask_needs_place", "when": "utter_ask_needs_when"}.get(shape or "")
+            "place": "utter_ask_needs_place", "when": "utter_ask_needs_when",
+            "consent_yes": "utter_ask_needs_consent_yes"}.get(shape or "")
     if name is None or name not in responses:
         return plain
     said = [_fixed_part(v.get("text") or "") for v in responses[name]]
     if any(f and t.startswith(f) for f in said for t in asked):
+        return plain  # that one was just said: the plain question instead
+    return name
+
+
+class AskLocation(AskAgain):
+    """ "Where are you?", once more, answering the reply it follows: a place the directory does not
+    know ("downhill estate", "i live on chester road") is said to be unknown and the nearest area
+    asked for; only "?" or "eh?" gets why we ask. The same words never twice in a row."""
+
+    slot = "location"
+
+    def name(self) -> str:
+        return "action_ask_location"
+
+    async def perform(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response=location_wording(tracker, domain), **_values(tracker))
+        return []
+
+
+# Words that say a reply is someone's whereabouts, though no known place is in it.
+_WHEREABOUTS = re.compile(r"\b(?:estate|road|rd|street|st|avenue|ave|terrace|close|lane|drive|crescent|grove|gardens"
+                          r"|square|place|court|park|village|flats|i live|im in|i am in|live in|live on|near|by the)\b",
+                          re.IGNORECASE)
+
+
+def location_wording(tracker: Tracker, domain: dict[str, Any]) -> str:
+    """The place question that fits the reply it follows (see AskLocation)."""
+    plain = wording(tracker, domain, "location")
+    responses = domain.get("responses") or {}
+    text = (tracker.latest_message.get("text") or "").strip()
+    if not text or text.startswith("/") or tracker.get_slot("location"):
+        return plain
+    asked = last_bot_texts(tracker)
+    location_asked = any(t.startswith(_fixed_part(v.get("text") or "")) for name in responses
+                         if name.startswith(("utter_ask_location", "utter_location_")) for v in responses[name]
+                         for t in asked)
+    named = any(e.get("entity") in ("place", "postcode") for e in tracker.latest_message.get("entities") or [])
+    if unsure(text) and location_asked:
+        name = "utter_location_why"
+    elif named or (location_asked and (_WHEREABOUTS.search(text) or len(text.split()) <= 3)
+                   and not reply_without_a_need(text) and not text.endswith("?")):
+        name = "utter_location_unknown"
+    else:
+        return plain
+    said = [_fixed_part(v.get("text") or "") for v in responses.get(name) or []]
+    if name not in responses or any(f and t.startswith(f) for f in said for t in asked):
         return plain  # that one was just said: the plain question instead
     return name
 
@@ -133,4 +186,5 @@ def _asker(slot: str) -> type[AskAgain]:
     return type(f"Ask_{slot}", (AskAgain,), {"slot": slot, "name": name, "__doc__": f"Asks for {slot}."})
 
 
-ASKERS = [AskNeeds, *(_asker(slot) for slot in ASKED_AGAIN if slot not in OWN_ASKER and slot != "needs")]
+ASKERS = [AskNeeds, AskLocation,
+          *(_asker(slot) for slot in ASKED_AGAIN if slot not in OWN_ASKER and slot not in ("needs", "location"))]

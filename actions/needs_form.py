@@ -127,7 +127,7 @@ class ValidateNeedsForm(FormValidationAction):
         place = find_place(text, fuzzy=True)  # the answer to "where?": "milfield" is Millfield
         if place is not None:
             return {"location": place.name, "lat": place.lat, "lon": place.lon}
-        dispatcher.utter_message(response="utter_location_not_found")
+        # A place we do not know: the place question that follows says so (actions/asking.py).
         return {"location": None}
 
     def validate_preferences(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:

@@ -59,7 +59,22 @@ CLOSER_MILES = 2.0
 NO_TRANSPORT_MILES = 1.5  # as community_directory.matching: walking distance
 NEED_TEXT_MAX = 300
 READ_HERE = ("needs", "need_text", "access", "days", "time_of_day", "cost", "location", "lat", "lon", "max_miles",
-             "age_group")
+             "age_group", "consent_given")
+# A no to keeping things taken back later: "actually go on then, you can keep my details", "sorry i
+# meant yes". Only after a no, outside the consent question (which reads yes and no itself).
+_CONSENT_AFTER_ALL = re.compile(
+    r"\b(?:you can keep|(?:ok|okay|fine|go on)?,? ?keep (?:my|me|it|them|the) ?(?:details|info|information|number|stuff)?"
+    r"|(?:i )?(?:meant|mean) (?:yes|yeah|1)|changed my mind|change my mind|yes you can|happy for you to keep"
+    r"|go on then|ok then keep|you can have my details)\b",
+    re.IGNORECASE,
+)
+_CONSENT_STILL_NO = re.compile(r"\b(?:dont|do not|don'?t|not|never|no need|wont|won'?t|rather you didnt)\b.{0,20}\bkeep\b",
+                               re.IGNORECASE)
+
+
+def gives_consent_after_all(text: str) -> bool:
+    """The person who said no now says yes to keeping what they tell us."""
+    return bool(_CONSENT_AFTER_ALL.search(text or "")) and not _CONSENT_STILL_NO.search(text or "")
 # Free only, said in passing: "it has to be free", "cant afford much" (but "im free on tuesdays" is a day,
 # and so is "me only free day": when they are free, not what it costs).
 _FREE_TIME = (r"(?!\s+(?:day|days|time|on|at|in|from|after|before|most|all|every|mornings?|afternoons?|evenings?"
@@ -213,6 +228,11 @@ class ValidateSlotMappings(ValidationAction):
         if len(known) < len(values) and text is not None:
             # The model marks "day" in "me only free day" as a day: the days the words name stand
             known = list(dict.fromkeys(known + when_in_passing(text).days))
+        if text is not None and known:
+            # "tuesdays, no wait i mean thursdays": the model marks both, the words take one back
+            heard = when_in_passing(text).days
+            if heard and set(heard) < set(known):
+                known = [d for d in known if d in heard]
         return {"days": known or previous_value(tracker, "days")}
 
     def validate_age_group(
@@ -256,6 +276,34 @@ class ValidateSlotMappings(ValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return {"lon": value}
+
+    # -- consent, changed ------------------------------------------------------------------------
+    async def extract_consent_given(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A no taken back ("actually go on then, you can keep my details"): kept as a yes from now,
+        recorded as the consent form records one (the question they were shown, on this channel)."""
+        text = _typed(tracker)
+        loop = (tracker.active_loop or {}).get("name")
+        if text is None or tracker.get_slot("consent_given") is not False or loop in ("consent_form", "notice_form"):
+            return {}
+        if not gives_consent_after_all(text):
+            return {}
+        from actions.common import channel_of, db, person_for
+        from actions.privacy import consent_wording, notice_version
+        from bot.records.consent import KEEP_DATA, record_consent
+
+        wording = consent_wording(tracker, domain)
+        with db() as session:
+            person = person_for(session, tracker)
+            if person is not None:
+                record_consent(session, person, KEEP_DATA, True, wording, channel_of(tracker), notice_version())
+        return {"consent_given": True}
+
+    def validate_consent_given(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return {"consent_given": value}
 
     # -- what matters ---------------------------------------------------------------------------
     async def extract_needs(

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import TimedAction, channel_of, db, person_for, working_hours
 from actions.privacy import context_for_link_worker, share_question_due
 from actions.slot_validation import NEED_TEXT_MAX
-from actions.understanding import read_needs, reply_without_a_need
+from actions.understanding import read_needs, reply_without_a_need, unsure
 from bot.dialogue.contract import Signal, signal_payload
 from bot.policy.erasure import forget_person
 from bot.policy.hours import handoff_requested
@@ -115,6 +115,11 @@ def needs_question_open(tracker: Tracker) -> bool:
     return (tracker.active_loop or {}).get("name") == "needs_form" and tracker.get_slot("requested_slot") == "needs"
 
 
+def place_question_open(tracker: Tracker) -> bool:
+    """Whether the person is answering "what is your postcode, or the name of your area?"."""
+    return (tracker.active_loop or {}).get("name") == "needs_form" and tracker.get_slot("requested_slot") == "location"
+
+
 def needs_heard_anyway(tracker: Tracker) -> list[dict[str, Any]] | None:
     """While the needs question is open, the slot events for needs our own reading finds in a message
     the model could not place (kept in the person's words, with consent), or None."""
@@ -170,6 +175,9 @@ class ActionFallback(TimedAction):
             # The model was unsure, but the words name a need ("lost me mam, is there a berevement
             # group"): take it, and the needs form goes on to the next question, with no "Sorry".
             return heard
+        if place_question_open(tracker) and unsure(tracker.latest_message.get("text") or ""):
+            # only "?" to "where are you?": the place question that follows says why we ask
+            return [SlotSet("fallback_count", 0)]
         if needs_question_open(tracker) and reply_without_a_need(tracker.latest_message.get("text") or ""):
             # "like what?", "its for wor lass": understood well enough; the needs question that
             # follows answers it (actions/asking.py), with no "Sorry, I did not get that" first

@@ -262,8 +262,24 @@ _SOMEONE_ELSE = re.compile(
 )
 
 
+# A reply that only says they are lost or unsure: "?", "eh?", "dunno really", "not sure". A link
+# worker answers it with a few examples, not "Sorry, I did not get that" and the same question.
+_UNSURE = re.compile(
+    r"^[\W_]*(?:(?:eh|huh|what|wat|wot|erm+|um+|hmm+|dunno|dunno really|not sure|not really sure|no idea|idk"
+    r"|i dont know|i don'?t know|i'?m not sure|im not sure|no clue|not a clue|god knows|search me|really)[\W_]*)*$",
+    re.IGNORECASE,
+)
+
+
+def unsure(text: str) -> bool:
+    """Only a question mark, "eh?" or "dunno": the person is lost or unsure, and says nothing else."""
+    return bool((text or "").strip()) and bool(_UNSURE.match(text or ""))
+
+
 def asks_what_there_is(text: str) -> bool:
-    """ "like what?": the person asks what is on offer instead of saying what they want."""
+    """ "like what?", or only "?" or "dunno": the person asks what is on offer instead of saying what they want."""
+    if unsure(text):
+        return True
     return bool(_ASKS_WHAT_THERE_IS.search(text or "")) and not _ABOUT_RECORDS.search(text or "")
 
 

@@ -322,14 +322,35 @@ def find_matches(
 def _kinds_further_away(session: Session, req: MatchRequest, asked: _Asked, today: date, flag_months: int,
                         grace_months: int, near: dict[str, _Candidate]) -> dict[str, _Candidate]:
     """Listings of a kind asked for by name that has none near (its name says it is that kind),
-    from up to KIND_REACH_MILES away. Only when the person did not set how far they will go."""
-    have = {c.kind for c in near.values() if c.kind_strength >= 1.0}
+    from up to KIND_REACH_MILES away. Only when the person did not set how far they will go.
+
+    A near one that is never on when they can go does not count as near: for "tai chi but not
+    fridays", with the only near classes on Fridays, the nearest class on another day is offered.
+    """
+    kind_near = [c for c in near.values() if c.kind_strength >= 1.0 and c.kind in asked.kinds]
+    have = {c.kind for c in _on_when_they_can(session, kind_near, req, today)}
     missing = [k for k in asked.kinds if k not in have]
     if not missing:
         return {}
     wider = _prefilter(session, req, asked, today, flag_months, grace_months, KIND_REACH_MILES)
     return {sid: c for sid, c in wider.items()
             if sid not in near and c.kind in missing and c.kind_strength >= 1.0}
+
+
+def _on_when_they_can(session: Session, chunk: list[_Candidate], req: MatchRequest, today: date) -> list[_Candidate]:
+    """The candidates with a session on the days and at the time asked for (all, when neither was
+    said, and those whose times are not given: the same rule as scoring)."""
+    days = wanted_days(req.days)
+    if not chunk or not (days or req.time_of_day):
+        return chunk
+    details = _load_details(session, chunk, _Wants(schedules=True))
+    kept = []
+    for c in chunk:
+        d = details.get(c.service_id)
+        sessions = read_schedules(d.schedules, today) if d is not None else []
+        if not sessions or matching_sessions(sessions, days, req.time_of_day):
+            kept.append(c)
+    return kept
 
 
 def _each_kind_first(ranked: list[_Candidate], kinds: list[str]) -> list[_Candidate]:

@@ -54,7 +54,7 @@ NEEDS: tuple[Need, ...] = (
                                                      # sports by name ("running" alone is also "running since 1990" in a listing)
                                                      "excercise", "running club", "run club", "parkrun", "jog", "cycling", "bowls", "bowling",
                                                      "netball", "rugby", "cricket", "tennis", "badminton", "golf", "boxing", "pilates", "zumba",
-                                                     "tai chi", "aerobics", "climbing",
+                                                     "tai chi", "aerobics", "climbing", "footy", "footie",
                                                      # weight, said as the reason ("need to lose weight", "a slimming club")
                                                      "slimming", "lose weight", "lose some weight", "lose a bit of weight",
                                                      "losing weight", "weight loss")),
@@ -131,11 +131,30 @@ def get_need(key: str) -> Need:
     return _BY_KEY[key]
 
 
+# "Home" that is a country or being indoors, not a house: "miss people from home", "back home",
+# "homesick", "stuck at home all day". The housing stem "home" stays for "losing my home".
+_HOME_NOT_A_HOUSE = re.compile(
+    r"\b(?:(?:from|back|at|in the)\s+|(?:miss(?:es|ed|ing)?|homesick for)\s+(?:[a-z]+\s+){0,3}?)(home)\b(?!less)"
+    r"|\b(homesick\w*)"
+)
+
+
+def _home_elsewhere_blanked(lowered: str) -> str:
+    """The text with each "home" that means a country or indoors blanked (positions kept)."""
+    def blank(match: re.Match[str]) -> str:
+        word = match.group(1) or match.group(2)
+        start = match.start(1) if match.group(1) else match.start(2)
+        offset = start - match.start()
+        return match.group()[:offset] + " " * len(word) + match.group()[offset + len(word):]
+
+    return _HOME_NOT_A_HOUSE.sub(blank, lowered)
+
+
 def needs_in_text(text: str) -> list[str]:
     """Need keys whose keywords occur in free text, in NEEDS order.
 
     A second net under the NLU entity extractor, so a need the model misses in a long
     message is still kept.
     """
-    lowered = text.lower()
+    lowered = _home_elsewhere_blanked(text.lower())
     return [n.key for n in NEEDS if _PATTERNS[n.key].search(lowered)]

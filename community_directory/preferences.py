@@ -24,7 +24,12 @@ _DAY_PATTERNS: dict[str, str] = {
 _TIMES: dict[str, str] = {
     "morning": r"mornings?|am\b|before (lunch|dinner)",
     "afternoon": r"afternoons?|after (lunch|dinner)|pm\b",
-    "evening": r"evenings?|nights?|after work|after tea",
+    # "after 5", "from 6pm", "i work till 5 so after that": when the working day is over
+    "evening": r"evenings?|nights?|after work|after tea"
+               r"|(?:after|from|not before)\s+(?:[4-8]|half [4-7]|four|five|six|seven|eight)(?!\d)(?:\s*(?:pm|o ?clock|oclock))?"
+               r"(?!\s*(?:min|hour|day|week|month|year|mile|kid|bairn|child|of\b))"
+               r"|(?:work|working|works|finish|finishes|finishing)\s+(?:\w+\s+)?(?:till|until|til|to|at)\s+"
+               r"(?:[4-7]|half [4-6]|four|five|six)(?!\d)(?:\s*(?:pm|o ?clock|oclock))?",
     # not the evening: "in the daytime", "i dont go out when its dark"
     "daytime": r"day ?times?|during the day|in the day|while its light|before (?:it gets )?dark"
                r"|(?:dont|don'?t|do not|never|wont|won'?t|cant|can'?t) go out (?:when|after|once|in the) (?:its |it is |it gets )?dark",
@@ -81,20 +86,31 @@ def _said(lowered: str) -> list[tuple[int, int, str, str]]:
     return sorted(found)
 
 
+# "tuesdays, no wait i mean thursdays", "mornings, sorry, afternoons": the word before is taken back.
+_CORRECTED = re.compile(r"^[\s,.;:!-]*(?:no\s*,?\s*)?(?:wait|sorry|actually|hang on|oops|i mean|i meant|make that|scratch that"
+                        r"|or rather|rather)\b(?:[\s,.;:!-]*(?:no|wait|sorry|actually|i mean|i meant|its|it is|on|a|the)\b)*[\s,.;:!-]*$")
+
+
 def _turned_down(lowered: str) -> list[tuple[str, str, bool]]:
     """Each day and time word with whether it is turned down. A refusal covers the words joined to
-    it: "cant do nights or mondays" turns both down, "not mornings or fridays" too."""
+    it: "cant do nights or mondays" turns both down, "not mornings or fridays" too. A word taken
+    back at once ("tuesdays, no wait i mean thursdays") is left out, as if never said."""
     out: list[tuple[str, str, bool]] = []
+    taken_back: set[int] = set()
     last_refused_end: int | None = None
+    last_end: dict[str, tuple[int, int]] = {}  # "day"/"time": (end of the last such word, its index in out)
     for start, end, what, name in _said(lowered):
         before = lowered[max(0, start - 30):start]
         gap = lowered[last_refused_end:start] if last_refused_end is not None else None
         # "i dont go out at night, mornings pls": after a comma a time word is a new wish
         joined = gap is not None and _JOINED.match(gap) and not (what == "time" and "," in gap)
         refused = bool(joined or (_NOT_DAY if what == "day" else _NOT_TIME).search(before))
+        if what in last_end and _CORRECTED.match(lowered[last_end[what][0]:start]):
+            taken_back.add(last_end[what][1])
+        last_end[what] = (end, len(out))
         out.append((what, name, refused))
         last_refused_end = end if refused else None
-    return out
+    return [word for n, word in enumerate(out) if n not in taken_back]
 
 
 def _time_wanted(read: list[tuple[str, str, bool]]) -> str | None:

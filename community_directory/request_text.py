@@ -106,6 +106,9 @@ _CIRCUMSTANCE = re.compile(r"\b((cant|can not|cannot|how to|how do i|dont know h
                            r"( it| the| this| that| my| out)?"
                            r"|(back )?at work|after work|before work|from work|finish work|off work"
                            r"|works (nights|days|shifts|full time|part time)|have one|had one"
+                           # when they are busy, not a job wanted: "i work days", "i work till 5", "cos of work"
+                           r"|(i|im|i am|he|she|we) work(s|ing)? (nights|days|shifts|full time|part time|weekdays|till|until|til)"
+                           r"|(cos|cause|coz|because|due to) of (work|my job|me job)|around (my |me )?work"
                            r"|(moved|came|come|relocated|here|up|down|over) (here |up |down |over )?for (work|a job|my job|the job"
                            r"|his job|her job|their job)"
                            r"|broke (up|down|into|my|me|his|her|the|our|it)"
@@ -300,6 +303,14 @@ _HE_WORDS = {"he", "hes", "him", "his", "widower"}
 _THEIR_GENDER = re.compile(r"\b(he|hes|him|his|widower|she|shes|her|widow)\b")
 
 
+# "Not a groups person", "i dont do groups": someone who will not sit in a group and talk. A link
+# worker offers something to do (a shed, walking football, a garden) or one-to-one, not a room of chat.
+_NOT_GROUPS = re.compile(r"\b(?:not (?:really |much of )?(?:a |one for |into |big on |keen on |fussed on )?groups?"
+                         r"(?: person| sort| type| man| woman| lad)?|(?:dont|do not|wont|cant) (?:do|stand|like) groups?"
+                         r"|hate groups?|groups (?:arent|are not|isnt) (?:for me|my thing))\b")
+_TALKING_KINDS = ("friendship", "coffee_morning", "mental_health_group")
+
+
 def read_request(text: str) -> RequestReading:
     """Kinds, needs, refusals and person facts in a resident's message."""
     lowered = normalise(text)
@@ -363,6 +374,8 @@ def read_request(text: str) -> RequestReading:
             reading.excluded_kinds += kinds_in_text(clause)
         else:
             positive.append(clause)
+    if _NOT_GROUPS.search(lowered):
+        reading.excluded_kinds += list(_TALKING_KINDS)
     if reading.about_person.is_carer is False:
         reading.excluded_needs.append("carers")
         reading.excluded_kinds.append("carers_group")

@@ -192,3 +192,65 @@ def test_the_same_acknowledgement_is_never_sent_twice_in_a_row():
               {"event": "bot", "text": "There is lots on, like coffee mornings. Which sounds good?"},
               {"event": "user", "text": "like what?"}]
     assert needs_wording(tracker("like what?", events=events), NEEDS_DOMAIN) == "utter_ask_needs"
+
+
+def test_only_a_question_mark_or_dunno_to_the_needs_question_gets_examples():
+    from actions.asking import needs_wording
+
+    for text in ("?", "??", "eh?", "dunno really", "not sure"):
+        events = _after_needs_question(text)
+        assert needs_wording(tracker(text, events=events), NEEDS_DOMAIN) == "utter_ask_needs_examples", text
+
+
+LOCATION_DOMAIN = {
+    "responses": {
+        "utter_ask_location": [{"text": "What is your postcode, or the name of your area?"}],
+        "utter_ask_location_again": [{"text": "Which part of Sunderland are you in?"}],
+        "utter_location_unknown": [{"text": "Sorry, I do not know that one. What is the nearest area?"}],
+        "utter_location_why": [{"text": "I ask so I can find things near you."}],
+    }
+}
+
+
+def _after_location_question(text: str) -> list[dict]:
+    return [{"event": "user", "text": "a mens shed"},
+            {"event": "bot", "text": "What is your postcode, or the name of your area?"},
+            {"event": "user", "text": text}]
+
+
+def test_the_place_question_again_says_what_the_reply_gave_instead():
+    from actions.asking import location_wording
+
+    def asked(text: str, **slots) -> str:
+        return location_wording(tracker(text, events=_after_location_question(text), **slots), LOCATION_DOMAIN)
+
+    # a place the directory does not know: said so, and the nearest area asked for
+    assert asked("downhill estate") == "utter_location_unknown"
+    assert asked("i live on chester road") == "utter_location_unknown"
+    # only "?": why we ask
+    assert asked("?") == "utter_location_why"
+    assert asked("eh?") == "utter_location_why"
+    # a question about something else: the other wording, as before
+    assert asked("is it free? how much does it cost to go") == "utter_ask_location_again"
+
+
+def test_the_same_place_explanation_is_never_sent_twice_in_a_row():
+    from actions.asking import location_wording
+
+    events = [{"event": "user", "text": "downhill"},
+              {"event": "bot", "text": "Sorry, I do not know that one. What is the nearest area?"},
+              {"event": "user", "text": "near the downhill shops"}]
+    assert location_wording(tracker("near the downhill shops", events=events), LOCATION_DOMAIN) != "utter_location_unknown"
+
+
+def test_a_no_to_keeping_things_taken_back_is_thanked_before_the_needs_question():
+    from actions.asking import needs_wording
+
+    domain = {"responses": {**NEEDS_DOMAIN["responses"],
+                            "utter_ask_needs_consent_yes": [{"text": "Thank you, I will keep it safe. What would you like?"}]}}
+    text = "actually go on then, you can keep my details"
+    events = [{"event": "slot", "name": "consent_given", "value": False}, *_after_needs_question(text),
+              {"event": "slot", "name": "consent_given", "value": True}]
+    assert needs_wording(tracker(text, events=events, consent_given=True), domain) == "utter_ask_needs_consent_yes"
+    events = [{"event": "slot", "name": "consent_given", "value": True}, *_after_needs_question("yes")]
+    assert needs_wording(tracker("yes", events=events, consent_given=True), domain) == "utter_ask_needs_again"

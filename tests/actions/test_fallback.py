@@ -52,3 +52,13 @@ def test_a_plain_yes_or_no_to_the_consent_question_is_taken_without_a_sorry():
     assert [m.get("response") for m in messages] == ["utter_default"] and "consent_given" not in slots
     messages, slots = run(tracker("y", consent_given=None))
     assert "consent_given" not in slots
+
+
+def test_only_a_question_mark_to_the_needs_or_place_question_gets_no_sorry():
+    # "?" is understood as "I am lost": the question that follows gives examples or says why we ask
+    for requested in ("needs", "location"):
+        for said in ("?", "eh?", "dunno"):
+            messages, slots = run(tracker(said, requested=requested))
+            assert messages == [] and slots == {"fallback_count": 0}, (requested, said)
+    messages, _ = run(tracker("?", loop=None, requested=None))
+    assert [m.get("response") for m in messages] == ["utter_default"]  # no question open: the rephrase

@@ -244,3 +244,39 @@ def test_a_day_turned_down_is_every_other_day_not_that_day():
                         entities=[{"entity": "day", "value": "monday", "start": 12, "end": 18}],
                         now={"days": ["monday"]}))
     assert "monday" not in slots["days"] and "sunday" in slots["days"]
+
+
+def test_a_no_to_keeping_things_taken_back_is_kept_and_recorded_as_a_yes(monkeypatch):
+    import contextlib
+
+    import actions.common
+    import actions.privacy
+    import bot.records.consent
+    from actions.slot_validation import gives_consent_after_all
+
+    recorded: list[bool] = []
+    monkeypatch.setattr(actions.common, "db", lambda: contextlib.nullcontext(object()))
+    monkeypatch.setattr(actions.common, "person_for", lambda session, tracker: object())
+    monkeypatch.setattr(actions.privacy, "consent_wording", lambda tracker, domain: "Can I keep what you tell me?")
+    monkeypatch.setattr(bot.records.consent, "record_consent", lambda session, person, kind, given, *a: recorded.append(given))
+
+    said = "actually go on then, you can keep my details"
+    assert run(tracker(said, intent="affirm", loop="needs_form", before={"consent_given": False}))["consent_given"] is True
+    assert recorded == [True]
+    assert gives_consent_after_all("sorry i meant yes")
+    # still a no, or never asked: nothing changes
+    for text in ("no i dont want you to keep anything", "a coffee morning", "yes"):
+        assert not gives_consent_after_all(text), text
+    assert "consent_given" not in run(tracker(said, intent="affirm", loop="needs_form", before={"consent_given": True}))
+    assert "consent_given" not in run(tracker(said, intent="affirm", loop="consent_form", before={"consent_given": False}))
+    assert recorded == [True]
+
+
+def test_a_day_the_model_heard_but_the_words_took_back_is_not_kept():
+    text = "a health walk, tuesdays, no wait i mean thursdays"
+    days = [{"entity": "day", "value": d, "start": text.index(w), "end": text.index(w) + len(w)}
+            for d, w in (("tuesday", "tuesdays"), ("thursday", "thursdays"))]
+    assert run(tracker(text, entities=days, now={"days": ["tuesday", "thursday"]}))["days"] == ["thursday"]
+    text = "tuesdays or thursdays"  # both wanted: both kept
+    days = [{"entity": "day", "value": d} for d in ("tuesday", "thursday")]
+    assert run(tracker(text, entities=days, now={"days": ["tuesday", "thursday"]}))["days"] == ["tuesday", "thursday"]

@@ -256,6 +256,15 @@ def test_moved_here_for_work_is_why_they_are_here_not_a_job_wanted(demo_session:
     assert "employment" in read_request("looking for work, anything").needs
 
 
+@pytest.mark.parametrize("text", ["some kind of writing or arts group, i work till 5 so it would have to be after that",
+                                  "i want to meet new people but i work days so it would have to be after 5",
+                                  "running maybe, has to be after 5 cos of work"])
+def test_when_they_work_is_when_they_are_busy_not_a_job_wanted(text: str) -> None:
+    reading = read_request(text)
+    assert "employment" not in reading.needs and "employment" in reading.misread_needs
+    assert "employment" in read_request("i need work, im unemployed").needs
+
+
 def test_kinds_written_as_said_and_in_other_words() -> None:
     assert kinds_in_text("is there any zumber classes near roker") == ["dance"]
     assert kinds_in_text("she is housebound, could someone ring her for a chat") == ["befriending"]
@@ -509,3 +518,35 @@ def test_slimming_is_not_swimming_and_a_book_swap_is_reading() -> None:
     reading = read_request("need to lose weight, is there a slimming club")
     assert "swimming" not in reading.kinds and "physical_activity" in reading.needs
     assert read_request("is there a book swap or a library group").kinds == ["reading"]
+
+
+def test_a_named_kind_only_on_days_they_cannot_do_nearby_is_found_further_away(demo_session: Session) -> None:
+    # "tai chi but not fridays" near Fulwell: the near classes (Fulwell, Springwell) are Fridays, so
+    # the nearest one on another day (Grindon, Tuesdays) is offered, as a link worker would
+    days = ["monday", "tuesday", "wednesday", "thursday", "saturday", "sunday"]
+    matches = top(demo_session, "Fulwell", "tai chi but not fridays", days=days)
+    assert matches and matches[0].name == "Grindon Tai Chi", names(matches)
+    assert not any("Friday" in m.when for m in matches)
+    # with no day said, the near Friday class is still the one offered first
+    assert top(demo_session, "Fulwell", "tai chi")[0].name == "Fulwell Tai Chi"
+
+
+@pytest.mark.parametrize("text", ["the wife says i need to get out more. i dont do groups or talking about feelings",
+                                  "im not really a groups person", "hes not a groups person at all", "i hate groups"])
+def test_not_a_groups_person_turns_down_rooms_of_talk(text: str) -> None:
+    excluded = read_request(text).excluded_kinds
+    assert {"friendship", "coffee_morning", "mental_health_group"} <= set(excluded), excluded
+    assert "friendship" not in read_request("a group to make friends").excluded_kinds
+
+
+def test_not_a_groups_person_who_played_footy_gets_something_active(demo_session: Session) -> None:
+    text = "the wife says i need to get out more. i dont do groups or talking about feelings, used to play a bit of footy"
+    shown = names(top(demo_session, "Roker", text))
+    assert "Roker Walking Football" in shown, shown
+    assert not any(w in n for n in shown for w in ("Friendship", "Coffee Morning", "Chatterbox", "Anxiety"))
+
+
+def test_not_a_groups_person_who_wants_a_phone_chat_gets_befriending(demo_session: Session) -> None:
+    text = "im 67 and im not a groups person, is there someone i could just talk to on the phone"
+    assert "befriending" in read_request(text).kinds
+    assert top(demo_session, "Grangetown", text)[0].name == "Befriending Phone Calls"

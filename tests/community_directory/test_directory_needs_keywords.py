@@ -43,3 +43,19 @@ def test_other_words_for_company_grief_recovery_and_hands_on_things():
 def test_getting_out_for_company_is_not_getting_out_of_debt():
     assert needs_in_text("id like to get out a bit, i have fibromyalgia") == ["loneliness"]
     assert needs_in_text("i want to get out of debt") == ["money"]
+
+
+def test_home_as_a_country_or_indoors_is_not_housing():
+    # "people from home" is the country they came from; "stuck at home" is being indoors (issue 15)
+    assert "housing" not in needs_in_text("i am polish, i miss people from home to talk with")
+    assert "housing" not in needs_in_text("she misses people from home, she is lonely here")
+    assert "housing" not in needs_in_text("my husband misses his people and home")
+    assert "housing" not in needs_in_text("very homesick since we came from syria")
+    assert "housing" not in needs_in_text("back home we had a big family")
+    assert needs_in_text("im stuck at home all day with nobody to talk to") == ["loneliness"]
+
+
+def test_home_as_a_house_is_still_housing():
+    assert needs_in_text("im worried about losing my home") == ["housing"]
+    assert needs_in_text("we are homeless") == ["housing"]
+    assert needs_in_text("my home is full of damp") == ["housing"]

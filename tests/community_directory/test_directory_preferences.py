@@ -141,3 +141,32 @@ def test_not_mornings_keeps_afternoon_and_evening_sessions_only():
     start, end = TIME_WINDOWS["not_morning"]
     assert not start <= time(10, 0) < end
     assert start <= time(14, 0) < end and start <= time(19, 0) < end
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i work till 5 so it would have to be after that", "has to be after 5 cos of work", "after 6pm",
+     "i work days so it would have to be after 5", "not before 6", "i finish work at half 5"],
+)
+def test_after_the_working_day_is_the_evening(text: str) -> None:
+    assert preferences_in_text(text).time_of_day == "evening"
+
+
+@pytest.mark.parametrize("text", ["after 5 minutes", "after 5 years of this", "from 6 of us", "tea at 5",
+                                  "retired from the council after 40 years", "i work till 55 probably"])
+def test_a_number_that_is_no_time_of_day_sets_none(text: str) -> None:
+    assert preferences_in_text(text).time_of_day is None
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "time_of_day"),
+    [
+        ("a health walk, tuesdays, no wait i mean thursdays", ["thursday"], None),
+        ("mondays, actually fridays", ["friday"], None),
+        ("mornings, sorry, afternoons", [], "afternoon"),
+        ("tuesdays and thursdays", ["tuesday", "thursday"], None),  # both, nothing taken back
+    ],
+)
+def test_a_day_or_time_taken_back_at_once_is_not_wanted(text: str, days: list[str], time_of_day: str | None) -> None:
+    heard = preferences_in_text(text)
+    assert (heard.days, heard.time_of_day) == (days, time_of_day)
