@@ -6,8 +6,9 @@ message is stored (and again by the sweeper, for anything a restart left uncheck
 checked here, whatever Rasa, the rate limit or an earlier opt-out say:
 - STOP or START is honoured and confirmed; the message is then done.
 - Risk gets the crisis response (bot/policy/crisis.py): safety texts where the channel allows,
-  an urgent flag with the words. The message is then done, unless it also asks for something
-  (`is_request_too`): then it waits its turn and goes on to the dialogue like any other.
+  an urgent flag with the words. The message is then done, unless it also asks for something or
+  only the classifier flagged it and is unsure (`RiskAssessment.goes_on`): then it waits its turn
+  and goes on to the dialogue like any other (which does not answer the crisis twice).
 - Anything else is marked clear and waits its turn.
 The result is stored on the message (`inbound_message.precheck`), in the same transaction as
 what it sent and flagged, so a restart never repeats a check or skips one.
@@ -53,7 +54,7 @@ def precheck(session: Session, inbound: InboundMessage, address: ChannelAddress)
         if assessment.is_risk:
             crisis.respond_to_risk(session, address, inbound.text or "", assessment, enqueue=enqueue, source="gateway",
                                    in_reply_to=inbound.id)
-            checked = Checked(Precheck.RISK, None if assessment.is_request_too else "crisis")
+            checked = Checked(Precheck.RISK, None if assessment.goes_on else "crisis")
         else:
             checked = Checked(Precheck.CLEAR, None)
     inbound.precheck = checked.precheck

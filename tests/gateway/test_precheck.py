@@ -131,3 +131,21 @@ def test_a_restart_neither_repeats_nor_skips_a_precheck(database_url, session, m
     restarted.rasa.down = False
     restarted.sweep()
     assert len(talk.sender.sent) == sent and crisis.SAFETY_MESSAGE not in restarted.sender.sent[2:]
+
+
+def test_a_message_only_the_classifier_is_unsure_about_is_answered_flagged_and_goes_on(database_url, session,
+                                                                                      monkeypatch):
+    # What the detector says is pinned here (its scores move with every retrain); the rule under test is
+    # the gateway's: unsure risk gets the safety texts and a flag, and its conversation is not lost.
+    from bot.risk import RiskAssessment
+
+    worried = "my husband passed in march and ive not been out since, i used to love dancing"
+    unsure = RiskAssessment(True, "suicide", reasons=["classifier"], score=0.45, is_sure=False)
+    sure = RiskAssessment(True, "suicide", reasons=["classifier"], score=0.95, is_sure=True)
+    monkeypatch.setattr(crisis, "assess_risk", lambda text: unsure if text == worried else sure)
+    talk = dialogue(database_url, echo=True)
+    talk.text_in(NUMBER, worried)
+    assert talk.sender.sent[0] == crisis.SAFETY_MESSAGE and talk.sender.sent[-1] == f"You said: {worried}"
+    assert talk.rasa.seen == [worried] and _flag(session).urgent
+    talk.text_in(NUMBER, "i cant see a way out")  # sure: answered for safety, not sent to the dialogue
+    assert talk.rasa.seen == [worried]

@@ -218,12 +218,14 @@ def test_help_with_a_claim_benefits_or_a_form_is_a_request(text: str) -> None:
     [
         "can sum1 help me wiv me universal credit claim its all gone wrong",  # scenario grindon-universal-credit-gone-wrong
         "stuck in with the bairn all day n im going round the bend",  # scenario town-end-farm-stuck-in-...
+        "my friends husband has dementia and shes really struggling looking after him",  # roker-friend-husband-...
+        "my sister looks after our dad, he has parkinsons, she never gets a break",  # doxford-sister-looks-after-...
     ],
 )
 def test_a_need_told_in_worried_words_is_not_lost(text: str) -> None:
     # Either not flagged, or flagged and still a request, so the dialogue goes on to the need.
     result = assess(text)
-    assert not result.is_risk or result.is_request_too, result.reasons
+    assert not result.is_risk or result.goes_on, result.reasons
 
 
 @pytest.mark.parametrize(
@@ -252,3 +254,33 @@ def test_session_11_idioms_are_not_risk(text: str) -> None:
 )
 def test_session_11_idiom_cancels_leave_other_risk_alone(text: str) -> None:
     assert assess(text).is_risk, text
+
+
+class _FixedScore:
+    """A classifier that gives every text one score (the sure/unsure rule is under test, not the model)."""
+
+    threshold, version = 0.35, "test"
+
+    def __init__(self, score: float) -> None:
+        self._score = score
+
+    def score(self, text: str) -> float:
+        return self._score
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "sure"),
+    [
+        ("my husband passed in march and ive not been out since", 0.45, False),  # classifier only, unsure
+        ("my husband passed in march and ive not been out since", 0.95, True),  # classifier only, sure
+        ("i wish i was dead", 0.45, True),  # a lexicon line is always sure
+    ],
+)
+def test_only_a_sure_sign_of_risk_ends_the_conversation(monkeypatch, text: str, score: float, sure: bool) -> None:
+    import bot.risk as risk
+
+    monkeypatch.setattr(risk, "_get_classifier", lambda: _FixedScore(score))
+    result = assess(text)
+    assert result.is_risk and result.is_sure is sure, result.reasons
+    assert result.goes_on is (not sure)  # none of these asks for anything
+    assert any(r.startswith("unsure") for r in result.reasons) is (not sure)
