@@ -50,6 +50,7 @@ def run(path: Path, show_messages: bool = False) -> dict:
                      "held_out": held_out}
     misses: list[dict] = []
     false_alarms: list[dict] = []
+    stopping = 0  # false alarms whose message does not go on to the dialogue (RiskAssessment.goes_on)
     for key in ("must_flag", "must_not_flag"):
         per_category = {}
         for category, messages in (data.get(key) or {}).items():
@@ -63,6 +64,7 @@ def run(path: Path, show_messages: bool = False) -> dict:
                     flagged += 1
                     same_category += int(result.category == category)
                     if key == "must_not_flag":
+                        stopping += int(not result.goes_on)
                         false_alarms.append({"category": category, "message": message,
                                              "detected": result.category, "reasons": result.reasons})
                 elif key == "must_flag":
@@ -86,6 +88,10 @@ def run(path: Path, show_messages: bool = False) -> dict:
         "must_not_flag": n_neg,
         "false_alarm_rate": round(_rate(flagged_neg, n_neg), 4),
         "false_alarms": flagged_neg,
+        # What a false alarm costs the person: only these lose what they asked for (the rest get the
+        # safety texts, a flag, and their conversation).
+        "false_alarms_ending_conversation": stopping,
+        "ending_conversation_rate": round(_rate(stopping, n_neg), 4),
         "ms_per_message_mean": round(1000 * statistics.fmean(timings), 3) if timings else 0.0,
         "ms_per_message_p50": round(1000 * statistics.median(timings), 3) if timings else 0.0,
         "ms_per_message_p99": round(1000 * sorted(timings)[int(0.99 * (len(timings) - 1))], 3) if timings else 0.0,
@@ -111,6 +117,8 @@ def print_summary(summary: dict, gated: bool = True) -> None:
           f"false-alarm rate {o['false_alarm_rate']:.4f} ({o['false_alarms']}/{o['must_not_flag']}), "
           f"{o['ms_per_message_mean']:.2f} ms/message mean, {o['ms_per_message_p50']:.2f} ms p50, "
           f"{o['ms_per_message_p99']:.2f} ms p99")
+    print(f"false alarms that end the conversation {o['ending_conversation_rate']:.4f} "
+          f"({o['false_alarms_ending_conversation']}/{o['must_not_flag']}); the others go on to the dialogue")
     if summary.get("messages_hidden"):
         print("misses and false alarms not shown: held-out set (see its header; --show-messages to override)")
     if summary["misses"]:

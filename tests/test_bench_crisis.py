@@ -87,3 +87,16 @@ def test_report_only_set_is_printed_and_written_but_never_gates(tmp_path: Path, 
                         "--summary", str(summary_path), "--min-recall", "0.99"])
     assert code == 1
     assert "fresh.yml is below --min-recall" in capsys.readouterr().err
+
+
+def test_bench_counts_the_false_alarms_that_end_the_conversation(tmp_path: Path, capsys) -> None:
+    # Flagged in a must-not-flag list: one asks for something too (it goes on), one does not (it ends there).
+    path = _write(tmp_path, {
+        "must_flag": {"suicide": ["i want to kill myself"]},
+        "must_not_flag": {"mixed": ["my bf hits me, any groups for women?", "i wish i was dead", "killing time"]},
+    })
+    summary_path = tmp_path / "summary.json"
+    assert crisis.main(["--file", str(path), "--summary", str(summary_path), "--min-recall", "0"]) == 0
+    overall = json.loads(summary_path.read_text())["overall"]
+    assert overall["false_alarms"] == 2 and overall["false_alarms_ending_conversation"] == 1
+    assert "false alarms that end the conversation 0.3333 (1/3)" in capsys.readouterr().out

@@ -15,12 +15,16 @@ pooled: deterministic, and no one layout's luck decides it.
 
 Policy: the threshold is the score at which the pooled out-of-fold recall of the development
 positives that the LEXICON MISSES (the texts the classifier is there for) reaches `RECALL_TARGET`
-(0.93). False alarms are the second concern: the threshold is raised only if it would flag more than
+(0.95 since session 11; 0.93 before). False alarms are the second concern: the threshold is raised only if it would flag more than
 `MAX_HARD_NEGATIVE_FA_GUARD` (10%) of the hand-written hard negatives, and never goes below
 `MIN_THRESHOLD`. Why recall first: a missed crisis text can cost a life, while a false alarm that is
 also a request still gets its conversation (its cost is a safety text and a flag). The old policy (at
 most 5% of hard negatives) caught 0.89-0.92 of those lexicon misses depending on the layout; at
 session 9's data 0.93 meant threshold 0.570 -> 0.435 and about 7.4% hard-negative false alarms.
+Session 11: a classifier-only hit below `bot.risk.SURE_SCORE` now keeps its conversation too, so most
+classifier false alarms cost only a safety text and a flag; the target went to 0.95, decided on that
+ground before measuring, and the 10% guard is what now sets the threshold (0.3299 on session 11's
+merged data; 0.93 would have given 0.3921). Evaluation figures for both are in docs/crisis-detector.md.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from bot.risk.classifier import (
 from bot.risk.lexicon import default_lexicon
 
 MODEL_VERSION = "4"
-RECALL_TARGET = 0.93  # pooled out-of-fold recall of the development positives the lexicon misses
+RECALL_TARGET = 0.95  # pooled out-of-fold recall of the development positives the lexicon misses
 MAX_HARD_NEGATIVE_FA_GUARD = 0.10  # never flag more than this share of the hard negatives
 MIN_THRESHOLD = 0.3
 FOLDS = 5

@@ -68,8 +68,12 @@ def test_threshold_is_recall_first_on_pooled_out_of_fold_scores() -> None:
 
     meta = clf.load_classifier().meta
     assert train.MIN_THRESHOLD <= meta["threshold"] < 1.0
-    assert meta["recall_target"] == train.RECALL_TARGET >= 0.93
-    assert meta["oof_recall_lexicon_missed_dev_positives"] >= train.RECALL_TARGET
+    assert meta["recall_target"] == train.RECALL_TARGET >= 0.95
+    # the target is met, or the guard set the threshold (then it flags exactly the guard's share, and no
+    # threshold within the guard reaches the target)
+    guarded = meta["oof_false_alarm_hard_negatives"] == pytest.approx(train.MAX_HARD_NEGATIVE_FA_GUARD, abs=0.002)
+    assert meta["oof_recall_lexicon_missed_dev_positives"] >= train.RECALL_TARGET or guarded
+    assert meta["oof_recall_lexicon_missed_dev_positives"] >= 0.93  # never less than the session-9 policy gave
     assert meta["oof_false_alarm_hard_negatives"] <= train.MAX_HARD_NEGATIVE_FA_GUARD
     assert len(meta["threshold_per_layout"]) == train.LAYOUTS >= 5
     # recall first: the threshold is at or below the one a 5% false-alarm budget would give,
