@@ -236,6 +236,8 @@ def test_a_need_told_in_worried_words_is_not_lost(text: str) -> None:
         "my husband has got a cold and thinks hes dying",
         "we walked to the bridge and fed the ducks",
         "i'm not self harming, i just want to talk",
+        "not cutting myself, just want a chat",
+        "how many tablets are in a packet of paracetamol",
     ],
 )
 def test_session_11_idioms_are_not_risk(text: str) -> None:
@@ -250,6 +252,8 @@ def test_session_11_idioms_are_not_risk(text: str) -> None:
         "walked to the bridge and jumped",
         "i feel like death, i want to end it",
         "im not self harming but i want to kill myself",
+        "im not cutting myself but i want to",
+        "how many tablets are in a packet, i have taken two packets",
     ],
 )
 def test_session_11_idiom_cancels_leave_other_risk_alone(text: str) -> None:
