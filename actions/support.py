@@ -17,7 +17,7 @@ from actions.common import TimedAction, channel_of, db, person_for, working_hour
 from actions.privacy import context_for_link_worker, share_question_due
 from actions.slot_validation import NEED_TEXT_MAX
 from actions.understanding import read_needs, reply_without_a_need, unsure
-from bot.dialogue.contract import Signal, signal_payload
+from bot.dialogue.contract import Signal, signal_payload, was_answered_for_safety
 from bot.policy.erasure import forget_person
 from bot.policy.hours import handoff_requested
 from bot.records.handoffs import has_open_handoff, request_handoff
@@ -181,6 +181,10 @@ class ActionFallback(TimedAction):
         if needs_question_open(tracker) and reply_without_a_need(tracker.latest_message.get("text") or ""):
             # "like what?", "its for wor lass": understood well enough; the needs question that
             # follows answers it (actions/asking.py), with no "Sorry, I did not get that" first
+            return [SlotSet("fallback_count", 0)]
+        if was_answered_for_safety(tracker.latest_message.get("metadata")):
+            # The gateway has just sent the safety texts for this message: "Sorry, I did not get
+            # that" after them would read as if nobody heard. Say nothing; the next message goes on.
             return [SlotSet("fallback_count", 0)]
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count >= MAX_FALLBACKS:

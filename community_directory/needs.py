@@ -80,7 +80,7 @@ NEEDS: tuple[Need, ...] = (
                           "feed the family", "nowt to eat", "nothing to eat")),
     Need("housing", "housing", ("housing", "home", "rent", "landlord", "evict", "homeless", "damp", "council house",
                                    "mould", "mold")),
-    Need("carers", "support for carers", ("carer", "caring", "look after", "looking after", "care for my", "care for me ", "care for him", "care for her", "care for our", "dementia", "respite",
+    Need("carers", "support for carers", ("carer", "caring", "look after", "looks after", "looking after", "care for my", "care for me ", "care for him", "care for her", "care for our", "dementia", "respite",
                                              "alzheimer", "do everything for him", "do everything for her")),
     Need("mental_wellbeing", "feeling better in yourself", ("stress", "anxious", "anxiety", "low", "depress", "worry", "mental", "wellbeing", "mood", "grief", "bereave",
                                                                "anxeity", "depresed", "cope", "coping", "fed up", "feeling down", "feel down",

@@ -26,6 +26,9 @@ NO_CHANNEL = "unknown"  # only when no gateway sent the message (rasa shell, a h
 # The stored message's id: Rasa keeps it in the turn's user event, so the gateway can tell whether a
 # turn whose answer was lost was taken (bot/dialogue/tracker_store.taken_turn) before sending it again.
 MESSAGE_KEY = "inbound_id"
+# Set when the gateway has already answered this message for safety (a worrying message that goes on
+# to the dialogue): the dialogue then says nothing rather than "Sorry, I did not get that" after it.
+SAFETY_KEY = "answered_for_safety"
 
 # -- custom payloads actions send back --------------------------------------------------------------
 TIMING_KEY = "_timing"  # {"action": name, "ms": run time}: one log line can split the time spent
@@ -38,12 +41,19 @@ class Signal(StoredValue):
     FORGET_CONVERSATIONS = "forget_conversations"  # erasure: "conversation_ids" to delete from Rasa
 
 
-def metadata(channel: str, message_id: str | None = None) -> dict[str, Any]:
+def metadata(channel: str, message_id: str | None = None, *, answered_for_safety: bool = False) -> dict[str, Any]:
     """The metadata the gateway sends with a message."""
     found: dict[str, Any] = {CHANNEL_KEY: channel}
     if message_id is not None:
         found[MESSAGE_KEY] = message_id
+    if answered_for_safety:
+        found[SAFETY_KEY] = True
     return found
+
+
+def was_answered_for_safety(metadata: dict[str, Any] | None) -> bool:
+    """Did the gateway already send the safety texts for this message?"""
+    return (metadata or {}).get(SAFETY_KEY) is True
 
 
 def message_key_of(metadata: dict[str, Any] | None) -> str | None:

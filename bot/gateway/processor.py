@@ -407,7 +407,7 @@ class Gateway:
             reply = self._already_taken(conversation_id, inbound_id) if tried_before else None
             if reply is None:
                 reply = await self._send_with_holding_reply(
-                    inbound_id, conversation_id, rasa_text, contract.metadata(channel, inbound_id),
+                    inbound_id, conversation_id, rasa_text, contract.metadata(channel, inbound_id, answered_for_safety=risky),
                 )
         except RasaUnavailable as exc:
             self._on_rasa_down(inbound_id, str(exc))

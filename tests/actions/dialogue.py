@@ -66,6 +66,7 @@ class ActionRasa(httpx.AsyncBaseTransport):
     echo: bool = False
     down: bool = False
     seen: list[str] = field(default_factory=list)
+    metadata: list[dict] = field(default_factory=list)  # what the gateway sent with each message
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.down:
@@ -74,6 +75,7 @@ class ActionRasa(httpx.AsyncBaseTransport):
             return httpx.Response(200, text="Hello from Rasa")
         body = json.loads(request.content)
         self.seen.append(body["message"])
+        self.metadata.append(body.get("metadata") or {})
         if body["message"] not in self.actions and self.echo:
             return httpx.Response(200, json=[{"recipient_id": body["sender"], "text": f"You said: {body['message']}"}])
         dispatcher = CollectingDispatcher()

@@ -8,13 +8,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.support import ActionFallback
+from bot.dialogue import contract
 
 
-def tracker(text: str, *, loop: str | None = "needs_form", requested: str | None = "needs", **slots: object) -> Tracker:
+def tracker(text: str, *, loop: str | None = "needs_form", requested: str | None = "needs",
+            metadata: dict | None = None, **slots: object) -> Tracker:
     return Tracker(
         sender_id="t",
         slots={"requested_slot": requested, "consent_given": False, **slots},
-        latest_message={"text": text, "intent": {"name": "nlu_fallback"}, "entities": []},
+        latest_message={"text": text, "intent": {"name": "nlu_fallback"}, "entities": [], "metadata": metadata or {}},
         events=[{"event": "action", "name": "consent_form"}, {"event": "user", "text": text}],
         paused=False,
         followup_action=None,
@@ -62,3 +64,18 @@ def test_only_a_question_mark_to_the_needs_or_place_question_gets_no_sorry():
             assert messages == [] and slots == {"fallback_count": 0}, (requested, said)
     messages, _ = run(tracker("?", loop=None, requested=None))
     assert [m.get("response") for m in messages] == ["utter_default"]  # no question open: the rephrase
+
+
+def test_no_sorry_after_the_safety_texts_for_the_same_message():
+    # The gateway answered this message for safety and let it go on (unsure, or also a request):
+    # "Sorry, I did not get that" straight after the safety texts would read as if nobody heard.
+    answered = contract.metadata("sms", "in-1", answered_for_safety=True)
+    messages, slots = run(tracker("bleurgh and i dont know what to do", metadata=answered))
+    assert messages == [] and slots == {"fallback_count": 0}
+    messages, _ = run(tracker("bleurgh and i dont know what to do", metadata=contract.metadata("sms", "in-2")))
+    assert [m.get("response") for m in messages] == ["utter_default"]
+
+
+def test_someone_else_who_looks_after_a_relative_is_heard_as_carers():
+    messages, slots = run(tracker("my sister looks after our dad, he has parkinsons, she never gets a break"))
+    assert messages == [] and "carers" in slots["needs"]

@@ -147,5 +147,6 @@ def test_a_message_only_the_classifier_is_unsure_about_is_answered_flagged_and_g
     talk.text_in(NUMBER, worried)
     assert talk.sender.sent[0] == crisis.SAFETY_MESSAGE and talk.sender.sent[-1] == f"You said: {worried}"
     assert talk.rasa.seen == [worried] and _flag(session).urgent
+    assert talk.rasa.metadata[-1].get("answered_for_safety") is True  # so the dialogue adds no "Sorry" to it
     talk.text_in(NUMBER, "i cant see a way out")  # sure: answered for safety, not sent to the dialogue
     assert talk.rasa.seen == [worried]
