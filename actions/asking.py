@@ -44,21 +44,19 @@ def last_bot_texts(tracker: Tracker) -> list[str]:
     return texts
 
 
+def _just_said(responses: dict[str, Any], names: Any, asked: list[str]) -> bool:
+    """Whether the bot's last turn (`asked`) said one of these responses, in any of its wordings."""
+    fixed = [_fixed_part(v.get("text") or "") for name in names for v in responses.get(name) or []]
+    return any(f and t.startswith(f) for f in fixed for t in asked)
+
+
 def wording(tracker: Tracker, domain: dict[str, Any], slot: str) -> str:
     """utter_ask_<slot>, or its other wording when the bot's last turn already asked it so."""
     plain, again = f"utter_ask_{slot}", f"utter_ask_{slot}_again"
     responses = domain.get("responses") or {}
     if again not in responses:
         return plain
-    asked = last_bot_texts(tracker)
-
-    def said(name: str) -> bool:
-        fixed = [_fixed_part(v.get("text") or "") for v in responses.get(name) or []]
-        return any(f and t.startswith(f) for f in fixed for t in asked)
-
-    if said(plain):
-        return again
-    return plain
+    return again if _just_said(responses, [plain], last_bot_texts(tracker)) else plain
 
 
 class AskAgain(TimedAction):
@@ -66,10 +64,14 @@ class AskAgain(TimedAction):
 
     slot = ""
 
+    def choose_wording(self, tracker: Tracker, domain: dict[str, Any]) -> str:
+        """The response to ask with; a question that answers the reply it follows overrides this."""
+        return wording(tracker, domain, self.slot)
+
     async def perform(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response=wording(tracker, domain, self.slot), **_values(tracker))
+        dispatcher.utter_message(response=self.choose_wording(tracker, domain), **_values(tracker))
         return []
 
 
@@ -83,12 +85,8 @@ class AskNeeds(AskAgain):
     def name(self) -> str:
         return "action_ask_needs"
 
-    async def perform(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        response = needs_wording(tracker, domain)
-        dispatcher.utter_message(response=response, **_values(tracker))
-        return []
+    def choose_wording(self, tracker: Tracker, domain: dict[str, Any]) -> str:
+        return needs_wording(tracker, domain)
 
 
 def needs_wording(tracker: Tracker, domain: dict[str, Any]) -> str:
@@ -96,8 +94,7 @@ def needs_wording(tracker: Tracker, domain: dict[str, Any]) -> str:
     plain = wording(tracker, domain, "needs")
     responses = domain.get("responses") or {}
     asked = last_bot_texts(tracker)
-    needs_asked = any(t.startswith(_fixed_part(v.get("text") or "")) for name in responses
-                      if name.startswith("utter_ask_needs") for v in responses[name] for t in asked)
+    needs_asked = _just_said(responses, [n for n in responses if n.startswith("utter_ask_needs")], asked)
     text = tracker.latest_message.get("text") or ""
     if not needs_asked or not text or text.startswith("/"):
         return plain
@@ -114,8 +111,7 @@ def needs_wording(tracker: Tracker, domain: dict[str, Any]) -> str:
             "consent_yes": "utter_ask_needs_consent_yes"}.get(shape or "")
     if name is None or name not in responses:
         return plain
-    said = [_fixed_part(v.get("text") or "") for v in responses[name]]
-    if any(f and t.startswith(f) for f in said for t in asked):
+    if _just_said(responses, [name], asked):
         return plain  # that one was just said: the plain question instead
     return name
 
@@ -130,11 +126,8 @@ class AskLocation(AskAgain):
     def name(self) -> str:
         return "action_ask_location"
 
-    async def perform(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response=location_wording(tracker, domain), **_values(tracker))
-        return []
+    def choose_wording(self, tracker: Tracker, domain: dict[str, Any]) -> str:
+        return location_wording(tracker, domain)
 
 
 # Words that say a reply is someone's whereabouts, though no known place is in it.
@@ -151,9 +144,8 @@ def location_wording(tracker: Tracker, domain: dict[str, Any]) -> str:
     if not text or text.startswith("/") or tracker.get_slot("location"):
         return plain
     asked = last_bot_texts(tracker)
-    location_asked = any(t.startswith(_fixed_part(v.get("text") or "")) for name in responses
-                         if name.startswith(("utter_ask_location", "utter_location_")) for v in responses[name]
-                         for t in asked)
+    location_asked = _just_said(
+        responses, [n for n in responses if n.startswith(("utter_ask_location", "utter_location_"))], asked)
     named = any(e.get("entity") in ("place", "postcode") for e in tracker.latest_message.get("entities") or [])
     if unsure(text) and location_asked:
         name = "utter_location_why"
@@ -162,8 +154,7 @@ def location_wording(tracker: Tracker, domain: dict[str, Any]) -> str:
         name = "utter_location_unknown"
     else:
         return plain
-    said = [_fixed_part(v.get("text") or "") for v in responses.get(name) or []]
-    if name not in responses or any(f and t.startswith(f) for f in said for t in asked):
+    if name not in responses or _just_said(responses, [name], asked):
         return plain  # that one was just said: the plain question instead
     return name
 

@@ -289,15 +289,9 @@ class ValidateSlotMappings(ValidationAction):
             return {}
         if not gives_consent_after_all(text):
             return {}
-        from actions.common import channel_of, db, person_for
-        from actions.privacy import consent_wording, notice_version
-        from bot.records.consent import KEEP_DATA, record_consent
+        from actions.consent import record_keep_answer  # here: consent -> privacy -> asking imports this module
 
-        wording = consent_wording(tracker, domain)
-        with db() as session:
-            person = person_for(session, tracker)
-            if person is not None:
-                record_consent(session, person, KEEP_DATA, True, wording, channel_of(tracker), notice_version())
+        record_keep_answer(tracker, domain, True)
         return {"consent_given": True}
 
     def validate_consent_given(

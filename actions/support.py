@@ -110,20 +110,16 @@ def not_introduced_yet(tracker: Tracker) -> bool:
                    for e in tracker.events or [])
 
 
-def needs_question_open(tracker: Tracker) -> bool:
-    """Whether the person is answering "what would make life better?"."""
-    return (tracker.active_loop or {}).get("name") == "needs_form" and tracker.get_slot("requested_slot") == "needs"
-
-
-def place_question_open(tracker: Tracker) -> bool:
-    """Whether the person is answering "what is your postcode, or the name of your area?"."""
-    return (tracker.active_loop or {}).get("name") == "needs_form" and tracker.get_slot("requested_slot") == "location"
+def needs_form_asking(tracker: Tracker, slot: str) -> bool:
+    """Whether the person is answering the needs form's question for `slot` ("needs": what would make
+    life better?; "location": what is your postcode, or the name of your area?)."""
+    return (tracker.active_loop or {}).get("name") == "needs_form" and tracker.get_slot("requested_slot") == slot
 
 
 def needs_heard_anyway(tracker: Tracker) -> list[dict[str, Any]] | None:
     """While the needs question is open, the slot events for needs our own reading finds in a message
     the model could not place (kept in the person's words, with consent), or None."""
-    if not needs_question_open(tracker):
+    if not needs_form_asking(tracker, "needs"):
         return None
     text = (tracker.latest_message.get("text") or "").strip()
     if not text or text.startswith("/"):
@@ -175,10 +171,10 @@ class ActionFallback(TimedAction):
             # The model was unsure, but the words name a need ("lost me mam, is there a berevement
             # group"): take it, and the needs form goes on to the next question, with no "Sorry".
             return heard
-        if place_question_open(tracker) and unsure(tracker.latest_message.get("text") or ""):
+        if needs_form_asking(tracker, "location") and unsure(tracker.latest_message.get("text") or ""):
             # only "?" to "where are you?": the place question that follows says why we ask
             return [SlotSet("fallback_count", 0)]
-        if needs_question_open(tracker) and reply_without_a_need(tracker.latest_message.get("text") or ""):
+        if needs_form_asking(tracker, "needs") and reply_without_a_need(tracker.latest_message.get("text") or ""):
             # "like what?", "its for wor lass": understood well enough; the needs question that
             # follows answers it (actions/asking.py), with no "Sorry, I did not get that" first
             return [SlotSet("fallback_count", 0)]

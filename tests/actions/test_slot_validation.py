@@ -249,16 +249,15 @@ def test_a_day_turned_down_is_every_other_day_not_that_day():
 def test_a_no_to_keeping_things_taken_back_is_kept_and_recorded_as_a_yes(monkeypatch):
     import contextlib
 
-    import actions.common
-    import actions.privacy
-    import bot.records.consent
+    import actions.consent
     from actions.slot_validation import gives_consent_after_all
 
     recorded: list[bool] = []
-    monkeypatch.setattr(actions.common, "db", lambda: contextlib.nullcontext(object()))
-    monkeypatch.setattr(actions.common, "person_for", lambda session, tracker: object())
-    monkeypatch.setattr(actions.privacy, "consent_wording", lambda tracker, domain: "Can I keep what you tell me?")
-    monkeypatch.setattr(bot.records.consent, "record_consent", lambda session, person, kind, given, *a: recorded.append(given))
+    # the consent form's own recording (actions/consent.record_keep_answer), without a database
+    monkeypatch.setattr(actions.consent, "db", lambda: contextlib.nullcontext(object()))
+    monkeypatch.setattr(actions.consent, "person_for", lambda session, tracker: object())
+    monkeypatch.setattr(actions.consent, "consent_wording", lambda tracker, domain: "Can I keep what you tell me?")
+    monkeypatch.setattr(actions.consent, "record_consent", lambda session, person, kind, given, *a: recorded.append(given))
 
     said = "actually go on then, you can keep my details"
     assert run(tracker(said, intent="affirm", loop="needs_form", before={"consent_given": False}))["consent_given"] is True
