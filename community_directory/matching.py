@@ -69,7 +69,7 @@ from community_directory.needs import NEED_KEYS, get_need, needs_in_text
 from community_directory.person_facts import AboutPerson
 from community_directory.places import place_words
 from community_directory.referrals import current_load, record_referral
-from community_directory.schedules import describe, matching_sessions, read_schedules, wanted_days
+from community_directory.schedules import Sessions, describe, matching_sessions, read_schedules, wanted_days
 from community_directory.text_search import TextQuery, matching_rows, search_rows_matching
 
 __all__ = ["DEFAULT_MAX_MILES", "AboutPerson", "Match", "MatchRequest", "find_matches", "record_referral"]
@@ -347,10 +347,15 @@ def _on_when_they_can(session: Session, chunk: list[_Candidate], req: MatchReque
     kept = []
     for c in chunk:
         d = details.get(c.service_id)
-        sessions = read_schedules(d.schedules, today) if d is not None else []
-        if not sessions or matching_sessions(sessions, days, req.time_of_day):
+        if _on_when_asked(read_schedules(d.schedules, today) if d is not None else [], days, req.time_of_day):
             kept.append(c)
     return kept
+
+
+def _on_when_asked(sessions: list[Sessions], days: frozenset[str], time_of_day: str | None) -> bool:
+    """A listing whose times are not given, or with a session on a day and at a time asked for: the
+    one rule for scoring (a hard rule) and for looking further away for a kind."""
+    return not sessions or bool(matching_sessions(sessions, days, time_of_day))
 
 
 def _each_kind_first(ranked: list[_Candidate], kinds: list[str]) -> list[_Candidate]:
@@ -727,8 +732,7 @@ def _score_details(session: Session, chunk: list[_Candidate], ctx: _Context) -> 
         service = d.service
         located = c.location_id is not None
         if ctx.wants.schedules:
-            sessions = read_schedules(d.schedules, ctx.today)
-            if sessions and not matching_sessions(sessions, ctx.days, req.time_of_day):
+            if not _on_when_asked(read_schedules(d.schedules, ctx.today), ctx.days, req.time_of_day):
                 continue
         cost = read_cost(d.costs, service.fees_description, service.fees, ctx.today)
         if req.free_only and cost.free is not True:
